@@ -1,0 +1,4 @@
+// The action's main step.
+import { run } from './main.js'
+
+await run()

@@ -1,0 +1,114 @@
+/**
+ * The Spack environment the build runs in: the root spec and `spack.yaml`, rendered from a BuildRequest.
+ * Pure functions: the same request and layout always render the same bytes (the cache key hashes them).
+ */
+import path from 'node:path'
+import { stringify } from 'yaml'
+import { type BuildRequest, render } from '../inputs.js'
+
+/** Where the environment's files live on the runner. */
+export interface EnvironmentLayout {
+  /** The environment directory (holds spack.yaml and spack.lock). */
+  readonly envDir: string
+  readonly installRoot: string
+  readonly viewRoot: string
+  readonly moduleRoot: string
+  /** Directory of the local binary mirror kept in the Actions cache. */
+  readonly localMirror: string
+  readonly buildStage: string
+  readonly sourceCache: string
+}
+
+/** Name of the local build-cache mirror in spack.yaml. */
+export const LOCAL_MIRROR = 'slurm-factory-local'
+/** Name of the push mirror in spack.yaml. */
+export const PUSH_MIRROR = 'slurm-factory-push'
+/** Environment variables holding OCI credentials, referenced by name from spack.yaml. */
+export const OCI_USERNAME_VAR = 'SLURM_FACTORY_OCI_USERNAME'
+export const OCI_PASSWORD_VAR = 'SLURM_FACTORY_OCI_PASSWORD'
+
+export interface EnvironmentInputs {
+  readonly request: BuildRequest
+  /** The GCC version the build uses (the request's, or the runner's when the request says `system`). */
+  readonly gccVersion: string
+  /** The package repository providing slurm (already checked to resolve `slurm`). */
+  readonly repoPath: string
+  readonly repoNamespace: string
+  readonly layout: EnvironmentLayout
+}
+
+export function layoutUnder(root: string): EnvironmentLayout {
+  return {
+    envDir: path.join(root, 'environment'),
+    installRoot: path.join(root, 'opt'),
+    viewRoot: path.join(root, 'view'),
+    moduleRoot: path.join(root, 'modules'),
+    localMirror: path.join(root, 'buildcache'),
+    buildStage: path.join(root, 'stage'),
+    sourceCache: path.join(root, 'source-cache')
+  }
+}
+
+/** The root spec, for example `slurm@25.11 +hwloc +pmix +rest +ucx %gcc@13.3.0 target=x86_64_v3`. */
+export function slurmSpec(request: BuildRequest, gccVersion: string): string {
+  return [
+    `slurm@${request.slurmVersion}`,
+    ...request.variants.map(render),
+    `%gcc@${gccVersion}`,
+    `target=${request.target}`
+  ].join(' ')
+}
+
+export function mirrorName(index: number): string {
+  return `remote-${index + 1}`
+}
+
+function mirrorEntry(url: string, signed: boolean): Record<string, unknown> {
+  const entry: Record<string, unknown> = { url, signed }
+  if (url.startsWith('oci://')) entry.access_pair = { id_variable: OCI_USERNAME_VAR, secret_variable: OCI_PASSWORD_VAR }
+  return entry
+}
+
+/** The `spack.yaml` document as data. */
+export function renderEnvironment(inputs: EnvironmentInputs): Record<string, unknown> {
+  const { request, layout } = inputs
+  const signed = !request.buildcache.unsigned
+  const mirrors: Record<string, unknown> = {
+    [LOCAL_MIRROR]: { url: `file://${layout.localMirror}`, signed: false }
+  }
+  request.buildcache.mirrors.forEach((url, index) => {
+    mirrors[mirrorName(index)] = mirrorEntry(url, signed)
+  })
+  if (request.buildcache.push) mirrors[PUSH_MIRROR] = mirrorEntry(request.buildcache.push, signed)
+
+  const spack: Record<string, unknown> = {
+    specs: [slurmSpec(request, inputs.gccVersion)],
+    repos: { [inputs.repoNamespace]: inputs.repoPath },
+    concretizer: { unify: true, reuse: true },
+    config: {
+      install_tree: { root: layout.installRoot, padded_length: 128 },
+      shared_linking: { type: 'runpath', bind: false },
+      build_stage: [layout.buildStage],
+      source_cache: layout.sourceCache,
+      build_jobs: request.jobs
+    },
+    packages: { all: { target: [request.target] } },
+    mirrors,
+    view: { default: { root: layout.viewRoot, select: ['slurm'], link: 'run', link_type: 'symlink' } }
+  }
+  if (request.modules !== 'none') {
+    spack.modules = {
+      default: {
+        enable: [request.modules],
+        roots: { [request.modules]: layout.moduleRoot },
+        ...(request.modules === 'lmod' ? { lmod: { core_compilers: [`gcc@${inputs.gccVersion}`], hierarchy: [] } } : {})
+      }
+    }
+  }
+  return { spack }
+}
+
+/** `spack.yaml` text: a header comment, then the document with keys in rendering order. */
+export function environmentYaml(inputs: EnvironmentInputs): string {
+  return `# Rendered by slurm-factory-action; edits are overwritten on the next run.\n${stringify(renderEnvironment(inputs), { lineWidth: 0 })}`
+}
