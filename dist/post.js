@@ -1,26 +1,37 @@
-import { i as info } from './core.js';
+import { I as loadPostState, j as info, y as createSpackRunner, p as pushArgs, L as LOCAL_MIRROR, w as warning, J as keepLock, g as group, K as saveBuildCache, M as partialKey } from './state.js';
+import 'path';
+import 'fs';
+import 'assert';
 import 'os';
 import 'crypto';
-import 'fs';
-import 'path';
-import 'http';
-import 'https';
+import 'stream';
+import 'util';
+import 'url';
+import 'node:stream';
+import 'buffer';
+import 'node:os';
+import 'node:util';
+import 'node:process';
+import 'node:http';
+import 'node:https';
+import 'node:zlib';
+import 'events';
+import 'node:buffer';
+import 'node:crypto';
 import 'net';
 import 'tls';
-import 'events';
-import 'assert';
-import 'util';
+import 'tty';
+import 'http';
+import 'https';
+import 'node:fs';
+import 'node:path';
+import 'process';
 import 'node:assert';
 import 'node:net';
-import 'node:http';
-import 'node:stream';
-import 'node:buffer';
-import 'node:util';
 import 'node:querystring';
 import 'node:events';
 import 'node:diagnostics_channel';
 import 'node:tls';
-import 'node:zlib';
 import 'node:perf_hooks';
 import 'node:util/types';
 import 'node:worker_threads';
@@ -32,9 +43,41 @@ import 'string_decoder';
 import 'child_process';
 import 'timers';
 
-/** The post step: saves what the main step built (implemented with the build cache). Nothing to do without it. */
+/**
+ * The post step (runs also after a failed build): pushes whatever was installed to the local mirror and saves the
+ * build cache. A complete build saves the primary key; an incomplete one a partial key that later runs restore.
+ */
+/** The key this run saves under, or undefined when the restored cache already is the complete one. */
+function keyToSave(state, runId, attempt) {
+    if (!state.complete)
+        return partialKey(state.primaryKey, runId, attempt);
+    return state.restoredKey === state.primaryKey ? undefined : state.primaryKey;
+}
 async function runPost() {
-    info('slurm-factory: nothing to save');
+    try {
+        const state = loadPostState();
+        if (!state?.cacheEnabled) {
+            info('slurm-factory: no build cache to save');
+            return;
+        }
+        const key = keyToSave(state, process.env.GITHUB_RUN_ID ?? '0', process.env.GITHUB_RUN_ATTEMPT ?? '1');
+        if (!key) {
+            info(`The build cache ${state.primaryKey} was restored whole: nothing to save`);
+            return;
+        }
+        const spack = createSpackRunner(state.spack.executable, state.spack.env);
+        const push = await spack.run(pushArgs(state.envDir, LOCAL_MIRROR, true), {
+            group: 'Push installed packages to the local build cache',
+            allowFailure: true
+        });
+        if (push.exitCode !== 0)
+            warning(`Some packages could not be pushed to the local build cache (they were not installed): ${push.stderr.trim().split('\n').slice(-3).join(' ')}`);
+        keepLock(state.paths, state.envDir, state.environment);
+        await group(`Save the build cache as ${key}`, () => saveBuildCache(key, state.paths));
+    }
+    catch (error) {
+        warning(`Saving the build cache failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
 }
 
 // The action's post step: runs after the job's steps, also when the build failed.

@@ -3,18 +3,77 @@
  * phase's typed result.
  */
 import * as core from '@actions/core'
+import path from 'node:path'
+import { adoptCachedLock, restoreBuildCache } from './cache/build-cache.js'
+import { cacheKeys } from './cache/keys.js'
 import { resolveGccVersion } from './compiler.js'
+import { hostArch, hostOs } from './host.js'
 import { readInputs } from './inputs.js'
+import { Phases } from './phases.js'
 import { buildPlan, showPlan } from './plan.js'
+import { savePostState } from './state.js'
+import { concretize, install } from './spack/install.js'
+import { prepareEnvironment } from './spack/prepare.js'
+import { provisionSpack } from './spack/provision.js'
+import { registerRepo } from './spack/repo.js'
+import { readBuild } from './spack/result.js'
 
 export async function run(): Promise<void> {
   try {
     const request = readInputs()
     const gccVersion = await resolveGccVersion(request.compiler)
-    const plan = buildPlan(request, gccVersion, runnerTemp())
+    const temp = runnerTemp()
+    const plan = buildPlan(request, gccVersion, temp)
     if (request.dryRun) return await showPlan(plan)
 
-    notImplemented('provision Spack')
+    const phases = new Phases()
+    const { layout } = plan
+    const spack = await phases.run('Provision Spack', () => provisionSpack(request.spack, { runnerTemp: temp }))
+    const repo = await phases.run('Register the package repository', () =>
+      registerRepo(request.repo, spack.runner, { runnerTemp: temp })
+    )
+    const env = await phases.run('Render the environment', () =>
+      prepareEnvironment(spack.runner, request, gccVersion, repo, layout)
+    )
+    const keys = cacheKeys({
+      prefix: request.cache.keyPrefix,
+      os: hostOs(),
+      arch: hostArch(),
+      spackCommit: spack.commit ?? spack.version,
+      builtinCommit: spack.builtin?.commit ?? 'site',
+      repoHash: repo.contentHash,
+      gccVersion,
+      target: request.target,
+      environment: env.environment
+    })
+    const paths = { mirror: layout.localMirror, state: path.join(path.dirname(layout.envDir), 'cache-state') }
+    const state = {
+      cacheEnabled: request.cache.enabled,
+      primaryKey: keys.primary,
+      paths,
+      envDir: env.envDir,
+      environment: env.environment,
+      spack: { executable: spack.executable, env: spack.env },
+      complete: false
+    }
+    const restored = request.cache.enabled
+      ? await phases.run('Restore the build cache', () => restoreBuildCache(keys, paths))
+      : { hit: 'none' as const }
+    savePostState({ ...state, ...(restored.restoredKey ? { restoredKey: restored.restoredKey } : {}) })
+    core.setOutput('cache-hit', restored.hit)
+    const lockAdopted = restored.hit !== 'none' && adoptCachedLock(paths, env.envDir, env.environment)
+    await phases.run('Install Slurm', async () => {
+      if (!lockAdopted) await concretize(spack.runner, env.envDir)
+      else core.info('Using the cached spack.lock made from this spack.yaml: nothing to concretize')
+      return install(spack.runner, env.envDir, request.jobs)
+    })
+    const build = await readBuild(spack.runner, env.envDir)
+    core.setOutput('slurm-version', build.root.version)
+    core.setOutput('spec-hash', build.root.hash)
+    core.setOutput('prefix', build.prefix)
+    savePostState({ ...state, ...(restored.restoredKey ? { restoredKey: restored.restoredKey } : {}), complete: true })
+
+    notImplemented('package the artifact')
   } catch (error) {
     core.setFailed(error instanceof Error ? error.message : String(error))
   }

@@ -1,6 +1,45 @@
-/** The post step: saves what the main step built (implemented with the build cache). Nothing to do without it. */
+/**
+ * The post step (runs also after a failed build): pushes whatever was installed to the local mirror and saves the
+ * build cache. A complete build saves the primary key; an incomplete one a partial key that later runs restore.
+ */
 import * as core from '@actions/core'
+import { keepLock, saveBuildCache } from './cache/build-cache.js'
+import { partialKey } from './cache/keys.js'
+import { pushArgs } from './spack/commands.js'
+import { LOCAL_MIRROR } from './spack/environment.js'
+import { createSpackRunner } from './spack/runner.js'
+import { loadPostState, type PostState } from './state.js'
+
+/** The key this run saves under, or undefined when the restored cache already is the complete one. */
+export function keyToSave(state: PostState, runId: string, attempt: string): string | undefined {
+  if (!state.complete) return partialKey(state.primaryKey, runId, attempt)
+  return state.restoredKey === state.primaryKey ? undefined : state.primaryKey
+}
 
 export async function runPost(): Promise<void> {
-  core.info('slurm-factory: nothing to save')
+  try {
+    const state = loadPostState()
+    if (!state?.cacheEnabled) {
+      core.info('slurm-factory: no build cache to save')
+      return
+    }
+    const key = keyToSave(state, process.env.GITHUB_RUN_ID ?? '0', process.env.GITHUB_RUN_ATTEMPT ?? '1')
+    if (!key) {
+      core.info(`The build cache ${state.primaryKey} was restored whole: nothing to save`)
+      return
+    }
+    const spack = createSpackRunner(state.spack.executable, state.spack.env)
+    const push = await spack.run(pushArgs(state.envDir, LOCAL_MIRROR, true), {
+      group: 'Push installed packages to the local build cache',
+      allowFailure: true
+    })
+    if (push.exitCode !== 0)
+      core.warning(
+        `Some packages could not be pushed to the local build cache (they were not installed): ${push.stderr.trim().split('\n').slice(-3).join(' ')}`
+      )
+    keepLock(state.paths, state.envDir, state.environment)
+    await core.group(`Save the build cache as ${key}`, () => saveBuildCache(key, state.paths))
+  } catch (error) {
+    core.warning(`Saving the build cache failed: ${error instanceof Error ? error.message : String(error)}`)
+  }
 }

@@ -35,6 +35,8 @@ export interface EnvironmentInputs {
   readonly repoPath: string
   readonly repoNamespace: string
   readonly layout: EnvironmentLayout
+  /** Package settings detected on the runner (compilers found by `spack compiler find`), by package name. */
+  readonly detected?: Readonly<Record<string, unknown>>
 }
 
 export function layoutUnder(root: string): EnvironmentLayout {
@@ -92,7 +94,7 @@ export function renderEnvironment(inputs: EnvironmentInputs): Record<string, unk
       source_cache: layout.sourceCache,
       build_jobs: request.jobs
     },
-    packages: { all: { target: [request.target] } },
+    packages: { all: { target: [request.target] }, ...(inputs.detected ?? {}) },
     mirrors,
     view: { default: { root: layout.viewRoot, select: ['slurm'], link: 'run', link_type: 'symlink' } }
   }

@@ -1,0 +1,94 @@
+/**
+ * The local binary mirror and the environment's lock, kept in the GitHub Actions cache. A cache service that is down,
+ * slow or full gives a warning, never a failed build.
+ */
+import * as cache from '@actions/cache'
+import * as core from '@actions/core'
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import path from 'node:path'
+import { classifyHit, type CacheHit, type CacheKeys } from './keys.js'
+import { sha256 } from '../spack/lock.js'
+
+export interface CachePaths {
+  /** The local Spack mirror directory. */
+  readonly mirror: string
+  /** Where the lock and the spack.yaml it was made from are kept between runs. */
+  readonly state: string
+}
+
+export interface RestoreResult {
+  readonly hit: CacheHit
+  readonly restoredKey?: string
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error)
+}
+
+export function cachedPaths(paths: CachePaths): string[] {
+  return [paths.mirror, paths.state]
+}
+
+export async function restoreBuildCache(keys: CacheKeys, paths: CachePaths): Promise<RestoreResult> {
+  mkdirSync(paths.mirror, { recursive: true })
+  mkdirSync(paths.state, { recursive: true })
+  if (!cache.isFeatureAvailable()) {
+    core.warning('The GitHub Actions cache is not available on this runner: building without the local build cache')
+    return { hit: 'none' }
+  }
+  try {
+    const restoredKey = await cache.restoreCache(cachedPaths(paths), keys.primary, [...keys.restoreKeys])
+    const hit = classifyHit(keys.primary, restoredKey)
+    core.info(restoredKey ? `Restored build cache ${restoredKey} (${hit})` : `No build cache for ${keys.primary}`)
+    return { hit, ...(restoredKey ? { restoredKey } : {}) }
+  } catch (error) {
+    core.warning(`Restoring the build cache failed, building without it: ${message(error)}`)
+    return { hit: 'none' }
+  }
+}
+
+/** Saves the mirror and the lock under `key`; false (with a warning) when the service refused or failed. */
+export async function saveBuildCache(key: string, paths: CachePaths): Promise<boolean> {
+  if (!cache.isFeatureAvailable()) {
+    core.warning('The GitHub Actions cache is not available on this runner: the build cache was not saved')
+    return false
+  }
+  try {
+    const id = await cache.saveCache(cachedPaths(paths), key)
+    if (id === -1) {
+      core.warning(`The build cache was not saved under ${key} (see the messages above)`)
+      return false
+    }
+    core.info(`Saved the build cache under ${key}`)
+    return true
+  } catch (error) {
+    core.warning(`Saving the build cache under ${key} failed: ${message(error)}`)
+    return false
+  }
+}
+
+/**
+ * Puts the cached lock into the environment when it was made from this very spack.yaml, so that install reuses it
+ * and nothing is concretized. A lock made from another spack.yaml is discarded with a warning.
+ */
+export function adoptCachedLock(paths: CachePaths, envDir: string, environment: string): boolean {
+  const lock = path.join(paths.state, 'spack.lock')
+  const madeFrom = path.join(paths.state, 'spack.yaml.sha256')
+  if (!existsSync(lock)) return false
+  const recorded = existsSync(madeFrom) ? readFileSync(madeFrom, 'utf8').trim() : ''
+  if (recorded !== sha256(environment)) {
+    core.warning('The cached spack.lock was made from a different spack.yaml: discarding it and concretizing afresh')
+    return false
+  }
+  copyFileSync(lock, path.join(envDir, 'spack.lock'))
+  return true
+}
+
+/** Records the environment's lock, and the spack.yaml it was made from, for the next run. */
+export function keepLock(paths: CachePaths, envDir: string, environment: string): void {
+  const lock = path.join(envDir, 'spack.lock')
+  if (!existsSync(lock)) return
+  mkdirSync(paths.state, { recursive: true })
+  copyFileSync(lock, path.join(paths.state, 'spack.lock'))
+  writeFileSync(path.join(paths.state, 'spack.yaml.sha256'), `${sha256(environment)}\n`)
+}

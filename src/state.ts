@@ -1,0 +1,27 @@
+/** What the main step hands to the post step (core.saveState), typed in one place. */
+import * as core from '@actions/core'
+import type { CachePaths } from './cache/build-cache.js'
+
+export interface PostState {
+  readonly cacheEnabled: boolean
+  readonly primaryKey: string
+  readonly restoredKey?: string
+  readonly paths: CachePaths
+  readonly envDir: string
+  /** The rendered spack.yaml, whose lock is kept with the cache. */
+  readonly environment: string
+  readonly spack: { readonly executable: string; readonly env: Readonly<Record<string, string>> }
+  /** Set once the build completed: only then is the primary key saved. */
+  readonly complete: boolean
+}
+
+const KEY = 'slurm-factory'
+
+export function savePostState(state: PostState): void {
+  core.saveState(KEY, JSON.stringify(state))
+}
+
+export function loadPostState(): PostState | undefined {
+  const raw = core.getState(KEY)
+  return raw ? (JSON.parse(raw) as PostState) : undefined
+}
