@@ -8,13 +8,14 @@ import typescript from '@rollup/plugin-typescript'
 const config = {
   input: {
     index: 'src/index.ts',
-    post: 'src/post.ts'
+    post: 'src/post.ts',
+    audit: 'src/audit-cli.ts'
   },
   output: {
     dir: 'dist',
     format: 'es',
     entryFileNames: '[name].js',
-    chunkFileNames: '[name].js',
+    chunkFileNames: 'lib/[name].js',
     sourcemap: false
   },
   onwarn(warning, warn) {

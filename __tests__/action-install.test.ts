@@ -1,8 +1,18 @@
 /** The install phase of the bundled action, with the stand-in `spack` (its command line mirrors Spack v1.0's). */
 import { describe, expect, test } from '@jest/globals'
+import { spawnSync } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import path from 'node:path'
 import { makeRunner, STAND_IN_SPACK } from './helpers/action-run.js'
 
-const inputs = { 'spack-root': STAND_IN_SPACK, compiler: 'gcc@12.2.0', target: 'x86_64_v2', cache: 'false', jobs: '3' }
+const inputs = {
+  'spack-root': STAND_IN_SPACK,
+  compiler: 'gcc@12.2.0',
+  target: 'x86_64_v2',
+  cache: 'false',
+  upload: 'false',
+  jobs: '3'
+}
 
 describe('install phase with the stand-in spack', () => {
   test('registers the repo, finds compilers, concretizes, installs, and reports the build', () => {
@@ -42,5 +52,39 @@ describe('install phase with the stand-in spack', () => {
     expect(run.stdout).toContain('configure: error: json-c cannot be built by the stand-in')
     expect(run.stdout).toContain('spack-build-out.txt')
     expect(run.stdout).toMatch(/::error::json-c failed to install: /)
+  })
+})
+
+describe('artifact phase with the stand-in spack', () => {
+  test('stages the view, audits, writes module and manifest, packs, and reports it all', () => {
+    const runner = makeRunner()
+    const run = runner.run('index', { ...inputs, upload: 'false', 'artifact-name': 'slurm-test' })
+    expect(run.stdout).not.toContain('::error')
+    expect(run.status).toBe(0)
+    const outputs = runner.outputs()
+    expect(outputs['artifact-name']).toBe('slurm-test')
+    expect(outputs['artifact-path']).toMatch(/slurm-test\.tar\.zst$/)
+    expect(outputs['artifact-sha256']).toMatch(/^[0-9a-f]{64}$/)
+    const listing = spawnSync('tar', ['--zstd', '-tf', outputs['artifact-path'] as string], {
+      encoding: 'utf8'
+    }).stdout.split('\n')
+    for (const entry of [
+      'slurm-test/bin/sinfo',
+      'slurm-test/lib/libmunge.so.txt',
+      'slurm-test/manifest.json',
+      'slurm-test/SHA256SUMS',
+      'slurm-test/modules/slurm/25.11.6.lua'
+    ]) {
+      expect(listing).toContain(entry)
+    }
+    const summary = readFileSync(path.join(runner.dir, 'summary.md'), 'utf8')
+    for (const fragment of [
+      'slurm-test (not uploaded)',
+      'built from source</td><td>munge, json-c, slurm',
+      'relocation audit</td><td>passed',
+      outputs['artifact-sha256'] as string
+    ]) {
+      expect(summary).toContain(fragment)
+    }
   })
 })

@@ -1,4 +1,4 @@
-import { I as loadPostState, j as info, y as createSpackRunner, p as pushArgs, L as LOCAL_MIRROR, w as warning, J as keepLock, g as group, K as saveBuildCache, M as partialKey } from './state.js';
+import { aB as loadPostState, k as info, as as createSpackRunner, p as pushArgs, L as LOCAL_MIRROR, z as warning, aC as keepLock, g as group, aD as saveBuildCache, aE as partialKey } from './lib/state.js';
 import 'path';
 import 'fs';
 import 'assert';

@@ -113,9 +113,11 @@ export function defaultContext(): InputContext {
   }
 }
 
-/** The action's root: `dist/` (bundled) or `src/` (sources) sits one level below it. */
+/** The action's root: the nearest directory above this module (bundled or not) that holds action.yml. */
 function actionRoot(): string {
-  return path.resolve(path.dirname(new URL(import.meta.url).pathname), '..')
+  let dir = path.dirname(new URL(import.meta.url).pathname)
+  while (!existsSync(path.join(dir, 'action.yml')) && path.dirname(dir) !== dir) dir = path.dirname(dir)
+  return dir
 }
 
 export function parseInputs(get: Get, context: InputContext): BuildRequest {

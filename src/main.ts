@@ -12,13 +12,18 @@ import { readInputs } from './inputs.js'
 import { Phases } from './phases.js'
 import { buildPlan, showPlan } from './plan.js'
 import { savePostState } from './state.js'
-import { concretize, install } from './spack/install.js'
+import { writeRunSummary, type RunReport } from './summary.js'
+import { AuditError, buildArtifact } from './artifact/artifact.js'
+import { uploadTarball } from './artifact/upload.js'
+import { concretize, install, InstallError, type InstallReport } from './spack/install.js'
 import { prepareEnvironment } from './spack/prepare.js'
 import { provisionSpack } from './spack/provision.js'
 import { registerRepo } from './spack/repo.js'
 import { readBuild } from './spack/result.js'
 
 export async function run(): Promise<void> {
+  const phases = new Phases()
+  let report: RunReport = { phases: phases.times }
   try {
     const request = readInputs()
     const gccVersion = await resolveGccVersion(request.compiler)
@@ -26,8 +31,8 @@ export async function run(): Promise<void> {
     const plan = buildPlan(request, gccVersion, temp)
     if (request.dryRun) return await showPlan(plan)
 
-    const phases = new Phases()
     const { layout } = plan
+    report = { ...report, spec: plan.spec, compiler: `gcc@${gccVersion}`, target: request.target }
     const spack = await phases.run('Provision Spack', () => provisionSpack(request.spack, { runnerTemp: temp }))
     const repo = await phases.run('Register the package repository', () =>
       registerRepo(request.repo, spack.runner, { runnerTemp: temp })
@@ -61,22 +66,65 @@ export async function run(): Promise<void> {
       : { hit: 'none' as const }
     savePostState({ ...state, ...(restored.restoredKey ? { restoredKey: restored.restoredKey } : {}) })
     core.setOutput('cache-hit', restored.hit)
+    report = { ...report, cacheHit: restored.restoredKey ? `${restored.hit} (${restored.restoredKey})` : restored.hit }
     const lockAdopted = restored.hit !== 'none' && adoptCachedLock(paths, env.envDir, env.environment)
-    await phases.run('Install Slurm', async () => {
+    const installed = await phases.run('Install Slurm', async () => {
       if (!lockAdopted) await concretize(spack.runner, env.envDir)
       else core.info('Using the cached spack.lock made from this spack.yaml: nothing to concretize')
-      return install(spack.runner, env.envDir, request.jobs)
+      return install(spack.runner, env.envDir, request.jobs).catch((error: unknown) => {
+        if (error instanceof InstallError) report = { ...report, ...installedNames(error.report) }
+        throw error
+      })
     })
+    report = { ...report, ...installedNames(installed) }
     const build = await readBuild(spack.runner, env.envDir)
     core.setOutput('slurm-version', build.root.version)
     core.setOutput('spec-hash', build.root.hash)
     core.setOutput('prefix', build.prefix)
     savePostState({ ...state, ...(restored.restoredKey ? { restoredKey: restored.restoredKey } : {}), complete: true })
 
-    notImplemented('package the artifact')
+    report = { ...report, slurmVersion: build.root.version }
+    const artifact = await phases.run('Package the artifact', () =>
+      buildArtifact({
+        request,
+        build,
+        gccVersion,
+        spack,
+        repo,
+        layout,
+        outDir: path.join(temp, 'slurm-factory', 'artifact')
+      })
+    )
+    core.setOutput('artifact-name', artifact.name)
+    core.setOutput('artifact-path', artifact.tarball.path)
+    core.setOutput('artifact-sha256', artifact.tarball.sha256)
+    report = {
+      ...report,
+      audit: artifact.audit,
+      artifact: { name: artifact.name, size: artifact.tarball.size, sha256: artifact.tarball.sha256, uploaded: false }
+    }
+    if (request.artifact.upload) {
+      const uploaded = await phases.run('Upload the artifact', () =>
+        uploadTarball(artifact.name, artifact.tarball.path, request.artifact.retentionDays)
+      )
+      if (uploaded.id !== undefined) core.setOutput('artifact-id', String(uploaded.id))
+      report = {
+        ...report,
+        artifact: { ...report.artifact!, uploaded: true, ...(uploaded.id !== undefined ? { id: uploaded.id } : {}) }
+      }
+    }
   } catch (error) {
-    core.setFailed(error instanceof Error ? error.message : String(error))
+    const message = error instanceof Error ? error.message : String(error)
+    if (error instanceof AuditError) report = { ...report, audit: error.report }
+    report = { ...report, error: message }
+    core.setFailed(message)
+  } finally {
+    if (report.phases.length > 0) await writeRunSummary(report)
   }
+}
+
+function installedNames(installed: InstallReport): Pick<RunReport, 'built' | 'extracted'> {
+  return { built: installed.built.map(pkg => pkg.name), extracted: installed.extracted.map(pkg => pkg.name) }
 }
 
 function runnerTemp(): string {
@@ -84,8 +132,4 @@ function runnerTemp(): string {
   if (!dir)
     throw new Error('RUNNER_TEMP is not set: the action must run on a GitHub Actions runner (or under `npm run local`)')
   return dir
-}
-
-function notImplemented(phase: string): never {
-  throw new Error(`${phase}: not implemented yet in this version of the action; use dry-run: true to see the plan`)
 }
