@@ -15,9 +15,9 @@ const inputs = {
 }
 
 describe('install phase with the stand-in spack', () => {
-  test('registers the repo, finds compilers, concretizes, installs, and reports the build', () => {
+  test('registers the repo, finds compilers, concretizes, installs, and reports the build', async () => {
     const runner = makeRunner()
-    const run = runner.run('index', inputs)
+    const run = await runner.run('index', inputs)
     const commands = runner.calls().map(args => args.filter(arg => !arg.startsWith('/')).join(' '))
     expect(commands).toEqual([
       '--version',
@@ -44,9 +44,9 @@ describe('install phase with the stand-in spack', () => {
     }
   })
 
-  test('a failing build names the package and puts its build log tail into an error annotation', () => {
+  test('a failing build names the package and puts its build log tail into an error annotation', async () => {
     const runner = makeRunner()
-    const run = runner.run('index', inputs, { STANDIN_FAIL: 'json-c' })
+    const run = await runner.run('index', inputs, { STANDIN_FAIL: 'json-c' })
     expect(run.status).not.toBe(0)
     expect(run.stdout).toMatch(/::error title=json-c failed to build::/)
     expect(run.stdout).toContain('configure: error: json-c cannot be built by the stand-in')
@@ -56,9 +56,9 @@ describe('install phase with the stand-in spack', () => {
 })
 
 describe('artifact phase with the stand-in spack', () => {
-  test('stages the view, audits, writes module and manifest, packs, and reports it all', () => {
+  test('stages the view, audits, writes module and manifest, packs, and reports it all', async () => {
     const runner = makeRunner()
-    const run = runner.run('index', { ...inputs, upload: 'false', 'artifact-name': 'slurm-test' })
+    const run = await runner.run('index', { ...inputs, upload: 'false', 'artifact-name': 'slurm-test' })
     expect(run.stdout).not.toContain('::error')
     expect(run.status).toBe(0)
     const outputs = runner.outputs()

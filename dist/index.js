@@ -85076,5 +85076,7 @@ function runnerTemp() {
     return dir;
 }
 
-// The action's main step.
+// The action's main step. It exits as soon as the phases are done: a cache or artifact service that stopped
+// answering must not keep the job waiting on an open connection.
 await run();
+process.exit();

@@ -80,5 +80,7 @@ async function runPost() {
     }
 }
 
-// The action's post step: runs after the job's steps, also when the build failed.
+// The action's post step: runs after the job's steps, also when the build failed. It exits as soon as it is done,
+// for the same reason as the main step.
 await runPost();
+process.exit();

@@ -2,8 +2,8 @@
  * Runs the bundled action the way a runner does: `node dist/index.js` (and `dist/post.js`) with INPUT_* variables,
  * a RUNNER_TEMP, state, output and summary files, and the stand-in `spack` as spack-root.
  */
-import { spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { spawn } from 'node:child_process'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 
@@ -13,7 +13,10 @@ export interface Runner {
   readonly dir: string
   readonly temp: string
   readonly log: string
-  run(entry: 'index' | 'post', inputs: Record<string, string>, env?: Record<string, string>): ActionRun
+  /** Runs asynchronously, so that services in the test's own process can answer the action. */
+  run(entry: 'index' | 'post', inputs: Record<string, string>, env?: Record<string, string>): Promise<ActionRun>
+  /** Empties RUNNER_TEMP: the next run is a fresh machine with the same paths. */
+  wipe(): void
   /** Spack calls the stand-in recorded, in order. */
   calls(): string[][]
   outputs(): Record<string, string>
@@ -58,12 +61,24 @@ export function makeRunner(): Runner {
         if (!existsSync(base[name] as string)) writeFileSync(base[name] as string, '')
       }
       for (const [name, value] of Object.entries(inputs)) base[`INPUT_${name.toUpperCase()}`] = value
-      const result = spawnSync(process.execPath, [`dist/${entry}.js`], {
-        env: { ...base, ...env },
-        encoding: 'utf8',
-        timeout: 120_000
+      // The runner hands what the main step saved with saveState to the post step as STATE_<name> variables.
+      if (entry === 'post')
+        for (const [name, value] of Object.entries(fileCommands(base.GITHUB_STATE as string)))
+          base[`STATE_${name}`] = value
+      return new Promise((resolve, reject) => {
+        const child = spawn(process.execPath, [`dist/${entry}.js`], { env: { ...base, ...env }, timeout: 120_000 })
+        let stdout = ''
+        let stderr = ''
+        child.stdout.on('data', (data: Buffer) => (stdout += data.toString()))
+        child.stderr.on('data', (data: Buffer) => (stderr += data.toString()))
+        child.on('error', reject)
+        child.on('close', status => resolve({ status, stdout, stderr }))
       })
-      return { status: result.status, stdout: result.stdout, stderr: result.stderr }
+    },
+    wipe() {
+      rmSync(temp, { recursive: true, force: true })
+      mkdirSync(temp, { recursive: true })
+      rmSync(log, { force: true })
     },
     calls() {
       return existsSync(log)
@@ -75,11 +90,15 @@ export function makeRunner(): Runner {
         : []
     },
     outputs() {
-      const text = existsSync(path.join(dir, 'output')) ? readFileSync(path.join(dir, 'output'), 'utf8') : ''
-      const out: Record<string, string> = {}
-      for (const match of text.matchAll(/^([\w-]+)<<(\S+)\n([\s\S]*?)\n\2$/gm))
-        out[match[1] as string] = match[3] as string
-      return out
+      return fileCommands(path.join(dir, 'output'))
     }
   }
+}
+
+/** Reads a GITHUB_OUTPUT or GITHUB_STATE file (`name<<delimiter` blocks); later values win. */
+export function fileCommands(file: string): Record<string, string> {
+  const text = existsSync(file) ? readFileSync(file, 'utf8') : ''
+  const out: Record<string, string> = {}
+  for (const match of text.matchAll(/^([\w-]+)<<(\S+)\n([\s\S]*?)\n\2$/gm)) out[match[1] as string] = match[3] as string
+  return out
 }

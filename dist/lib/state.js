@@ -85720,6 +85720,28 @@ function sha256(text) {
 function message(error) {
     return error instanceof Error ? error.message : String(error);
 }
+/**
+ * How long one cache restore or save may take before the build goes on without it. The toolkit's service calls
+ * have no time limit of their own; SLURM_FACTORY_CACHE_TIMEOUT_MINS (default 10) sets this one.
+ */
+function cacheTimeoutMs(env = process.env) {
+    const minutes = Number(env.SLURM_FACTORY_CACHE_TIMEOUT_MINS);
+    return (Number.isFinite(minutes) && minutes > 0 ? minutes : 10) * 60_000;
+}
+/** Resolves with `work`'s result, or rejects once `ms` have passed; the timer never keeps the process alive. */
+async function withTimeout(work, ms, what) {
+    let timer;
+    const timeout = new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`${what} did not finish within ${Math.round(ms / 1000)} s`)), ms);
+        timer.unref();
+    });
+    try {
+        return await Promise.race([work, timeout]);
+    }
+    finally {
+        clearTimeout(timer);
+    }
+}
 function cachedPaths(paths) {
     return [paths.mirror, paths.state];
 }
@@ -85731,7 +85753,7 @@ async function restoreBuildCache(keys, paths) {
         return { hit: 'none' };
     }
     try {
-        const restoredKey = await restoreCache(cachedPaths(paths), keys.primary, [...keys.restoreKeys]);
+        const restoredKey = await withTimeout(restoreCache(cachedPaths(paths), keys.primary, [...keys.restoreKeys]), cacheTimeoutMs(), 'restoring the build cache');
         const hit = classifyHit(keys.primary, restoredKey);
         info(restoredKey ? `Restored build cache ${restoredKey} (${hit})` : `No build cache for ${keys.primary}`);
         return { hit, ...(restoredKey ? { restoredKey } : {}) };
@@ -85748,7 +85770,7 @@ async function saveBuildCache(key, paths) {
         return false;
     }
     try {
-        const id = await saveCache(cachedPaths(paths), key);
+        const id = await withTimeout(saveCache(cachedPaths(paths), key), cacheTimeoutMs(), 'saving the build cache');
         if (id === -1) {
             warning(`The build cache was not saved under ${key} (see the messages above)`);
             return false;

@@ -25,6 +25,29 @@ function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error)
 }
 
+/**
+ * How long one cache restore or save may take before the build goes on without it. The toolkit's service calls
+ * have no time limit of their own; SLURM_FACTORY_CACHE_TIMEOUT_MINS (default 10) sets this one.
+ */
+export function cacheTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
+  const minutes = Number(env.SLURM_FACTORY_CACHE_TIMEOUT_MINS)
+  return (Number.isFinite(minutes) && minutes > 0 ? minutes : 10) * 60_000
+}
+
+/** Resolves with `work`'s result, or rejects once `ms` have passed; the timer never keeps the process alive. */
+export async function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${Math.round(ms / 1000)} s`)), ms)
+    timer.unref()
+  })
+  try {
+    return await Promise.race([work, timeout])
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
 export function cachedPaths(paths: CachePaths): string[] {
   return [paths.mirror, paths.state]
 }
@@ -37,7 +60,11 @@ export async function restoreBuildCache(keys: CacheKeys, paths: CachePaths): Pro
     return { hit: 'none' }
   }
   try {
-    const restoredKey = await cache.restoreCache(cachedPaths(paths), keys.primary, [...keys.restoreKeys])
+    const restoredKey = await withTimeout(
+      cache.restoreCache(cachedPaths(paths), keys.primary, [...keys.restoreKeys]),
+      cacheTimeoutMs(),
+      'restoring the build cache'
+    )
     const hit = classifyHit(keys.primary, restoredKey)
     core.info(restoredKey ? `Restored build cache ${restoredKey} (${hit})` : `No build cache for ${keys.primary}`)
     return { hit, ...(restoredKey ? { restoredKey } : {}) }
@@ -54,7 +81,7 @@ export async function saveBuildCache(key: string, paths: CachePaths): Promise<bo
     return false
   }
   try {
-    const id = await cache.saveCache(cachedPaths(paths), key)
+    const id = await withTimeout(cache.saveCache(cachedPaths(paths), key), cacheTimeoutMs(), 'saving the build cache')
     if (id === -1) {
       core.warning(`The build cache was not saved under ${key} (see the messages above)`)
       return false

@@ -1,0 +1,103 @@
+/**
+ * The build cache across runs, with the stand-in `spack` and a local cache service speaking the real protocol
+ * (Twirp v2 and blob storage) to the real @actions/cache: each run is a fresh machine with the same paths.
+ */
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals'
+import { makeRunner, STAND_IN_SPACK, type Runner } from './helpers/action-run.js'
+import { startServices, type Services } from './services/index.js'
+
+const inputs = { 'spack-root': STAND_IN_SPACK, compiler: 'gcc@12.2.0', target: 'x86_64_v2', upload: 'false' }
+let services: Services
+
+beforeAll(async () => {
+  services = await startServices({ artifact: false })
+})
+afterAll(async () => {
+  await services.close()
+})
+
+async function build(runner: Runner, env: Record<string, string> = {}) {
+  const main = await runner.run('index', inputs, { ...services.env, ...env })
+  const post = await runner.run('post', inputs, { ...services.env, ...env })
+  return {
+    main,
+    post,
+    calls: runner.calls().map(args => args.filter(arg => !arg.startsWith('/')).join(' ')),
+    outputs: runner.outputs()
+  }
+}
+
+function savedKeys(): string[] {
+  return (services.cache?.entries ?? []).filter(entry => entry.finalized).map(entry => entry.key)
+}
+
+describe('build cache', () => {
+  test('miss then save; the next run is an exact hit that concretizes and builds nothing', async () => {
+    const runner = makeRunner()
+    const cold = await build(runner)
+    expect(cold.main.status).toBe(0)
+    expect(cold.outputs['cache-hit']).toBe('none')
+    expect(cold.calls).toContain('-e concretize')
+    const saved = savedKeys()
+    expect(saved).toHaveLength(1)
+    expect(cold.post.stdout).toContain(`Saved the build cache under ${saved[0]}`)
+
+    runner.wipe()
+    const warm = await build(runner)
+    expect(warm.main.status).toBe(0)
+    expect(runner.outputs()['cache-hit']).toBe('exact')
+    expect(warm.calls).not.toContain('-e concretize')
+    expect(warm.main.stdout).toContain('nothing to concretize')
+    expect(warm.main.stdout).toMatch(/==> Extracting slurm-25\.11\.6-\w+ from binary cache/)
+    expect(warm.main.stdout).not.toContain('==> Installing')
+    expect(warm.post.stdout).toContain('was restored whole: nothing to save')
+    expect(savedKeys()).toEqual(saved)
+  })
+
+  test('a failed build saves a partial cache that the next run restores; only a complete build saves the primary key', async () => {
+    const runner = makeRunner()
+    const before = new Set(savedKeys())
+    const failed = await build(runner, { STANDIN_FAIL: 'slurm', STANDIN_GCC: '11.4.0' })
+    expect(failed.main.status).not.toBe(0)
+    const partial = savedKeys().filter(key => !before.has(key))
+    expect(partial).toHaveLength(1)
+    expect(partial[0]).toMatch(/-partial-101-1$/)
+
+    runner.wipe()
+    const retry = await build(runner, { STANDIN_GCC: '11.4.0' })
+    expect(retry.main.status).toBe(0)
+    expect(retry.outputs['cache-hit']).toBe('partial')
+    expect(retry.main.stdout).toMatch(/Extracting munge-[\w.-]+ from binary cache/)
+    expect(retry.main.stdout).toMatch(/Installing slurm-/)
+    const complete = savedKeys().filter(key => !before.has(key) && !key.includes('-partial-'))
+    expect(complete).toHaveLength(1)
+    expect(partial[0]?.startsWith(`${complete[0]}-partial-`)).toBe(true)
+  })
+
+  test('a cache service answering 500 gives warnings and the build still succeeds', async () => {
+    const runner = makeRunner()
+    const fault = services.fail({ endpoint: 'twirp', status: 500 })
+    try {
+      const run = await build(runner, { STANDIN_GCC: '10.5.0' })
+      expect(run.main.status).toBe(0)
+      expect(run.outputs['artifact-sha256']).toMatch(/^[0-9a-f]{64}$/)
+      expect(run.post.status).toBe(0)
+      expect(run.main.stdout + run.post.stdout).toMatch(/::(warning|error)::.*(restore|save|reserve|Failed)/i)
+    } finally {
+      fault.remove()
+    }
+  }, 120_000)
+
+  test('a cache service that does not answer gives a warning after the time limit and the build goes on', async () => {
+    const runner = makeRunner()
+    const fault = services.fail({ endpoint: 'twirp', delayMs: 60_000 })
+    try {
+      const run = await build(runner, { STANDIN_GCC: '9.5.0', SLURM_FACTORY_CACHE_TIMEOUT_MINS: '0.05' })
+      expect(run.main.status).toBe(0)
+      expect(run.main.stdout).toContain('restoring the build cache did not finish within 3 s')
+      expect(run.post.stdout).toContain('saving the build cache did not finish within 3 s')
+    } finally {
+      fault.remove()
+    }
+  }, 120_000)
+})
