@@ -24,6 +24,7 @@ describe('install phase with the stand-in spack', () => {
       'repo add --scope user',
       'repo list',
       'python slurm_factory slurm',
+      'arch --target',
       'compiler find --scope user',
       '-e concretize',
       '-e install --jobs 3 --fail-fast',

@@ -6,6 +6,7 @@ import * as core from '@actions/core'
 import { existsSync, statSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import path from 'node:path'
+import { parseSiteConfig, type SiteConfig } from './spack/site-config.js'
 import { GCC_RELEASES, SLURM_RELEASES, SLURM_SERIES, SLURM_VARIANTS, TARGET_PARENTS } from './catalog.js'
 
 /** A bad input value: the message names the input, the value and what is accepted. */
@@ -72,6 +73,10 @@ export interface BuildRequest {
   readonly jobs: number
   readonly modules: ModuleSystem
   readonly dryRun: boolean
+  /** Spack configuration the site merges into the environment (`spack-config`). */
+  readonly siteConfig?: SiteConfig
+  /** No network at all: no default mirror, no bootstrapping, sources and binaries from the given mirrors only. */
+  readonly offline: boolean
 }
 
 /** Where relative paths resolve and what the runner offers. */
@@ -147,7 +152,18 @@ export function parseInputs(get: Get, context: InputContext): BuildRequest {
     },
     jobs: parseJobs(get('jobs'), context.cpus),
     modules: parseChoice('modules', get('modules') || 'lmod', ['lmod', 'tcl', 'none']),
-    dryRun: parseBoolean('dry-run', get('dry-run'), false)
+    dryRun: parseBoolean('dry-run', get('dry-run'), false),
+    ...siteConfig(get('spack-config'), context.workspace),
+    offline: parseBoolean('offline', get('offline'), false)
+  }
+}
+
+function siteConfig(value: string, workspace: string): { siteConfig?: SiteConfig } {
+  try {
+    const parsed = parseSiteConfig(value, workspace)
+    return parsed ? { siteConfig: parsed } : {}
+  } catch (error) {
+    throw new InputError('spack-config', (error as Error).message)
   }
 }
 

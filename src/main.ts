@@ -16,7 +16,9 @@ import { writeRunSummary, type RunReport } from './summary.js'
 import { AuditError, buildArtifact } from './artifact/artifact.js'
 import { uploadTarball } from './artifact/upload.js'
 import { concretize, install, InstallError, type InstallReport } from './spack/install.js'
+import { checkClingo, checkSources } from './spack/offline.js'
 import { prepareEnvironment } from './spack/prepare.js'
+import { checkHostTarget } from './spack/target-check.js'
 import { provisionSpack } from './spack/provision.js'
 import { registerRepo } from './spack/repo.js'
 import { readBuild } from './spack/result.js'
@@ -33,10 +35,16 @@ export async function run(): Promise<void> {
 
     const { layout } = plan
     report = { ...report, spec: plan.spec, compiler: `gcc@${gccVersion}`, target: request.target }
-    const spack = await phases.run('Provision Spack', () => provisionSpack(request.spack, { runnerTemp: temp }))
+    const spack = await phases.run('Provision Spack', () =>
+      provisionSpack(request.spack, { runnerTemp: temp, offline: request.offline })
+    )
     const repo = await phases.run('Register the package repository', () =>
       registerRepo(request.repo, spack.runner, { runnerTemp: temp })
     )
+    await phases.run('Check the runner', async () => {
+      core.info((await checkHostTarget(spack.runner, request.target)).message)
+      if (request.offline) core.info(`offline: Spack imports clingo ${await checkClingo(spack.runner)}`)
+    })
     const env = await phases.run('Render the environment', () =>
       prepareEnvironment(spack.runner, request, gccVersion, repo, layout)
     )
@@ -71,6 +79,7 @@ export async function run(): Promise<void> {
     const installed = await phases.run('Install Slurm', async () => {
       if (!lockAdopted) await concretize(spack.runner, env.envDir)
       else core.info('Using the cached spack.lock made from this spack.yaml: nothing to concretize')
+      if (request.offline) await checkSources(spack.runner, env.envDir, path.join(temp, 'slurm-factory', 'scratch'))
       return install(spack.runner, env.envDir, request.jobs).catch((error: unknown) => {
         if (error instanceof InstallError) report = { ...report, ...installedNames(error.report) }
         throw error

@@ -9,6 +9,7 @@ import { parse } from 'yaml'
 import { type BuildRequest, render } from './inputs.js'
 import { concretizeArgs, displayCommand, installArgs, pushArgs, repoAddArgs } from './spack/commands.js'
 import { writeSummary } from './summary.js'
+import { checkTarget, cpuFlags, targetLineage, x86Level } from './spack/target-check.js'
 import {
   environmentYaml,
   layoutUnder,
@@ -25,6 +26,8 @@ export interface Plan {
   readonly layout: EnvironmentLayout
   readonly environment: string
   readonly commands: readonly string[]
+  /** What can be told of the target before Spack is there: the x86-64 level /proc/cpuinfo shows. */
+  readonly targetCheck: string
 }
 
 /** Where the action keeps its working files on the runner. */
@@ -100,7 +103,24 @@ export function buildPlan(request: BuildRequest, gccVersion: string, runnerTemp:
     `# pack <artifact-name>.tar.${request.artifact.compression === 'zstd' ? 'zst' : 'gz'}${request.artifact.upload ? ' and upload it' : ''}`
   )
   if (request.cache.enabled) commands.push('# post step: save the build cache (a partial key after a failure)')
-  return { request, gccVersion, spec: slurmSpec(request, gccVersion), layout, environment, commands }
+  return {
+    request,
+    gccVersion,
+    spec: slurmSpec(request, gccVersion),
+    layout,
+    environment,
+    commands,
+    targetCheck: planTargetCheck(request.target)
+  }
+}
+
+/** Plan mode runs no Spack: on x86-64 it reads the CPU's level from /proc/cpuinfo, as archspec would. */
+export function planTargetCheck(target: string, cpuinfoFile = '/proc/cpuinfo'): string {
+  if (!existsSync(cpuinfoFile) || !targetLineage(target).has('x86_64')) {
+    return `${target}: checked against the runner's CPU by Spack before concretizing`
+  }
+  const check = checkTarget(target, x86Level(cpuFlags(readFileSync(cpuinfoFile, 'utf8'))))
+  return `${check.ok ? 'passes' : 'fails'}: ${check.message} (from /proc/cpuinfo; Spack checks again before concretizing)`
 }
 
 /** The resolved request as name/value rows, secrets left out. */
@@ -132,7 +152,9 @@ export function requestRows(request: BuildRequest): Array<[string, string]> {
       `${request.artifact.name ?? '(derived)'}, ${request.artifact.compression}${request.artifact.slim ? ', slim' : ''}${request.artifact.upload ? ', uploaded' : ', not uploaded'}`
     ],
     ['jobs', String(request.jobs)],
-    ['modules', request.modules]
+    ['modules', request.modules],
+    ['spack-config', request.siteConfig ? Object.keys(request.siteConfig).join(', ') : '(none)'],
+    ['offline', request.offline ? 'yes: no default mirror, no bootstrapping, sources from the given mirrors' : 'no']
   ]
 }
 
@@ -144,6 +166,7 @@ export async function showPlan(plan: Plan): Promise<void> {
   await core.group('Plan (dry-run: nothing is built)', async () => {
     for (const [name, value] of requestRows(plan.request)) core.info(`${name}: ${value}`)
     core.info(`\nspec: ${plan.spec}`)
+    core.info(`target check: ${plan.targetCheck}`)
     core.info(`\nenvironment: ${envFile} (try it: spack -e ${plan.layout.envDir} concretize)\n${plan.environment}`)
     core.info(`commands:\n${plan.commands.join('\n')}`)
   })
@@ -157,7 +180,7 @@ export async function showPlan(plan: Plan): Promise<void> {
         ],
         ...requestRows(plan.request)
       ])
-      .addRaw(`\n\n**Spec:** \`${plan.spec}\`\n\n`)
+      .addRaw(`\n\n**Spec:** \`${plan.spec}\`\n\n**Target check:** ${plan.targetCheck}\n\n`)
       .addDetails('spack.yaml', `\n\n\`\`\`yaml\n${plan.environment}\`\`\`\n\n`)
       .addCodeBlock(plan.commands.join('\n'), 'sh')
   )

@@ -5,6 +5,7 @@
 import path from 'node:path'
 import { stringify } from 'yaml'
 import { type BuildRequest, render } from '../inputs.js'
+import { mergeConfig, type SiteConfig } from './site-config.js'
 
 /** Where the environment's files live on the runner. */
 export interface EnvironmentLayout {
@@ -107,7 +108,29 @@ export function renderEnvironment(inputs: EnvironmentInputs): Record<string, unk
       }
     }
   }
+  if (request.offline) {
+    // Two colons: Spack's own scopes add no mirror (its default one is remote), and nothing is bootstrapped.
+    spack['mirrors:'] = spack.mirrors
+    delete spack.mirrors
+    spack.bootstrap = { enable: false }
+  }
+  if (request.siteConfig) applySiteConfig(spack, request.siteConfig)
   return { spack }
+}
+
+/** Merges the site's sections over the rendered ones; a site section written `name:` replaces the rendered one. */
+function applySiteConfig(spack: Record<string, unknown>, site: SiteConfig): void {
+  for (const [key, value] of Object.entries(site)) {
+    const name = key.replace(/:$/, '')
+    if (key.endsWith(':')) {
+      delete spack[name]
+      delete spack[`${name}:`]
+      spack[key] = value
+      continue
+    }
+    const existing = `${name}:` in spack ? `${name}:` : name
+    spack[existing] = existing in spack ? mergeConfig(spack[existing], value) : value
+  }
 }
 
 /** `spack.yaml` text: a header comment, then the document with keys in rendering order. */

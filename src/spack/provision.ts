@@ -96,6 +96,8 @@ export interface ProvisionOptions {
   readonly builtin?: BuiltinPin | 'keep'
   /** Put Spack on PATH and export SPACK_ROOT and the isolation variables for later steps (default true). */
   readonly exportToJob?: boolean
+  /** No network: what is not in the tool cache is an error, never a clone. */
+  readonly offline?: boolean
 }
 
 /** `v1.0.0` -> `1.0.0`, `v2025.07.0` -> `2025.7.0`: the form the tool cache can look up. */
@@ -140,6 +142,7 @@ interface TreeRequest {
   readonly commit: string
   readonly runnerTemp: string
   readonly retry?: RetryOptions
+  readonly offline?: boolean
 }
 
 /** A verified copy of `tag`: the tool cache's when it holds the same commit, else a fresh clone that is then cached. */
@@ -161,6 +164,12 @@ async function provisionTree(request: TreeRequest): Promise<{ path: string; from
     }
   } else {
     core.warning('RUNNER_TOOL_CACHE is not set: the copy is kept in RUNNER_TEMP for this job only')
+  }
+  if (request.offline) {
+    throw new FatalError(
+      `offline: ${request.repository} ${request.tag} is not in the runner's tool cache and can't be cloned without network; ` +
+        'run the action once with network on this runner, or give an existing Spack with spack-root'
+    )
   }
   const staging = path.join(request.runnerTemp, 'slurm-factory', 'staging', `${request.tool}-${version}`)
   core.info(`Cloning ${request.repository} ${request.tag} from ${request.url}`)
@@ -276,7 +285,8 @@ export async function provisionSpack(
       tag: request.version,
       commit,
       runnerTemp: options.runnerTemp,
-      ...(options.retry ? { retry: options.retry } : {})
+      ...(options.retry ? { retry: options.retry } : {}),
+      ...(options.offline ? { offline: true } : {})
     })
     root = tree.path
     fromToolCache = tree.fromToolCache
@@ -357,7 +367,8 @@ async function provisionBuiltin(
     tag: pin.tag,
     commit: pin.commit,
     runnerTemp: options.runnerTemp,
-    ...(options.retry ? { retry: options.retry } : {})
+    ...(options.retry ? { retry: options.retry } : {}),
+    ...(options.offline ? { offline: true } : {})
   })
   const repoPath = path.join(tree.path, 'repos', 'spack_repo', 'builtin')
   if (!existsSync(path.join(repoPath, 'repo.yaml'))) {
