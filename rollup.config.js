@@ -9,7 +9,8 @@ const config = {
   input: {
     index: 'src/index.ts',
     post: 'src/post.ts',
-    audit: 'src/audit-cli.ts'
+    audit: 'src/audit-cli.ts',
+    collect: 'src/collect-cli.ts'
   },
   output: {
     dir: 'dist',

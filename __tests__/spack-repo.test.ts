@@ -44,7 +44,7 @@ function checkMutated(file: string, mutate: (text: string) => string): { status:
 describe('spack-repo (no Spack needed)', () => {
   test('the bundled repository passes the checker', () => {
     const { status, out } = runChecker(REPO)
-    expect(out).toMatch(/^OK 2 packages/)
+    expect(out).toMatch(/^OK 3 packages: curl \(2 versions\), gcc \(1 versions\), slurm \(7 versions\)/)
     expect(status).toBe(0)
   })
 

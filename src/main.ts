@@ -8,14 +8,18 @@ import { adoptCachedLock, restoreBuildCache } from './cache/build-cache.js'
 import { cacheKeys } from './cache/keys.js'
 import { resolveGccVersion } from './compiler.js'
 import { hostArch, hostOs } from './host.js'
-import { readInputs } from './inputs.js'
+import { readInputs, type BuildRequest } from './inputs.js'
 import { Phases } from './phases.js'
 import { buildPlan, showPlan } from './plan.js'
 import { savePostState } from './state.js'
 import { writeRunSummary, type RunReport } from './summary.js'
-import { AuditError, buildArtifact } from './artifact/artifact.js'
-import { uploadTarball } from './artifact/upload.js'
-import { concretize, install, InstallError, type InstallReport } from './spack/install.js'
+import { artifactName, AuditError, buildArtifact } from './artifact/artifact.js'
+import { uploadDebugFiles, uploadTarball } from './artifact/upload.js'
+import { concretize, debugFiles, install, InstallError, type InstallReport } from './spack/install.js'
+import { pushArgs } from './spack/commands.js'
+import { OCI_PASSWORD_VAR, OCI_USERNAME_VAR, PUSH_MIRROR } from './spack/environment.js'
+import { createSpackRunner, type SpackRunner } from './spack/runner.js'
+import { importSigningKey, trustPublicKeys } from './cache/signing.js'
 import { checkClingo, checkSources } from './spack/offline.js'
 import { prepareEnvironment } from './spack/prepare.js'
 import { checkHostTarget } from './spack/target-check.js'
@@ -41,9 +45,10 @@ export async function run(): Promise<void> {
     const repo = await phases.run('Register the package repository', () =>
       registerRepo(request.repo, spack.runner, { runnerTemp: temp })
     )
+    const spackRunner = withCredentials(spack.runner, request)
     await phases.run('Check the runner', async () => {
-      core.info((await checkHostTarget(spack.runner, request.target)).message)
-      if (request.offline) core.info(`offline: Spack imports clingo ${await checkClingo(spack.runner)}`)
+      core.info((await checkHostTarget(spackRunner, request.target)).message)
+      if (request.offline) core.info(`offline: Spack imports clingo ${await checkClingo(spackRunner)}`)
     })
     const env = await phases.run('Render the environment', () =>
       prepareEnvironment(spack.runner, request, gccVersion, repo, layout)
@@ -77,15 +82,34 @@ export async function run(): Promise<void> {
     report = { ...report, cacheHit: restored.restoredKey ? `${restored.hit} (${restored.restoredKey})` : restored.hit }
     const lockAdopted = restored.hit !== 'none' && adoptCachedLock(paths, env.envDir, env.environment)
     const installed = await phases.run('Install Slurm', async () => {
-      if (!lockAdopted) await concretize(spack.runner, env.envDir)
+      const scratch = path.join(temp, 'slurm-factory', 'scratch')
+      if (request.buildcache.trustedKeys) await trustPublicKeys(spackRunner, request.buildcache.trustedKeys, scratch)
+      if (!lockAdopted) await concretize(spackRunner, env.envDir)
       else core.info('Using the cached spack.lock made from this spack.yaml: nothing to concretize')
-      if (request.offline) await checkSources(spack.runner, env.envDir, path.join(temp, 'slurm-factory', 'scratch'))
-      return install(spack.runner, env.envDir, request.jobs).catch((error: unknown) => {
-        if (error instanceof InstallError) report = { ...report, ...installedNames(error.report) }
+      if (request.offline) await checkSources(spackRunner, env.envDir, scratch)
+      return install(spackRunner, env.envDir, request.jobs).catch(async (error: unknown) => {
+        if (error instanceof InstallError) {
+          report = { ...report, ...installedNames(error.report) }
+          if (request.artifact.upload) await uploadDebug(error, request, gccVersion, env.envDir, scratch)
+        }
         throw error
       })
     })
     report = { ...report, ...installedNames(installed) }
+    if (request.buildcache.push) {
+      const push = request.buildcache.push
+      await phases.run(`Push to ${push}`, async () => {
+        if (request.buildcache.signingKey)
+          await importSigningKey(
+            spackRunner,
+            request.buildcache.signingKey,
+            path.join(temp, 'slurm-factory', 'scratch')
+          )
+        await spackRunner.run(pushArgs(env.envDir, PUSH_MIRROR, request.buildcache.unsigned), {
+          group: `spack buildcache push ${push}`
+        })
+      })
+    }
     const build = await readBuild(spack.runner, env.envDir)
     core.setOutput('slurm-version', build.root.version)
     core.setOutput('spec-hash', build.root.hash)
@@ -129,6 +153,36 @@ export async function run(): Promise<void> {
     core.setFailed(message)
   } finally {
     if (report.phases.length > 0) await writeRunSummary(report)
+  }
+}
+
+/** The runner with the OCI credentials that spack.yaml names by variable; only the main step's commands get them. */
+function withCredentials(runner: SpackRunner, request: BuildRequest): SpackRunner {
+  const { ociUsername, ociPassword } = request.buildcache
+  const usesOci = [...request.buildcache.mirrors, request.buildcache.push ?? ''].some(url => url.startsWith('oci://'))
+  if (!usesOci || !ociUsername || !ociPassword) return runner
+  return createSpackRunner(runner.executable, {
+    ...runner.env,
+    [OCI_USERNAME_VAR]: ociUsername,
+    [OCI_PASSWORD_VAR]: ociPassword
+  })
+}
+
+/** A failed build's debug artifact: spack.yaml, spack.lock and the failing package's logs. A failure here only warns. */
+async function uploadDebug(
+  error: InstallError,
+  request: BuildRequest,
+  gccVersion: string,
+  envDir: string,
+  scratch: string
+): Promise<void> {
+  try {
+    const name = `${artifactName(request, request.slurmVersion, gccVersion)}-debug`
+    await uploadDebugFiles(name, debugFiles(error.failure, envDir), scratch, request.artifact.retentionDays)
+  } catch (uploadError) {
+    core.warning(
+      `The debug artifact could not be uploaded: ${uploadError instanceof Error ? uploadError.message : String(uploadError)}`
+    )
   }
 }
 

@@ -109,6 +109,10 @@ class AutotoolsPackage:
     pass
 
 
+# The GNU release tarball gcc-15.2.0.tar.xz, as spack-packages records it.
+GCC_15_2_0 = "438fd996826b0c82485a29da03a72d71d6e3541a83ec702df4271f6fe025d24e"
+
+
 def install_stubs():
     spack = types.ModuleType("spack")
     pkg = types.ModuleType("spack.package")
@@ -145,6 +149,12 @@ def install_stubs():
     autotools = types.ModuleType("spack_repo.builtin.build_systems.autotools")
     autotools.AutotoolsPackage = AutotoolsPackage
     sys.modules["spack_repo.builtin.build_systems.autotools"] = autotools
+    # Packages that extend a builtin one import it; the stand-in base records nothing of its own.
+    for name in ("spack_repo.builtin.packages", "spack_repo.builtin.packages.gcc"):
+        sys.modules[name] = types.ModuleType(name)
+    builtin_gcc = types.ModuleType("spack_repo.builtin.packages.gcc.package")
+    builtin_gcc.Gcc = type("Gcc", (AutotoolsPackage,), {})
+    sys.modules["spack_repo.builtin.packages.gcc.package"] = builtin_gcc
 
 
 def load_package(path):
@@ -228,6 +238,9 @@ def main(argv):
         check_slurm(recorded["slurm"], json.loads(args.releases), json.loads(args.variants), check)
     if "curl" in recorded:
         check_curl(recorded["curl"], check)
+    if "gcc" in recorded:
+        gcc_versions = {v["version"]: v["sha256"] for v in recorded["gcc"][2].versions}
+        check("gcc", gcc_versions.get("15.2.0") == GCC_15_2_0, f"gcc@15.2.0 has sha256 {gcc_versions.get('15.2.0')!r}")
 
     if failures:
         print("\n".join(failures))

@@ -2,7 +2,6 @@
  * The local binary mirror and the environment's lock, kept in the GitHub Actions cache. A cache service that is down,
  * slow or full gives a warning, never a failed build.
  */
-import * as cache from '@actions/cache'
 import * as core from '@actions/core'
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
@@ -19,6 +18,11 @@ export interface CachePaths {
 export interface RestoreResult {
   readonly hit: CacheHit
   readonly restoredKey?: string
+}
+
+/** The cache client, loaded on first use: a run that neither restores nor saves never pays for loading it. */
+async function cacheClient(): Promise<typeof import('@actions/cache')> {
+  return import('@actions/cache')
 }
 
 function message(error: unknown): string {
@@ -55,6 +59,7 @@ export function cachedPaths(paths: CachePaths): string[] {
 export async function restoreBuildCache(keys: CacheKeys, paths: CachePaths): Promise<RestoreResult> {
   mkdirSync(paths.mirror, { recursive: true })
   mkdirSync(paths.state, { recursive: true })
+  const cache = await cacheClient()
   if (!cache.isFeatureAvailable()) {
     core.warning('The GitHub Actions cache is not available on this runner: building without the local build cache')
     return { hit: 'none' }
@@ -76,6 +81,7 @@ export async function restoreBuildCache(keys: CacheKeys, paths: CachePaths): Pro
 
 /** Saves the mirror and the lock under `key`; false (with a warning) when the service refused or failed. */
 export async function saveBuildCache(key: string, paths: CachePaths): Promise<boolean> {
+  const cache = await cacheClient()
   if (!cache.isFeatureAvailable()) {
     core.warning('The GitHub Actions cache is not available on this runner: the build cache was not saved')
     return false

@@ -91,7 +91,7 @@ export async function install(spack: SpackRunner, envDir: string, jobs: number):
   const report = parseInstallOutput(result.stdout + result.stderr)
   if (result.exitCode === 0 && !report.failure) return report
   const failure: InstallFailure = report.failure ?? {
-    packageName: 'unknown',
+    packageName: 'spack install',
     message: `spack install exited with code ${result.exitCode}: ${lastLines(result.stderr || result.stdout, 5)}`
   }
   annotateFailure(failure)
