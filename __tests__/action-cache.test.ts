@@ -75,6 +75,49 @@ describe('build cache', () => {
     expect(partial[0]?.startsWith(`${complete[0]}-partial-`)).toBe(true)
   })
 
+  test('a restored lock made from another spack.yaml is discarded with a warning and the environment concretized afresh', async () => {
+    const runner = makeRunner()
+    const first = await build(runner, { STANDIN_GCC: '8.5.0' })
+    expect(first.main.status).toBe(0)
+    runner.wipe()
+    const changed = await runner.run(
+      'index',
+      { ...inputs, variants: '+rest +pmix' },
+      { ...services.env, STANDIN_GCC: '8.5.0' }
+    )
+    expect(changed.status).toBe(0)
+    expect(runner.outputs()['cache-hit']).toBe('partial')
+    expect(changed.stdout).toContain(
+      '::warning::The cached spack.lock of environment was made from a different spack.yaml: discarding it and concretizing afresh'
+    )
+    expect(runner.calls().map(args => args.filter(arg => !arg.startsWith('/')).join(' '))).toContain('-e concretize')
+    expect(changed.stdout).toMatch(/Extracting munge-[\w.-]+ from binary cache/)
+  })
+
+  test('a GCC the runner lacks is built first, cached with the rest, and extracted on the next run', async () => {
+    const runner = makeRunner()
+    const wanted = { ...inputs, compiler: 'gcc@13.3.0' }
+    const runBoth = async () => {
+      const main = await runner.run('index', wanted, { ...services.env, STANDIN_GCC: '7.5.0' })
+      const post = await runner.run('post', wanted, { ...services.env, STANDIN_GCC: '7.5.0' })
+      return { main, post, calls: runner.calls().map(args => args.filter(arg => !arg.startsWith('/')).join(' ')) }
+    }
+    const cold = await runBoth()
+    expect(cold.main.stdout).not.toContain('::error')
+    expect(cold.main.stdout).toContain('::group::Build gcc@13.3.0')
+    expect(cold.main.stdout).toMatch(/No binary for gcc-13\.3\.0-\w+ found: installing from source/)
+    expect(cold.calls.filter(call => call === '-e concretize')).toHaveLength(2)
+    expect(cold.post.stdout).toContain('Push what compiler-environment installed to the local build cache')
+
+    runner.wipe()
+    const warm = await runBoth()
+    expect(warm.main.status).toBe(0)
+    expect(runner.outputs()['cache-hit']).toBe('exact')
+    expect(warm.calls).not.toContain('-e concretize')
+    expect(warm.main.stdout).toMatch(/Extracting gcc-13\.3\.0-\w+ from binary cache/)
+    expect(warm.main.stdout).not.toContain('installing from source')
+  })
+
   test('a cache service answering 500 gives warnings and the build still succeeds', async () => {
     const runner = makeRunner()
     const fault = services.fail({ endpoint: 'twirp', status: 500 })

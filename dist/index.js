@@ -1,6 +1,6 @@
 import { g as group, d as debug, s as summary, i as info, w as which, e as error, c as cp, r as rmRF, m as mkdirP, a as warning, b as addPath, f as exportVariable, h as setOutput, j as setFailed } from './lib/core.js';
 import path$1 from 'node:path';
-import { r as runProgram, l as layoutUnder, e as environmentYaml, d as displayCommand, L as LOCAL_MIRROR, p as pushArgs, P as PUSH_MIRROR, s as slurmSpec, a as repoAddArgs, c as concretizeArgs, i as installArgs, C as CommandError, b as lastLines, f as createSpackRunner, g as readLock, h as cacheKeys, j as restoreBuildCache, k as savePostState, m as adoptCachedLock, O as OCI_PASSWORD_VAR, n as OCI_USERNAME_VAR } from './lib/state.js';
+import { r as runProgram, l as layoutUnder, e as environmentYaml, d as displayCommand, L as LOCAL_MIRROR, p as pushArgs, P as PUSH_MIRROR, s as slurmSpec, a as repoAddArgs, c as concretizeArgs, i as installArgs, C as CommandError, b as lastLines, f as compilerEnvironmentYaml, g as createSpackRunner, h as readLock, j as cacheKeys, k as restoreBuildCache, m as savePostState, n as adoptCachedLock, O as OCI_PASSWORD_VAR, o as OCI_USERNAME_VAR } from './lib/state.js';
 import { existsSync, readFileSync, mkdirSync, closeSync, openSync, writeFileSync, createWriteStream, realpathSync, rmSync, copyFileSync, chmodSync, renameSync, statSync, readdirSync, readlinkSync } from 'node:fs';
 import os$1, { machine } from 'node:os';
 import { T as TARGET_PARENTS, d as distExports, r as render, S as SPACK_PINS, e as readInputs } from './lib/inputs.js';
@@ -70,16 +70,32 @@ async function resolveGccVersion(compiler) {
 }
 
 /** Facts about the runner that decide binary compatibility: OS id and version, machine architecture. */
-/** `ID-VERSION_ID` from an os-release document, for example `ubuntu-24.04` or `debian-12`. */
-function osFromRelease(text) {
-    const field = (name) => {
-        const match = new RegExp(`^${name}=(.*)$`, 'm').exec(text);
-        return match ? match[1].trim().replace(/^"(.*)"$/, '$1') : '';
+/** Parses `/etc/os-release` (KEY=value lines, values optionally quoted). */
+function parseOsRelease(text) {
+    const values = new Map();
+    for (const line of text.split('\n')) {
+        const match = /^([A-Z0-9_]+)=(.*)$/.exec(line.trim());
+        if (!match)
+            continue;
+        let value = match[2].trim();
+        const quote = value[0];
+        if ((quote === '"' || quote === "'") && value.endsWith(quote) && value.length >= 2) {
+            value = value.slice(1, -1);
+            if (quote === '"')
+                value = value.replace(/\\(["\\$`])/g, '$1');
+        }
+        values.set(match[1], value);
+    }
+    return {
+        id: values.get('ID') ?? 'linux',
+        versionId: values.get('VERSION_ID') ?? '',
+        prettyName: values.get('PRETTY_NAME') ?? values.get('NAME') ?? 'Linux'
     };
-    return [field('ID') || 'linux', field('VERSION_ID') || 'unknown'].join('-');
 }
+/** `ID-VERSION_ID` of the runner, for example `ubuntu-24.04` or `debian-12`. */
 function hostOs(file = '/etc/os-release') {
-    return osFromRelease(existsSync(file) ? readFileSync(file, 'utf8') : '');
+    const release = parseOsRelease(existsSync(file) ? readFileSync(file, 'utf8') : '');
+    return `${release.id}-${release.versionId || 'unknown'}`;
 }
 function hostArch() {
     return machine();
@@ -391,28 +407,6 @@ async function showPlan(plan) {
 const MANIFEST_FILE = 'manifest.json';
 const SUMS_FILE = 'SHA256SUMS';
 const MANIFEST_SCHEMA = 1;
-/** Parses `/etc/os-release` (KEY=value lines, values optionally quoted). */
-function parseOsRelease(text) {
-    const values = new Map();
-    for (const line of text.split('\n')) {
-        const match = /^([A-Z0-9_]+)=(.*)$/.exec(line.trim());
-        if (!match)
-            continue;
-        let value = match[2].trim();
-        const quote = value[0];
-        if ((quote === '"' || quote === "'") && value.endsWith(quote) && value.length >= 2) {
-            value = value.slice(1, -1);
-            if (quote === '"')
-                value = value.replace(/\\(["\\$`])/g, '$1');
-        }
-        values.set(match[1], value);
-    }
-    return {
-        id: values.get('ID') ?? 'linux',
-        versionId: values.get('VERSION_ID') ?? '',
-        prettyName: values.get('PRETTY_NAME') ?? values.get('NAME') ?? 'Linux'
-    };
-}
 /** The glibc version from `getconf GNU_LIBC_VERSION` (`glibc 2.39`) or the first line of `ldd --version`. */
 function parseGlibcVersion(text) {
     const first = text.split('\n')[0] ?? '';
@@ -1503,21 +1497,21 @@ async function prepareEnvironment(spack, request, gccVersion, repo, layout) {
     const detected = userConfig ? detectedCompilers(userConfig) : {};
     const foundGcc = gccVersions(detected);
     info(`GCC found by Spack: ${foundGcc.join(', ') || 'none'}`);
+    const inputs = { request, gccVersion, repoPath: repo.path, repoNamespace: repo.namespace, layout, detected };
+    let compiler;
     if (!foundGcc.includes(gccVersion)) {
         info(`gcc@${gccVersion} is not on this runner: Spack builds it first with the runner's compiler (it is cached like any package)`);
+        compiler = writeEnvironment(layout.compilerEnvDir, compilerEnvironmentYaml(inputs));
     }
-    const environment = environmentYaml({
-        request,
-        gccVersion,
-        repoPath: repo.path,
-        repoNamespace: repo.namespace,
-        layout,
-        detected
-    });
-    mkdirSync(layout.envDir, { recursive: true });
-    writeFileSync(path$1.join(layout.envDir, 'spack.yaml'), environment);
+    const environment = environmentYaml(inputs);
+    writeEnvironment(layout.envDir, environment);
     info(environment);
-    return { envDir: layout.envDir, environment, foundGcc };
+    return { envDir: layout.envDir, environment, foundGcc, ...(compiler ? { compiler } : {}) };
+}
+function writeEnvironment(envDir, environment) {
+    mkdirSync(envDir, { recursive: true });
+    writeFileSync(path$1.join(envDir, 'spack.yaml'), environment);
+    return { envDir, environment };
 }
 
 (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
@@ -2351,15 +2345,14 @@ async function run() {
             repoHash: repo.contentHash,
             gccVersion,
             target: request.target,
-            environment: env.environment
+            environment: [env.compiler?.environment ?? '', env.environment].join('\n')
         });
         const paths = { mirror: layout.localMirror, state: path$1.join(path$1.dirname(layout.envDir), 'cache-state') };
         const state = {
             cacheEnabled: request.cache.enabled,
             primaryKey: keys.primary,
             paths,
-            envDir: env.envDir,
-            environment: env.environment,
+            environments: [...(env.compiler ? [env.compiler] : []), { envDir: env.envDir, environment: env.environment }],
             spack: { executable: spack.executable, env: spack.env },
             complete: false
         };
@@ -2369,27 +2362,30 @@ async function run() {
         savePostState({ ...state, ...(restored.restoredKey ? { restoredKey: restored.restoredKey } : {}) });
         setOutput('cache-hit', restored.hit);
         report = { ...report, cacheHit: restored.restoredKey ? `${restored.hit} (${restored.restoredKey})` : restored.hit };
-        const lockAdopted = restored.hit !== 'none' && adoptCachedLock(paths, env.envDir, env.environment);
-        const installed = await phases.run('Install Slurm', async () => {
-            const scratch = path$1.join(temp, 'slurm-factory', 'scratch');
-            if (request.buildcache.trustedKeys)
-                await trustPublicKeys(spackRunner, request.buildcache.trustedKeys, scratch);
-            if (!lockAdopted)
-                await concretize(spackRunner, env.envDir);
-            else
-                info('Using the cached spack.lock made from this spack.yaml: nothing to concretize');
-            if (request.offline)
-                await checkSources(spackRunner, env.envDir, scratch);
-            return install(spackRunner, env.envDir, request.jobs).catch(async (error) => {
-                if (error instanceof InstallError) {
-                    report = { ...report, ...installedNames(error.report) };
-                    if (request.artifact.upload)
-                        await uploadDebug(error, request, gccVersion, env.envDir, scratch);
-                }
-                throw error;
-            });
-        });
-        report = { ...report, ...installedNames(installed) };
+        const scratch = path$1.join(temp, 'slurm-factory', 'scratch');
+        const steps = {
+            spack: spackRunner,
+            paths,
+            restored: restored.hit !== 'none',
+            offline: request.offline,
+            jobs: request.jobs,
+            scratch
+        };
+        if (request.buildcache.trustedKeys)
+            await trustPublicKeys(spackRunner, request.buildcache.trustedKeys, scratch);
+        const compiler = env.compiler;
+        const compilerInstalled = compiler
+            ? await phases.run(`Build gcc@${gccVersion}`, () => installEnvironment(compiler, steps))
+            : undefined;
+        const installed = await phases.run('Install Slurm', () => installEnvironment(env, steps).catch(async (error) => {
+            if (error instanceof InstallError) {
+                report = { ...report, ...installedNames(error.report, compilerInstalled) };
+                if (request.artifact.upload)
+                    await uploadDebug(error, request, gccVersion, env.envDir, scratch);
+            }
+            throw error;
+        }));
+        report = { ...report, ...installedNames(installed, compilerInstalled) };
         if (request.buildcache.push) {
             const push = request.buildcache.push;
             await phases.run(`Push to ${push}`, async () => {
@@ -2467,8 +2463,24 @@ async function uploadDebug(error, request, gccVersion, envDir, scratch) {
         warning(`The debug artifact could not be uploaded: ${uploadError instanceof Error ? uploadError.message : String(uploadError)}`);
     }
 }
-function installedNames(installed) {
-    return { built: installed.built.map(pkg => pkg.name), extracted: installed.extracted.map(pkg => pkg.name) };
+function installedNames(installed, before) {
+    const all = [...(before ? [before] : []), installed];
+    return {
+        built: all.flatMap(r => r.built.map(pkg => pkg.name)),
+        extracted: all.flatMap(r => r.extracted.map(pkg => pkg.name))
+    };
+}
+/** Concretizes (unless the cached lock was made from this spack.yaml), checks offline sources, installs. */
+async function installEnvironment(written, steps) {
+    if (steps.restored && adoptCachedLock(steps.paths, written.envDir, written.environment)) {
+        info('Using the cached spack.lock made from this spack.yaml: nothing to concretize');
+    }
+    else {
+        await concretize(steps.spack, written.envDir);
+    }
+    if (steps.offline)
+        await checkSources(steps.spack, written.envDir, steps.scratch);
+    return install(steps.spack, written.envDir, steps.jobs);
 }
 function runnerTemp() {
     const dir = process.env.RUNNER_TEMP;

@@ -1,5 +1,6 @@
 import { i as info, a as warning, g as group } from './lib/core.js';
-import { o as loadPostState, f as createSpackRunner, p as pushArgs, L as LOCAL_MIRROR, q as keepLock, t as saveBuildCache, u as partialKey } from './lib/state.js';
+import { q as loadPostState, g as createSpackRunner, p as pushArgs, L as LOCAL_MIRROR, b as lastLines, t as keepLock, u as saveBuildCache, v as partialKey } from './lib/state.js';
+import path from 'node:path';
 import 'os';
 import 'crypto';
 import 'fs';
@@ -33,7 +34,6 @@ import 'string_decoder';
 import 'child_process';
 import 'timers';
 import 'node:fs';
-import 'node:path';
 import 'node:crypto';
 import './lib/inputs.js';
 import 'node:os';
@@ -63,13 +63,16 @@ async function runPost() {
             return;
         }
         const spack = createSpackRunner(state.spack.executable, state.spack.env);
-        const push = await spack.run(pushArgs(state.envDir, LOCAL_MIRROR, true), {
-            group: 'Push installed packages to the local build cache',
-            allowFailure: true
-        });
-        if (push.exitCode !== 0)
-            warning(`Some packages could not be pushed to the local build cache (they were not installed): ${push.stderr.trim().split('\n').slice(-3).join(' ')}`);
-        keepLock(state.paths, state.envDir, state.environment);
+        for (const { envDir, environment } of state.environments) {
+            const push = await spack.run(pushArgs(envDir, LOCAL_MIRROR, true), {
+                group: `Push what ${path.basename(envDir)} installed to the local build cache`,
+                allowFailure: true
+            });
+            if (push.exitCode !== 0) {
+                warning(`Some packages could not be pushed to the local build cache (not installed): ${lastLines(push.stderr, 3)}`);
+            }
+            keepLock(state.paths, envDir, environment);
+        }
         await group(`Save the build cache as ${key}`, () => saveBuildCache(key, state.paths));
     }
     catch (error) {

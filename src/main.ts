@@ -4,7 +4,7 @@
  */
 import * as core from '@actions/core'
 import path from 'node:path'
-import { adoptCachedLock, restoreBuildCache } from './cache/build-cache.js'
+import { adoptCachedLock, restoreBuildCache, type CachePaths } from './cache/build-cache.js'
 import { cacheKeys } from './cache/keys.js'
 import { resolveGccVersion } from './compiler.js'
 import { hostArch, hostOs } from './host.js'
@@ -21,7 +21,7 @@ import { OCI_PASSWORD_VAR, OCI_USERNAME_VAR, PUSH_MIRROR } from './spack/environ
 import { createSpackRunner, type SpackRunner } from './spack/runner.js'
 import { importSigningKey, trustPublicKeys } from './cache/signing.js'
 import { checkClingo, checkSources } from './spack/offline.js'
-import { prepareEnvironment } from './spack/prepare.js'
+import { prepareEnvironment, type WrittenEnvironment } from './spack/prepare.js'
 import { checkHostTarget } from './spack/target-check.js'
 import { provisionSpack } from './spack/provision.js'
 import { registerRepo } from './spack/repo.js'
@@ -62,15 +62,14 @@ export async function run(): Promise<void> {
       repoHash: repo.contentHash,
       gccVersion,
       target: request.target,
-      environment: env.environment
+      environment: [env.compiler?.environment ?? '', env.environment].join('\n')
     })
     const paths = { mirror: layout.localMirror, state: path.join(path.dirname(layout.envDir), 'cache-state') }
     const state = {
       cacheEnabled: request.cache.enabled,
       primaryKey: keys.primary,
       paths,
-      envDir: env.envDir,
-      environment: env.environment,
+      environments: [...(env.compiler ? [env.compiler] : []), { envDir: env.envDir, environment: env.environment }],
       spack: { executable: spack.executable, env: spack.env },
       complete: false
     }
@@ -80,22 +79,30 @@ export async function run(): Promise<void> {
     savePostState({ ...state, ...(restored.restoredKey ? { restoredKey: restored.restoredKey } : {}) })
     core.setOutput('cache-hit', restored.hit)
     report = { ...report, cacheHit: restored.restoredKey ? `${restored.hit} (${restored.restoredKey})` : restored.hit }
-    const lockAdopted = restored.hit !== 'none' && adoptCachedLock(paths, env.envDir, env.environment)
-    const installed = await phases.run('Install Slurm', async () => {
-      const scratch = path.join(temp, 'slurm-factory', 'scratch')
-      if (request.buildcache.trustedKeys) await trustPublicKeys(spackRunner, request.buildcache.trustedKeys, scratch)
-      if (!lockAdopted) await concretize(spackRunner, env.envDir)
-      else core.info('Using the cached spack.lock made from this spack.yaml: nothing to concretize')
-      if (request.offline) await checkSources(spackRunner, env.envDir, scratch)
-      return install(spackRunner, env.envDir, request.jobs).catch(async (error: unknown) => {
+    const scratch = path.join(temp, 'slurm-factory', 'scratch')
+    const steps: InstallSteps = {
+      spack: spackRunner,
+      paths,
+      restored: restored.hit !== 'none',
+      offline: request.offline,
+      jobs: request.jobs,
+      scratch
+    }
+    if (request.buildcache.trustedKeys) await trustPublicKeys(spackRunner, request.buildcache.trustedKeys, scratch)
+    const compiler = env.compiler
+    const compilerInstalled = compiler
+      ? await phases.run(`Build gcc@${gccVersion}`, () => installEnvironment(compiler, steps))
+      : undefined
+    const installed = await phases.run('Install Slurm', () =>
+      installEnvironment(env, steps).catch(async (error: unknown) => {
         if (error instanceof InstallError) {
-          report = { ...report, ...installedNames(error.report) }
+          report = { ...report, ...installedNames(error.report, compilerInstalled) }
           if (request.artifact.upload) await uploadDebug(error, request, gccVersion, env.envDir, scratch)
         }
         throw error
       })
-    })
-    report = { ...report, ...installedNames(installed) }
+    )
+    report = { ...report, ...installedNames(installed, compilerInstalled) }
     if (request.buildcache.push) {
       const push = request.buildcache.push
       await phases.run(`Push to ${push}`, async () => {
@@ -186,8 +193,33 @@ async function uploadDebug(
   }
 }
 
-function installedNames(installed: InstallReport): Pick<RunReport, 'built' | 'extracted'> {
-  return { built: installed.built.map(pkg => pkg.name), extracted: installed.extracted.map(pkg => pkg.name) }
+function installedNames(installed: InstallReport, before?: InstallReport): Pick<RunReport, 'built' | 'extracted'> {
+  const all = [...(before ? [before] : []), installed]
+  return {
+    built: all.flatMap(r => r.built.map(pkg => pkg.name)),
+    extracted: all.flatMap(r => r.extracted.map(pkg => pkg.name))
+  }
+}
+
+interface InstallSteps {
+  readonly spack: SpackRunner
+  readonly paths: CachePaths
+  /** A build cache was restored: its locks may be reused. */
+  readonly restored: boolean
+  readonly offline: boolean
+  readonly jobs: number
+  readonly scratch: string
+}
+
+/** Concretizes (unless the cached lock was made from this spack.yaml), checks offline sources, installs. */
+async function installEnvironment(written: WrittenEnvironment, steps: InstallSteps): Promise<InstallReport> {
+  if (steps.restored && adoptCachedLock(steps.paths, written.envDir, written.environment)) {
+    core.info('Using the cached spack.lock made from this spack.yaml: nothing to concretize')
+  } else {
+    await concretize(steps.spack, written.envDir)
+  }
+  if (steps.offline) await checkSources(steps.spack, written.envDir, steps.scratch)
+  return install(steps.spack, written.envDir, steps.jobs)
 }
 
 function runnerTemp(): string {

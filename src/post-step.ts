@@ -7,7 +7,8 @@ import { keepLock, saveBuildCache } from './cache/build-cache.js'
 import { partialKey } from './cache/keys.js'
 import { pushArgs } from './spack/commands.js'
 import { LOCAL_MIRROR } from './spack/environment.js'
-import { createSpackRunner } from './spack/runner.js'
+import { createSpackRunner, lastLines } from './spack/runner.js'
+import path from 'node:path'
 import { loadPostState, type PostState } from './state.js'
 
 /** The key this run saves under, or undefined when the restored cache already is the complete one. */
@@ -29,15 +30,18 @@ export async function runPost(): Promise<void> {
       return
     }
     const spack = createSpackRunner(state.spack.executable, state.spack.env)
-    const push = await spack.run(pushArgs(state.envDir, LOCAL_MIRROR, true), {
-      group: 'Push installed packages to the local build cache',
-      allowFailure: true
-    })
-    if (push.exitCode !== 0)
-      core.warning(
-        `Some packages could not be pushed to the local build cache (they were not installed): ${push.stderr.trim().split('\n').slice(-3).join(' ')}`
-      )
-    keepLock(state.paths, state.envDir, state.environment)
+    for (const { envDir, environment } of state.environments) {
+      const push = await spack.run(pushArgs(envDir, LOCAL_MIRROR, true), {
+        group: `Push what ${path.basename(envDir)} installed to the local build cache`,
+        allowFailure: true
+      })
+      if (push.exitCode !== 0) {
+        core.warning(
+          `Some packages could not be pushed to the local build cache (not installed): ${lastLines(push.stderr, 3)}`
+        )
+      }
+      keepLock(state.paths, envDir, environment)
+    }
     await core.group(`Save the build cache as ${key}`, () => saveBuildCache(key, state.paths))
   } catch (error) {
     core.warning(`Saving the build cache failed: ${error instanceof Error ? error.message : String(error)}`)

@@ -1,15 +1,15 @@
 /** What the main step hands to the post step (core.saveState), typed in one place. */
 import * as core from '@actions/core'
 import type { CachePaths } from './cache/build-cache.js'
+import type { WrittenEnvironment } from './spack/prepare.js'
 
 export interface PostState {
   readonly cacheEnabled: boolean
   readonly primaryKey: string
   readonly restoredKey?: string
   readonly paths: CachePaths
-  readonly envDir: string
-  /** The rendered spack.yaml, whose lock is kept with the cache. */
-  readonly environment: string
+  /** The environments of the build (the compiler's first, when one is built), with their rendered spack.yaml. */
+  readonly environments: readonly WrittenEnvironment[]
   readonly spack: { readonly executable: string; readonly env: Readonly<Record<string, string>> }
   /** Set once the build completed: only then is the primary key saved. */
   readonly complete: boolean

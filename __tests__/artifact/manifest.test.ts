@@ -8,11 +8,11 @@ import {
   buildManifest,
   detectBuildMachine,
   parseGlibcVersion,
-  parseOsRelease,
   renderManifest,
   writeManifestAndSums,
   type Manifest
 } from '../../src/artifact/manifest.js'
+import { hostOs, parseOsRelease } from '../../src/host.js'
 import { AUDIT, BUILD, MACHINE, hasTool } from '../helpers/tree-fixtures.js'
 
 describe('buildManifest', () => {
@@ -58,6 +58,13 @@ describe('build machine', () => {
     const text = 'NAME="Ubuntu"\nVERSION_ID="24.04"\nID=ubuntu\nPRETTY_NAME="Ubuntu 24.04.2 LTS"\n# comment\n'
     expect(parseOsRelease(text)).toEqual({ id: 'ubuntu', versionId: '24.04', prettyName: 'Ubuntu 24.04.2 LTS' })
     expect(parseOsRelease('')).toEqual({ id: 'linux', versionId: '', prettyName: 'Linux' })
+  })
+
+  test("the runner's OS for cache keys comes from the same parse", () => {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'os-')), 'os-release')
+    writeFileSync(file, 'NAME="Ubuntu"\nVERSION_ID="24.04"\nID=ubuntu\n')
+    expect(hostOs(file)).toBe('ubuntu-24.04')
+    expect(hostOs(path.join(path.dirname(file), 'missing'))).toBe('linux-unknown')
   })
 
   test('glibc version from getconf and ldd', () => {

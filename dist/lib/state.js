@@ -2,7 +2,7 @@ import { a as warning, i as info, g as group, k as exec, l as saveState, n as ge
 import { mkdirSync, existsSync, readFileSync, copyFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
-import { d as distExports, r as render, m as mergeConfig } from './inputs.js';
+import { r as render, d as distExports, m as mergeConfig } from './inputs.js';
 
 /**
  * Build-cache keys, computed before concretizing from everything that decides the concretization. Pure.
@@ -165,18 +165,25 @@ async function saveBuildCache(key, paths) {
         return false;
     }
 }
+/** Where the lock of an environment is kept between runs: named after the environment's directory. */
+function keptLock(paths, envDir) {
+    const name = path.basename(envDir);
+    return {
+        lock: path.join(paths.state, `${name}.spack.lock`),
+        madeFrom: path.join(paths.state, `${name}.spack.yaml.sha256`)
+    };
+}
 /**
  * Puts the cached lock into the environment when it was made from this very spack.yaml, so that install reuses it
  * and nothing is concretized. A lock made from another spack.yaml is discarded with a warning.
  */
 function adoptCachedLock(paths, envDir, environment) {
-    const lock = path.join(paths.state, 'spack.lock');
-    const madeFrom = path.join(paths.state, 'spack.yaml.sha256');
+    const { lock, madeFrom } = keptLock(paths, envDir);
     if (!existsSync(lock))
         return false;
     const recorded = existsSync(madeFrom) ? readFileSync(madeFrom, 'utf8').trim() : '';
     if (recorded !== sha256(environment)) {
-        warning('The cached spack.lock was made from a different spack.yaml: discarding it and concretizing afresh');
+        warning(`The cached spack.lock of ${path.basename(envDir)} was made from a different spack.yaml: discarding it and concretizing afresh`);
         return false;
     }
     copyFileSync(lock, path.join(envDir, 'spack.lock'));
@@ -184,12 +191,13 @@ function adoptCachedLock(paths, envDir, environment) {
 }
 /** Records the environment's lock, and the spack.yaml it was made from, for the next run. */
 function keepLock(paths, envDir, environment) {
-    const lock = path.join(envDir, 'spack.lock');
-    if (!existsSync(lock))
+    const current = path.join(envDir, 'spack.lock');
+    if (!existsSync(current))
         return;
+    const { lock, madeFrom } = keptLock(paths, envDir);
     mkdirSync(paths.state, { recursive: true });
-    copyFileSync(lock, path.join(paths.state, 'spack.lock'));
-    writeFileSync(path.join(paths.state, 'spack.yaml.sha256'), `${sha256(environment)}\n`);
+    copyFileSync(current, lock);
+    writeFileSync(madeFrom, `${sha256(environment)}\n`);
 }
 
 /**
@@ -316,6 +324,7 @@ const OCI_PASSWORD_VAR = 'SLURM_FACTORY_OCI_PASSWORD';
 function layoutUnder(root) {
     return {
         envDir: path.join(root, 'environment'),
+        compilerEnvDir: path.join(root, 'compiler-environment'),
         installRoot: path.join(root, 'opt'),
         viewRoot: path.join(root, 'view'),
         moduleRoot: path.join(root, 'modules'),
@@ -404,7 +413,22 @@ function applySiteConfig(spack, site) {
 }
 /** `spack.yaml` text: a header comment, then the document with keys in rendering order. */
 function environmentYaml(inputs) {
-    return `# Rendered by slurm-factory-action; edits are overwritten on the next run.\n${distExports.stringify(renderEnvironment(inputs), { lineWidth: 0 })}`;
+    return toYaml(renderEnvironment(inputs));
+}
+/**
+ * The environment that builds `gcc@<version>` with the runner's compiler, when the runner doesn't have it: Spack v1.0
+ * only compiles with a compiler that is external or already installed. Same store, mirrors and site configuration as
+ * the build's environment, so the compiler lands in the build cache like any package; no view, no modules.
+ */
+function compilerEnvironmentYaml(inputs) {
+    const { spack } = renderEnvironment(inputs);
+    spack.specs = [`gcc@${inputs.gccVersion} target=${inputs.request.target}`];
+    delete spack.view;
+    delete spack.modules;
+    return toYaml({ spack: { ...spack, view: false } });
+}
+function toYaml(document) {
+    return `# Rendered by slurm-factory-action; edits are overwritten on the next run.\n${distExports.stringify(document, { lineWidth: 0 })}`;
 }
 
 /** What the main step hands to the post step (core.saveState), typed in one place. */
@@ -417,4 +441,4 @@ function loadPostState() {
     return raw ? JSON.parse(raw) : undefined;
 }
 
-export { CommandError as C, LOCAL_MIRROR as L, OCI_PASSWORD_VAR as O, PUSH_MIRROR as P, repoAddArgs as a, lastLines as b, concretizeArgs as c, displayCommand as d, environmentYaml as e, createSpackRunner as f, readLock as g, cacheKeys as h, installArgs as i, restoreBuildCache as j, savePostState as k, layoutUnder as l, adoptCachedLock as m, OCI_USERNAME_VAR as n, loadPostState as o, pushArgs as p, keepLock as q, runProgram as r, slurmSpec as s, saveBuildCache as t, partialKey as u };
+export { CommandError as C, LOCAL_MIRROR as L, OCI_PASSWORD_VAR as O, PUSH_MIRROR as P, repoAddArgs as a, lastLines as b, concretizeArgs as c, displayCommand as d, environmentYaml as e, compilerEnvironmentYaml as f, createSpackRunner as g, readLock as h, installArgs as i, cacheKeys as j, restoreBuildCache as k, layoutUnder as l, savePostState as m, adoptCachedLock as n, OCI_USERNAME_VAR as o, pushArgs as p, loadPostState as q, runProgram as r, slurmSpec as s, keepLock as t, saveBuildCache as u, partialKey as v };

@@ -9,6 +9,7 @@ import { readFile, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { compareBytes, hashEntries, renderSha256Sums, sha256File, walkTree, type HashedFile } from './checksums.js'
+import { parseOsRelease, type OsRelease } from '../host.js'
 import { runProgram } from '../spack/runner.js'
 
 export const MANIFEST_FILE = 'manifest.json'
@@ -40,12 +41,6 @@ export interface ResolvedBuild {
   /** The package repository that provided slurm. */
   readonly repo: { readonly namespace: string; readonly commit?: string; readonly url?: string }
   readonly dependencies: readonly Dependency[]
-}
-
-export interface OsRelease {
-  readonly id: string
-  readonly versionId: string
-  readonly prettyName: string
 }
 
 export interface BuildMachine {
@@ -98,27 +93,6 @@ export interface Manifest {
     readonly sha256: string
   }[]
   readonly symlinks: readonly { readonly path: string; readonly target: string }[]
-}
-
-/** Parses `/etc/os-release` (KEY=value lines, values optionally quoted). */
-export function parseOsRelease(text: string): OsRelease {
-  const values = new Map<string, string>()
-  for (const line of text.split('\n')) {
-    const match = /^([A-Z0-9_]+)=(.*)$/.exec(line.trim())
-    if (!match) continue
-    let value = (match[2] as string).trim()
-    const quote = value[0]
-    if ((quote === '"' || quote === "'") && value.endsWith(quote) && value.length >= 2) {
-      value = value.slice(1, -1)
-      if (quote === '"') value = value.replace(/\\(["\\$`])/g, '$1')
-    }
-    values.set(match[1] as string, value)
-  }
-  return {
-    id: values.get('ID') ?? 'linux',
-    versionId: values.get('VERSION_ID') ?? '',
-    prettyName: values.get('PRETTY_NAME') ?? values.get('NAME') ?? 'Linux'
-  }
 }
 
 /** The glibc version from `getconf GNU_LIBC_VERSION` (`glibc 2.39`) or the first line of `ldd --version`. */

@@ -100,17 +100,27 @@ export async function saveBuildCache(key: string, paths: CachePaths): Promise<bo
   }
 }
 
+/** Where the lock of an environment is kept between runs: named after the environment's directory. */
+function keptLock(paths: CachePaths, envDir: string): { lock: string; madeFrom: string } {
+  const name = path.basename(envDir)
+  return {
+    lock: path.join(paths.state, `${name}.spack.lock`),
+    madeFrom: path.join(paths.state, `${name}.spack.yaml.sha256`)
+  }
+}
+
 /**
  * Puts the cached lock into the environment when it was made from this very spack.yaml, so that install reuses it
  * and nothing is concretized. A lock made from another spack.yaml is discarded with a warning.
  */
 export function adoptCachedLock(paths: CachePaths, envDir: string, environment: string): boolean {
-  const lock = path.join(paths.state, 'spack.lock')
-  const madeFrom = path.join(paths.state, 'spack.yaml.sha256')
+  const { lock, madeFrom } = keptLock(paths, envDir)
   if (!existsSync(lock)) return false
   const recorded = existsSync(madeFrom) ? readFileSync(madeFrom, 'utf8').trim() : ''
   if (recorded !== sha256(environment)) {
-    core.warning('The cached spack.lock was made from a different spack.yaml: discarding it and concretizing afresh')
+    core.warning(
+      `The cached spack.lock of ${path.basename(envDir)} was made from a different spack.yaml: discarding it and concretizing afresh`
+    )
     return false
   }
   copyFileSync(lock, path.join(envDir, 'spack.lock'))
@@ -119,9 +129,10 @@ export function adoptCachedLock(paths: CachePaths, envDir: string, environment: 
 
 /** Records the environment's lock, and the spack.yaml it was made from, for the next run. */
 export function keepLock(paths: CachePaths, envDir: string, environment: string): void {
-  const lock = path.join(envDir, 'spack.lock')
-  if (!existsSync(lock)) return
+  const current = path.join(envDir, 'spack.lock')
+  if (!existsSync(current)) return
+  const { lock, madeFrom } = keptLock(paths, envDir)
   mkdirSync(paths.state, { recursive: true })
-  copyFileSync(lock, path.join(paths.state, 'spack.lock'))
-  writeFileSync(path.join(paths.state, 'spack.yaml.sha256'), `${sha256(environment)}\n`)
+  copyFileSync(current, lock)
+  writeFileSync(madeFrom, `${sha256(environment)}\n`)
 }

@@ -11,6 +11,8 @@ import { mergeConfig, type SiteConfig } from './site-config.js'
 export interface EnvironmentLayout {
   /** The environment directory (holds spack.yaml and spack.lock). */
   readonly envDir: string
+  /** The environment that builds the requested GCC when the runner doesn't have it. */
+  readonly compilerEnvDir: string
   readonly installRoot: string
   readonly viewRoot: string
   readonly moduleRoot: string
@@ -43,6 +45,7 @@ export interface EnvironmentInputs {
 export function layoutUnder(root: string): EnvironmentLayout {
   return {
     envDir: path.join(root, 'environment'),
+    compilerEnvDir: path.join(root, 'compiler-environment'),
     installRoot: path.join(root, 'opt'),
     viewRoot: path.join(root, 'view'),
     moduleRoot: path.join(root, 'modules'),
@@ -135,5 +138,22 @@ function applySiteConfig(spack: Record<string, unknown>, site: SiteConfig): void
 
 /** `spack.yaml` text: a header comment, then the document with keys in rendering order. */
 export function environmentYaml(inputs: EnvironmentInputs): string {
-  return `# Rendered by slurm-factory-action; edits are overwritten on the next run.\n${stringify(renderEnvironment(inputs), { lineWidth: 0 })}`
+  return toYaml(renderEnvironment(inputs))
+}
+
+/**
+ * The environment that builds `gcc@<version>` with the runner's compiler, when the runner doesn't have it: Spack v1.0
+ * only compiles with a compiler that is external or already installed. Same store, mirrors and site configuration as
+ * the build's environment, so the compiler lands in the build cache like any package; no view, no modules.
+ */
+export function compilerEnvironmentYaml(inputs: EnvironmentInputs): string {
+  const { spack } = renderEnvironment(inputs) as { spack: Record<string, unknown> }
+  spack.specs = [`gcc@${inputs.gccVersion} target=${inputs.request.target}`]
+  delete spack.view
+  delete spack.modules
+  return toYaml({ spack: { ...spack, view: false } })
+}
+
+function toYaml(document: Record<string, unknown>): string {
+  return `# Rendered by slurm-factory-action; edits are overwritten on the next run.\n${stringify(document, { lineWidth: 0 })}`
 }

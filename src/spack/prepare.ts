@@ -7,12 +7,18 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { parse } from 'yaml'
 import type { BuildRequest } from '../inputs.js'
-import { environmentYaml, type EnvironmentLayout } from './environment.js'
+import { compilerEnvironmentYaml, environmentYaml, type EnvironmentLayout } from './environment.js'
 import type { SpackRunner } from './runner.js'
 
-export interface PreparedEnvironment {
+/** An environment directory and the spack.yaml written into it. */
+export interface WrittenEnvironment {
   readonly envDir: string
   readonly environment: string
+}
+
+export interface PreparedEnvironment extends WrittenEnvironment {
+  /** The environment that builds the requested GCC first, when the runner doesn't have it. */
+  readonly compiler?: WrittenEnvironment
   /** GCC versions Spack found on the runner. */
   readonly foundGcc: readonly string[]
 }
@@ -45,21 +51,22 @@ export async function prepareEnvironment(
   const detected = userConfig ? detectedCompilers(userConfig) : {}
   const foundGcc = gccVersions(detected)
   core.info(`GCC found by Spack: ${foundGcc.join(', ') || 'none'}`)
+  const inputs = { request, gccVersion, repoPath: repo.path, repoNamespace: repo.namespace, layout, detected }
+  let compiler: WrittenEnvironment | undefined
   if (!foundGcc.includes(gccVersion)) {
     core.info(
       `gcc@${gccVersion} is not on this runner: Spack builds it first with the runner's compiler (it is cached like any package)`
     )
+    compiler = writeEnvironment(layout.compilerEnvDir, compilerEnvironmentYaml(inputs))
   }
-  const environment = environmentYaml({
-    request,
-    gccVersion,
-    repoPath: repo.path,
-    repoNamespace: repo.namespace,
-    layout,
-    detected
-  })
-  mkdirSync(layout.envDir, { recursive: true })
-  writeFileSync(path.join(layout.envDir, 'spack.yaml'), environment)
+  const environment = environmentYaml(inputs)
+  writeEnvironment(layout.envDir, environment)
   core.info(environment)
-  return { envDir: layout.envDir, environment, foundGcc }
+  return { envDir: layout.envDir, environment, foundGcc, ...(compiler ? { compiler } : {}) }
+}
+
+function writeEnvironment(envDir: string, environment: string): WrittenEnvironment {
+  mkdirSync(envDir, { recursive: true })
+  writeFileSync(path.join(envDir, 'spack.yaml'), environment)
+  return { envDir, environment }
 }

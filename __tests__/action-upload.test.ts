@@ -1,0 +1,65 @@
+/**
+ * Upload of the tarball and of a failed build's debug files, by the bundled action, to a local artifact service
+ * speaking the real protocol (Twirp and blob storage) to the real @actions/artifact.
+ */
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals'
+import { createHash } from 'node:crypto'
+import { readFileSync } from 'node:fs'
+import { makeRunner, STAND_IN_SPACK } from './helpers/action-run.js'
+import { startServices, type Services } from './services/index.js'
+
+const inputs = {
+  'spack-root': STAND_IN_SPACK,
+  compiler: 'gcc@12.2.0',
+  target: 'x86_64_v2',
+  cache: 'false',
+  'retention-days': '3'
+}
+let services: Services
+
+beforeAll(async () => {
+  services = await startServices({ cache: false })
+})
+afterAll(async () => {
+  await services.close()
+})
+
+describe('artifact upload', () => {
+  test('the tarball is uploaded under the artifact name; a service error on the first try is retried', async () => {
+    const fault = services.fail({ endpoint: 'CreateArtifact', status: 500, times: 1 })
+    const runner = makeRunner()
+    const run = await runner.run('index', { ...inputs, 'artifact-name': 'slurm-upload-test' }, services.env)
+    expect(run.stdout).not.toContain('::error')
+    expect(run.status).toBe(0)
+    expect(fault.hits).toBe(1)
+    const outputs = runner.outputs()
+    const stored = services.artifact?.get('slurm-upload-test')
+    expect(stored).toBeDefined()
+    expect(outputs['artifact-id']).toBe(String(stored?.id))
+    expect(stored?.entries()).toEqual(['slurm-upload-test.tar.zst'])
+    const uploaded = stored?.readEntry('slurm-upload-test.tar.zst') as Buffer
+    expect(createHash('sha256').update(uploaded).digest('hex')).toBe(outputs['artifact-sha256'])
+    expect(uploaded.equals(readFileSync(outputs['artifact-path'] as string))).toBe(true)
+    expect(readFileSync(`${runner.dir}/summary.md`, 'utf8')).toContain(`slurm-upload-test (uploaded, id ${stored?.id})`)
+  }, 120_000)
+
+  test("a failed build uploads a debug artifact with spack.yaml, spack.lock and the failing package's logs", async () => {
+    const runner = makeRunner()
+    const run = await runner.run('index', inputs, { ...services.env, STANDIN_FAIL: 'slurm' })
+    expect(run.status).not.toBe(0)
+    const debug = services.artifact?.get('slurm-25.11-gcc12.2.0-x86_64_v2-debug')
+    expect(debug).toBeDefined()
+    const entries = (debug?.entries() ?? []).map(name => name.replace(/^\d+-/, '')).sort()
+    expect(entries).toEqual(['spack-build-env.txt', 'spack-build-out.txt', 'spack.lock', 'spack.yaml'])
+    expect(run.stdout).toContain('Uploaded the debug artifact slurm-25.11-gcc12.2.0-x86_64_v2-debug')
+  }, 120_000)
+
+  test('upload: false uploads nothing', async () => {
+    const before = services.artifact?.artifacts.length
+    const runner = makeRunner()
+    const run = await runner.run('index', { ...inputs, upload: 'false', 'artifact-name': 'not-uploaded' }, services.env)
+    expect(run.status).toBe(0)
+    expect(services.artifact?.artifacts.length).toBe(before)
+    expect(runner.outputs()['artifact-id']).toBeUndefined()
+  }, 120_000)
+})
