@@ -2,6 +2,7 @@
  * The matrix collector, on manifests written the way the artifact phase writes them (writeManifestAndSums on a staged
  * prefix, packed by packArtifact) and on cell records written by the workflows' own "Record the cell" step.
  */
+import { makeRunner } from './helpers/action-run.js'
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals'
 import { execFileSync, spawnSync } from 'node:child_process'
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -413,5 +414,28 @@ describe('the release matrix', () => {
         { slurm: '26.05', gcc: '15.2.0', target: 'x86_64_v2', runner: 'ubuntu-24.04' }
       ]
     })
+  })
+})
+
+describe('collect mode of the bundled action', () => {
+  test('`collect:` summarizes the downloaded cells into the job summary and builds nothing', async () => {
+    const root = path.join(base, 'action-collect')
+    const built = await stagedPrefix('slurm-25.11.6-gcc13.3.0-x86_64_v3', PASSED, '25.11.6')
+    cellDir(root, '25.11-gcc13.3.0', record({ slurm: '25.11', cacheHit: 'exact' }), built)
+    cellDir(root, '24.11-gcc13.3.0', record({ outcome: 'failure', cacheHit: '' }))
+    const runner = makeRunner()
+    const run = await runner.run('index', { collect: root })
+    expect(run.stdout).not.toContain('::error')
+    expect(run.status).toBe(0)
+    const summary = readFileSync(path.join(runner.dir, 'summary.md'), 'utf8')
+    expect(summary).toContain('slurm-25.11.6-gcc13.3.0-x86_64_v3')
+    expect(summary).toMatch(/failed/)
+    expect(existsSync(path.join(runner.temp, 'slurm-factory'))).toBe(false)
+  })
+
+  test('a collect directory that is not there is refused, naming the input', async () => {
+    const run = await makeRunner().run('index', { collect: path.join(base, 'nowhere') })
+    expect(run.status).not.toBe(0)
+    expect(run.stdout).toContain('::error::collect: ')
   })
 })

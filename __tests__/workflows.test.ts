@@ -244,12 +244,22 @@ describe('build-matrix.yml', () => {
     expect(new Set(names).size).toBe(cells.length)
   })
 
-  test('the summary job runs always, after the cells, and writes the step summary with the collector', () => {
+  test('the summary job runs always, after the cells, and writes the step summary with the action in collect mode', () => {
     const summary = workflow.jobs.summary as Job
     expect(summary.needs).toBe('build')
     expect(summary.if).toMatch(/always\(\)/)
-    const runs = (summary.steps ?? []).map(step => step.run ?? '').join('\n')
-    expect(runs).toMatch(/node dist\/collect\.js summary .*--markdown "\$GITHUB_STEP_SUMMARY"/)
+    const collect = (summary.steps ?? []).find(step => step.uses === './') as Step
+    expect(collect.with?.collect).toBe('${{ runner.temp }}/cells')
+    const download = (summary.steps ?? []).find(step =>
+      String(step.uses).startsWith('actions/download-artifact@')
+    ) as Step
+    expect(download.with?.path).toBe('${{ runner.temp }}/cells')
+  })
+
+  test('the file is copied with one edit: the action is referenced only as `uses: ./`', () => {
+    const text = readFileSync(path.join(ROOT, '.github', 'workflows', 'build-matrix.yml'), 'utf8')
+    expect(text).not.toContain('dist/')
+    expect(text.match(/uses: \.\/\s*$/gm)?.length).toBe(2)
   })
 })
 

@@ -3,7 +3,7 @@ import path$1 from 'node:path';
 import { r as runProgram, l as layoutUnder, e as environmentYaml, d as displayCommand, L as LOCAL_MIRROR, p as pushArgs, P as PUSH_MIRROR, s as slurmSpec, a as repoAddArgs, c as concretizeArgs, i as installArgs, C as CommandError, b as lastLines, f as compilerEnvironmentYaml, g as createSpackRunner, h as readLock, j as cacheKeys, k as restoreBuildCache, m as savePostState, n as adoptCachedLock, O as OCI_PASSWORD_VAR, o as OCI_USERNAME_VAR } from './lib/state.js';
 import { existsSync, readFileSync, mkdirSync, closeSync, openSync, writeFileSync, createWriteStream, realpathSync, rmSync, copyFileSync, chmodSync, renameSync, statSync, readdirSync, readlinkSync } from 'node:fs';
 import os$1, { machine } from 'node:os';
-import { T as TARGET_PARENTS, d as distExports, r as render, S as SPACK_PINS, e as readInputs } from './lib/inputs.js';
+import { T as TARGET_PARENTS, d as distExports, r as render, S as SPACK_PINS, a as readInputs } from './lib/inputs.js';
 import { a as readElfFile, E as ElfFormatError, h as hasElfMagic, b as auditTree, f as formatReport } from './lib/audit.js';
 import { writeFile, readFile, mkdir, rm, rename, readdir, lstat, readlink, realpath, stat, copyFile, chmod, symlink, open } from 'node:fs/promises';
 import { w as walkTree, h as hashEntries, s as sha256File, c as compareBytes, r as renderSha256Sums } from './lib/checksums.js';
@@ -2320,6 +2320,8 @@ async function run() {
     let report = { phases: phases.times };
     try {
         const request = readInputs();
+        if (request.collect)
+            return await collectCells(request.collect);
         const gccVersion = await resolveGccVersion(request.compiler);
         const temp = runnerTemp();
         const plan = buildPlan(request, gccVersion, temp);
@@ -2481,6 +2483,14 @@ async function installEnvironment(written, steps) {
     if (steps.offline)
         await checkSources(steps.spack, written.envDir, steps.scratch);
     return install(steps.spack, written.envDir, steps.jobs);
+}
+/** Collect mode: one summary table of a matrix's cells, from their downloaded records, into the job summary. */
+async function collectCells(dir) {
+    const { runCollectCli } = await import('./lib/collect.js');
+    const summary = process.env.GITHUB_STEP_SUMMARY;
+    const code = await runCollectCli(['summary', dir, ...(summary ? ['--markdown', summary] : [])]);
+    if (code !== 0)
+        setFailed(`collect: the summary of ${dir} failed (exit code ${code})`);
 }
 function runnerTemp() {
     const dir = process.env.RUNNER_TEMP;

@@ -73,6 +73,8 @@ export interface BuildRequest {
   readonly jobs: number
   readonly modules: ModuleSystem
   readonly dryRun: boolean
+  /** Collect mode: the directory of a matrix's downloaded cell records, summarized instead of building. */
+  readonly collect?: string
   /** Spack configuration the site merges into the environment (`spack-config`). */
   readonly siteConfig?: SiteConfig
   /** No network at all: no default mirror, no bootstrapping, sources and binaries from the given mirrors only. */
@@ -153,9 +155,22 @@ export function parseInputs(get: Get, context: InputContext): BuildRequest {
     jobs: parseJobs(get('jobs'), context.cpus),
     modules: parseChoice('modules', get('modules') || 'lmod', ['lmod', 'tcl', 'none']),
     dryRun: parseBoolean('dry-run', get('dry-run'), false),
+    ...parseCollect(singleLine('collect', get('collect')), context.workspace),
     ...siteConfig(get('spack-config'), context.workspace),
     offline: parseBoolean('offline', get('offline'), false)
   }
+}
+
+function parseCollect(value: string, workspace: string): { collect?: string } {
+  if (value === '') return {}
+  const dir = path.resolve(workspace, value)
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+    throw new InputError(
+      'collect',
+      `${JSON.stringify(value)} is not a directory of downloaded cell records (looked at ${dir})`
+    )
+  }
+  return { collect: dir }
 }
 
 function siteConfig(value: string, workspace: string): { siteConfig?: SiteConfig } {

@@ -32,6 +32,7 @@ export async function run(): Promise<void> {
   let report: RunReport = { phases: phases.times }
   try {
     const request = readInputs()
+    if (request.collect) return await collectCells(request.collect)
     const gccVersion = await resolveGccVersion(request.compiler)
     const temp = runnerTemp()
     const plan = buildPlan(request, gccVersion, temp)
@@ -220,6 +221,14 @@ async function installEnvironment(written: WrittenEnvironment, steps: InstallSte
   }
   if (steps.offline) await checkSources(steps.spack, written.envDir, steps.scratch)
   return install(steps.spack, written.envDir, steps.jobs)
+}
+
+/** Collect mode: one summary table of a matrix's cells, from their downloaded records, into the job summary. */
+async function collectCells(dir: string): Promise<void> {
+  const { runCollectCli } = await import('./collect.js')
+  const summary = process.env.GITHUB_STEP_SUMMARY
+  const code = await runCollectCli(['summary', dir, ...(summary ? ['--markdown', summary] : [])])
+  if (code !== 0) core.setFailed(`collect: the summary of ${dir} failed (exit code ${code})`)
 }
 
 function runnerTemp(): string {

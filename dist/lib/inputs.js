@@ -9002,9 +9002,19 @@ function parseInputs(get, context) {
         jobs: parseJobs(get('jobs'), context.cpus),
         modules: parseChoice('modules', get('modules') || 'lmod', ['lmod', 'tcl', 'none']),
         dryRun: parseBoolean('dry-run', get('dry-run'), false),
+        ...parseCollect(singleLine('collect', get('collect')), context.workspace),
         ...siteConfig(get('spack-config'), context.workspace),
         offline: parseBoolean('offline', get('offline'), false)
     };
+}
+function parseCollect(value, workspace) {
+    if (value === '')
+        return {};
+    const dir = path.resolve(workspace, value);
+    if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+        throw new InputError('collect', `${JSON.stringify(value)} is not a directory of downloaded cell records (looked at ${dir})`);
+    }
+    return { collect: dir };
 }
 function siteConfig(value, workspace) {
     try {
@@ -9249,4 +9259,4 @@ function parseJobs(value, cpus) {
     return jobs;
 }
 
-export { InputError as I, SPACK_PINS as S, TARGET_PARENTS as T, parseCompiler as a, parseTarget as b, compareVersions as c, distExports as d, readInputs as e, mergeConfig as m, parseSlurmVersion as p, render as r };
+export { InputError as I, SPACK_PINS as S, TARGET_PARENTS as T, readInputs as a, parseCompiler as b, parseTarget as c, distExports as d, compareVersions as e, mergeConfig as m, parseSlurmVersion as p, render as r };
