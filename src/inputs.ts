@@ -103,11 +103,17 @@ const BOOLEAN_VARIANTS = SLURM_VARIANTS.filter(name => name !== 'sysconfdir')
 const NAME = '[a-z][a-z0-9_-]*'
 const VALUE = '[A-Za-z0-9_./,-]+'
 
-/** Reads the action's inputs from the runner; masks secrets before anything can print them. */
+/**
+ * Reads the action's inputs from the runner; masks secrets before anything can print them. A multi-line secret (an
+ * ASCII-armored key) is masked whole and line by line, since the runner matches masks within a line.
+ */
 export function readInputs(context: InputContext = defaultContext()): BuildRequest {
   for (const secret of ['signing-key', 'oci-password']) {
     const value = core.getInput(secret)
-    if (value) core.setSecret(value)
+    if (!value) continue
+    core.setSecret(value)
+    for (const line of value.split(/\r?\n/))
+      if (line.trim().length >= 8 && !line.startsWith('-----')) core.setSecret(line.trim())
   }
   return parseInputs(name => core.getInput(name), context)
 }

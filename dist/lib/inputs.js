@@ -8954,12 +8954,19 @@ const MIRROR_SCHEMES = ['https://', 'http://', 's3://', 'oci://', 'file://'];
 const BOOLEAN_VARIANTS = SLURM_VARIANTS.filter(name => name !== 'sysconfdir');
 const NAME = '[a-z][a-z0-9_-]*';
 const VALUE = '[A-Za-z0-9_./,-]+';
-/** Reads the action's inputs from the runner; masks secrets before anything can print them. */
+/**
+ * Reads the action's inputs from the runner; masks secrets before anything can print them. A multi-line secret (an
+ * ASCII-armored key) is masked whole and line by line, since the runner matches masks within a line.
+ */
 function readInputs(context = defaultContext()) {
     for (const secret of ['signing-key', 'oci-password']) {
         const value = getInput(secret);
-        if (value)
-            setSecret(value);
+        if (!value)
+            continue;
+        setSecret(value);
+        for (const line of value.split(/\r?\n/))
+            if (line.trim().length >= 8 && !line.startsWith('-----'))
+                setSecret(line.trim());
     }
     return parseInputs(name => getInput(name), context);
 }
