@@ -1,5 +1,6 @@
 import { describe, expect, test } from '@jest/globals'
 import { parseInstallOutput } from '../src/spack/install.js'
+import { externalLibraryDirs } from '../src/artifact/artifact.js'
 import { readLock } from '../src/spack/lock.js'
 
 const h = (c: string) => c.repeat(32)
@@ -72,6 +73,13 @@ describe('readLock', () => {
         namespace: 'builtin',
         external: { path: '/usr' },
         arch: { target: { name: 'x86_64' } }
+      },
+      [h('p')]: {
+        name: 'pmix',
+        version: '4.2.2',
+        namespace: 'builtin',
+        external: { path: '/usr/lib/x86_64-linux-gnu/pmix2' },
+        arch: { target: 'x86_64' }
       }
     }
   }
@@ -88,7 +96,17 @@ describe('readLock', () => {
     })
     expect(build.dependencies.map(d => [d.name, d.external, d.target])).toEqual([
       ['gcc', true, 'x86_64'],
-      ['munge', true, 'x86_64']
+      ['munge', true, 'x86_64'],
+      ['pmix', true, 'x86_64']
+    ])
+  })
+
+  test('external packages keep their prefix; their library directories are what the audit accepts beside the system', () => {
+    const build = readLock(JSON.stringify(lock))
+    expect(build.dependencies.find(d => d.name === 'pmix')?.externalPrefix).toBe('/usr/lib/x86_64-linux-gnu/pmix2')
+    expect(externalLibraryDirs({ ...build, prefix: '/opt/x' })).toEqual([
+      '/usr/lib/x86_64-linux-gnu/pmix2/lib',
+      '/usr/lib/x86_64-linux-gnu/pmix2/lib64'
     ])
   })
   test('a lock without slurm is an error', () => {

@@ -4,7 +4,7 @@ import { r as runProgram, l as layoutUnder, e as environmentYaml, d as displayCo
 import { existsSync, readFileSync, mkdirSync, closeSync, openSync, writeFileSync, createWriteStream, realpathSync, rmSync, copyFileSync, chmodSync, renameSync, statSync, readdirSync, readlinkSync } from 'node:fs';
 import os$1, { machine } from 'node:os';
 import { T as TARGET_PARENTS, d as distExports, r as render, S as SPACK_PINS, a as readInputs } from './lib/inputs.js';
-import { a as readElfFile, E as ElfFormatError, h as hasElfMagic, b as auditTree, f as formatReport } from './lib/audit.js';
+import { a as readElfFile, E as ElfFormatError, h as hasElfMagic, b as auditTree, D as DEFAULT_STANDARD_LIB_DIRS, f as formatReport } from './lib/audit.js';
 import { writeFile, readFile, mkdir, rm, rename, readdir, lstat, readlink, realpath, stat, copyFile, chmod, symlink, open } from 'node:fs/promises';
 import { w as walkTree, h as hashEntries, s as sha256File, c as compareBytes, r as renderSha256Sums } from './lib/checksums.js';
 import { spawn } from 'node:child_process';
@@ -1191,6 +1191,17 @@ class AuditError extends Error {
 function artifactName(request, slurmVersion, gccVersion) {
     return request.artifact.name ?? `slurm-${slurmVersion}-gcc${gccVersion}-${request.target}`;
 }
+/**
+ * Library directories of the build's external packages (system libraries Spack was told to use, such as Debian's
+ * PMIx under /usr/lib/x86_64-linux-gnu/pmix2): the tarball links to them by design, like to the system's own
+ * directories, so RUNPATH entries into them are not relocation problems.
+ */
+function externalLibraryDirs(build) {
+    const dirs = build.dependencies
+        .filter(dep => dep.external && dep.externalPrefix && dep.externalPrefix !== '/usr')
+        .flatMap(dep => ['lib', 'lib64'].map(lib => path$1.join(dep.externalPrefix, lib)));
+    return [...new Set(dirs)].sort();
+}
 function resolvedBuild(inputs) {
     const { build, request } = inputs;
     return {
@@ -1229,8 +1240,12 @@ async function buildArtifact(inputs) {
     info(`Relocated ${relocation.elf.filter(e => e.changed).length} of ${relocation.elfFiles} ELF files; rewrote ${relocation.rewritten.length} text files`);
     for (const left of relocation.remaining)
         info(`left as built: ${left.file} (${left.kind}): ${left.detail}`);
+    const externalDirs = externalLibraryDirs(inputs.build);
+    if (externalDirs.length > 0)
+        info(`Library directories of external packages, accepted like the system's: ${externalDirs.join(', ')}`);
     const audit = await auditTree(staged.prefix, {
         buildPrefixes: [...installRoots, layout.installRoot, layout.viewRoot],
+        standardLibDirs: [...DEFAULT_STANDARD_LIB_DIRS, ...externalDirs],
         warningKinds: ['build-prefix-in-elf', 'build-prefix-in-text']
     });
     info(formatReport(audit));

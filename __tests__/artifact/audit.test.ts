@@ -7,6 +7,7 @@ import { promisify } from 'node:util'
 import {
   auditTree,
   DEFAULT_INTERPRETERS,
+  DEFAULT_STANDARD_LIB_DIRS,
   formatReport,
   readLdSoConf,
   runAuditCli,
@@ -190,6 +191,12 @@ describeGcc('auditTree', () => {
     const narrow = await auditTree(root, { standardLibDirs: ['/usr/lib'] })
     expect(kinds(narrow)).toEqual(['bin/foreign rpath-outside-tree', 'bin/foreign rpath-outside-tree'])
     expect(narrow.problems[1]?.detail).toBe("RUNPATH entry '/usr/lib64' is outside the tree")
+    // The library directory of an external package (Debian's PMIx under /usr/lib/x86_64-linux-gnu/pmix2/lib in a
+    // real build) is accepted like the system's own when the caller lists it.
+    const withExternal = await auditTree(root, {
+      standardLibDirs: [...DEFAULT_STANDARD_LIB_DIRS, '/opt/elsewhere/lib']
+    })
+    expect(withExternal.problems).toEqual([])
   })
 
   test('$ORIGIN escaping the tree is outside the tree', async () => {

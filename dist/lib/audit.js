@@ -1005,4 +1005,4 @@ async function runAuditCli(argv, io = defaultIo) {
     return report.ok ? 0 : 1;
 }
 
-export { ElfFormatError as E, readElfFile as a, auditTree as b, formatReport as f, hasElfMagic as h, runAuditCli as r };
+export { DEFAULT_STANDARD_LIB_DIRS as D, ElfFormatError as E, readElfFile as a, auditTree as b, formatReport as f, hasElfMagic as h, runAuditCli as r };

@@ -68,6 +68,7 @@ function locked(hash, raw, all) {
         hash,
         ...(raw.namespace ? { namespace: raw.namespace } : {}),
         external: raw.external !== undefined && raw.external !== null,
+        ...(raw.external?.path ? { externalPrefix: raw.external.path } : {}),
         ...(target ? { target } : {}),
         ...(compiler ? { compiler: `${compiler.name}@${compiler.version}` } : {})
     };

@@ -9,7 +9,7 @@ import type { BuildRequest } from '../inputs.js'
 import { render } from '../inputs.js'
 import type { EnvironmentLayout } from '../spack/environment.js'
 import type { BuiltSlurm } from '../spack/result.js'
-import { auditTree, formatReport, type AuditReport } from './audit.js'
+import { auditTree, DEFAULT_STANDARD_LIB_DIRS, formatReport, type AuditReport } from './audit.js'
 import { detectBuildMachine, writeManifestAndSums, type ResolvedBuild } from './manifest.js'
 import { writeModuleFile } from './modulefile.js'
 import { packArtifact, type PackResult } from './pack.js'
@@ -46,6 +46,18 @@ export class AuditError extends Error {
 /** `slurm-25.11.6-gcc13.3.0-x86_64_v3`, unless the request names the artifact. */
 export function artifactName(request: BuildRequest, slurmVersion: string, gccVersion: string): string {
   return request.artifact.name ?? `slurm-${slurmVersion}-gcc${gccVersion}-${request.target}`
+}
+
+/**
+ * Library directories of the build's external packages (system libraries Spack was told to use, such as Debian's
+ * PMIx under /usr/lib/x86_64-linux-gnu/pmix2): the tarball links to them by design, like to the system's own
+ * directories, so RUNPATH entries into them are not relocation problems.
+ */
+export function externalLibraryDirs(build: BuiltSlurm): string[] {
+  const dirs = build.dependencies
+    .filter(dep => dep.external && dep.externalPrefix && dep.externalPrefix !== '/usr')
+    .flatMap(dep => ['lib', 'lib64'].map(lib => path.join(dep.externalPrefix as string, lib)))
+  return [...new Set(dirs)].sort()
 }
 
 export function resolvedBuild(inputs: ArtifactInputs): ResolvedBuild {
@@ -90,8 +102,12 @@ export async function buildArtifact(inputs: ArtifactInputs): Promise<BuiltArtifa
     `Relocated ${relocation.elf.filter(e => e.changed).length} of ${relocation.elfFiles} ELF files; rewrote ${relocation.rewritten.length} text files`
   )
   for (const left of relocation.remaining) core.info(`left as built: ${left.file} (${left.kind}): ${left.detail}`)
+  const externalDirs = externalLibraryDirs(inputs.build)
+  if (externalDirs.length > 0)
+    core.info(`Library directories of external packages, accepted like the system's: ${externalDirs.join(', ')}`)
   const audit = await auditTree(staged.prefix, {
     buildPrefixes: [...installRoots, layout.installRoot, layout.viewRoot],
+    standardLibDirs: [...DEFAULT_STANDARD_LIB_DIRS, ...externalDirs],
     warningKinds: ['build-prefix-in-elf', 'build-prefix-in-text']
   })
   core.info(formatReport(audit))

@@ -10,6 +10,8 @@ export interface LockedSpec {
   readonly hash: string
   readonly namespace?: string
   readonly external: boolean
+  /** Where an external package lives on the build machine (and, by design, on the machines that run the build). */
+  readonly externalPrefix?: string
   readonly target?: string
   readonly compiler?: string
 }
@@ -25,7 +27,7 @@ interface RawSpec {
   version?: string
   namespace?: string
   hash?: string
-  external?: unknown
+  external?: { path?: string } | null
   arch?: { target?: string | { name?: string } }
   dependencies?: Array<{ name?: string; hash?: string; parameters?: { virtuals?: string[] } }>
 }
@@ -45,6 +47,7 @@ function locked(hash: string, raw: RawSpec, all: Record<string, RawSpec>): Locke
     hash,
     ...(raw.namespace ? { namespace: raw.namespace } : {}),
     external: raw.external !== undefined && raw.external !== null,
+    ...(raw.external?.path ? { externalPrefix: raw.external.path } : {}),
     ...(target ? { target } : {}),
     ...(compiler ? { compiler: `${compiler.name}@${compiler.version}` } : {})
   }
