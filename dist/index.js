@@ -1502,9 +1502,8 @@ function detectedCompilers(userConfigDir) {
 }
 function gccVersions(detected) {
     const externals = detected.gcc?.externals ?? [];
-    return externals
-        .map(external => /^gcc@=?([\d.]+)/.exec(external.spec ?? '')?.[1])
-        .filter((v) => Boolean(v));
+    const versions = externals.map(external => /^gcc@=?([\d.]+)/.exec(external.spec ?? '')?.[1]);
+    return [...new Set(versions.filter((v) => Boolean(v)))];
 }
 async function prepareEnvironment(spack, request, gccVersion, repo, layout) {
     await spack.run(['compiler', 'find', '--scope', 'user'], { silent: true });

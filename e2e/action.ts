@@ -3,7 +3,7 @@
  * step saved, INPUT_* variables, and the runner's files (temp, tool cache, workspace, output, state, summary) under
  * one directory that `reset` empties, so that a second run is a fresh machine with the same paths.
  */
-import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { appendFileSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { runAsync } from './procs.js'
 
@@ -37,6 +37,16 @@ export function runnerDirs(root: string): RunnerDirs {
   }
 }
 
+/**
+ * A snapshot of the action (dist/, spack-repo/, action.yml) in `into`: other work in the same checkout may rebuild
+ * dist/ while a run lasts, and the bundle loads some chunks only when it needs them.
+ */
+export function snapshotAction(into: string): string {
+  for (const part of ['dist', 'spack-repo', 'action.yml', 'package.json'])
+    cpSync(path.resolve(part), path.join(into, part), { recursive: true })
+  return into
+}
+
 /** Empties the runner's directory and makes its parts again (the same paths). */
 export function reset(dirs: RunnerDirs): void {
   rmSync(dirs.root, { recursive: true, force: true })
@@ -68,7 +78,8 @@ export async function runStep(
   inputs: Record<string, string>,
   serviceEnv: Record<string, string>,
   log: string,
-  label: string
+  label: string,
+  actionDir: string
 ): Promise<StepResult> {
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
@@ -83,6 +94,7 @@ export async function runStep(
     GITHUB_REPOSITORY: 'e2e/slurm-factory-action',
     GITHUB_RUN_ID: '4242',
     GITHUB_RUN_ATTEMPT: '1',
+    GITHUB_ACTION_PATH: actionDir,
     ...dirs.files,
     ...serviceEnv
   }
@@ -96,7 +108,7 @@ export async function runStep(
   const stamp = (): string => `${((Date.now() - started) / 1000).toFixed(0).padStart(5)} s`
   const result = await runAsync(
     process.execPath,
-    [path.resolve('dist', `${entry}.js`)],
+    [path.join(actionDir, 'dist', `${entry}.js`)],
     env,
     log,
     line => {
@@ -104,7 +116,7 @@ export async function runStep(
       if (group) process.stdout.write(`  [${label} ${stamp()}] ${group[1]}\n`)
       else if (/^::(error|warning)/.test(line)) process.stdout.write(`  [${label} ${stamp()}] ${line}\n`)
     },
-    90 * 60_000
+    Number(process.env.E2E_TIMEOUT_MIN ?? 90) * 60_000
   )
   process.stdout.write(`  [${label} ${stamp()}] node dist/${entry}.js exited ${result.status}\n`)
   return result

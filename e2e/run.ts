@@ -12,17 +12,18 @@
  *   4. a one-node cluster (own munged, slurmctld, slurmd) runs `srun -N1 -n2 hostname` and an `sbatch --wait` job;
  *   5. warm run on a wiped runner (same paths, same cache service): nothing compiled, nothing concretized.
  * Environment: E2E_VARIANTS (default "+rest +pmix +hwloc +ucx"), E2E_SLURM (24.11.5), E2E_TARGET (x86_64_v2 with
- * a SPACK_ROOT, x86_64_v3 otherwise), E2E_JOBS (2), E2E_KEEP=1 keeps the work directory.
+ * a SPACK_ROOT, x86_64_v3 otherwise), E2E_JOBS (2), E2E_TIMEOUT_MIN (90, per action step), E2E_WORKDIR (the
+ * temp directory the work directory goes in), E2E_KEEP=1 keeps the work directory (kept anyway on failure).
  */
 import { DefaultArtifactClient } from '@actions/artifact'
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { applyEnv, startServices, type Services } from '../__tests__/services/index.js'
-import { fileCommands, reset, runnerDirs, runStep, summaryRows, type RunnerDirs } from './action.js'
+import { fileCommands, reset, runnerDirs, runStep, snapshotAction, summaryRows, type RunnerDirs } from './action.js'
 import { checkLmod, runCluster, writeClusterConf } from './cluster.js'
 import { countSpackWork, type SpackWork } from './log.js'
-import { check } from './procs.js'
+import { check, run } from './procs.js'
 
 const VARIANTS = process.env.E2E_VARIANTS ?? '+rest +pmix +hwloc +ucx'
 const SLURM = process.env.E2E_SLURM ?? '24.11.5'
@@ -89,13 +90,14 @@ async function actionRun(
   dirs: RunnerDirs,
   inputs: Record<string, string>,
   services: Services,
-  work: string
+  work: string,
+  actionDir: string
 ): Promise<RunResult> {
   const log = path.join(work, `${label}.log`)
   process.stdout.write(`e2e: ${label} run (log ${log})\n`)
-  const main = await runStep('index', dirs, inputs, services.env, log, label)
+  const main = await runStep('index', dirs, inputs, services.env, log, label, actionDir)
   const outputs = fileCommands(dirs.files.GITHUB_OUTPUT)
-  const post = await runStep('post', dirs, inputs, services.env, log, `${label} post`)
+  const post = await runStep('post', dirs, inputs, services.env, log, `${label} post`, actionDir)
   const summary = summaryRows(dirs.files.GITHUB_STEP_SUMMARY)
   const result = { ms: main.ms + post.ms, mainMs: main.ms, outputs, summary, work: countSpackWork(log), log }
   if (main.status !== 0)
@@ -127,6 +129,7 @@ async function main(): Promise<number> {
   }
   const work = mkdtempSync(path.join(process.env.E2E_WORKDIR ?? tmpdir(), 'slurm-e2e-'))
   const dirs = runnerDirs(path.join(work, 'runner'))
+  const actionDir = snapshotAction(path.join(work, 'action'))
   process.stdout.write(
     `e2e: work directory ${work}; ${chosen.describe}\ne2e: inputs ${JSON.stringify(chosen.inputs)}\n`
   )
@@ -136,7 +139,7 @@ async function main(): Promise<number> {
   try {
     // 1. cold
     reset(dirs)
-    const cold = await actionRun('cold', dirs, chosen.inputs, services, work)
+    const cold = await actionRun('cold', dirs, chosen.inputs, services, work, actionDir)
     const version = cold.outputs['slurm-version'] ?? ''
     const id = cold.outputs['artifact-id']
     const sha = cold.outputs['artifact-sha256'] ?? ''
@@ -163,9 +166,25 @@ async function main(): Promise<number> {
     if (!existsSync(prefix)) throw new Error(`the tarball has no top directory ${top}`)
     process.stdout.write(`e2e: unpacked into ${prefix} (${prefix.length} chars; build prefix ${buildPrefix.length})\n`)
     check('sha256sum -c SHA256SUMS', 'sha256sum', ['--quiet', '--strict', '-c', 'SHA256SUMS'], { cwd: prefix })
-    const auditArgs = [path.resolve('dist/audit.js'), prefix, ...(buildPrefix ? ['--build-prefix', buildPrefix] : [])]
-    const audit = check('the relocation audit (dist/audit.js)', process.execPath, auditArgs, { timeoutMs: 600_000 })
-    const auditLine = `${audit.stdout}${audit.stderr}`.trim().split('\n').slice(-1)[0] ?? 'passed'
+    const auditArgs = [
+      path.join(actionDir, 'dist', 'audit.js'),
+      prefix,
+      '--json',
+      ...(buildPrefix ? ['--build-prefix', buildPrefix] : [])
+    ]
+    const auditRun = run(process.execPath, auditArgs, { timeoutMs: 600_000 })
+    const report = JSON.parse(auditRun.stdout || '{}') as {
+      ok?: boolean
+      filesScanned?: number
+      elfFiles?: number
+      errors?: number
+      warnings?: number
+    }
+    const auditLine = `${report.ok ? 'passed' : 'FAILED'} (${report.filesScanned} files, ${report.elfFiles} ELF, ${report.errors} errors, ${report.warnings} warnings)`
+    if (auditRun.status !== 0 || !report.ok)
+      throw new Error(
+        `the relocation audit of ${prefix} ${auditLine}, exit ${auditRun.status}:\n${auditRun.stdout.slice(0, 4000)}${auditRun.stderr}`
+      )
     process.stdout.write(`e2e: sha256sum -c: OK; audit: ${auditLine}\n`)
 
     // 3. Lmod, with the cluster's slurm.conf where the module's SLURM_CONF default points
@@ -180,7 +199,7 @@ async function main(): Promise<number> {
 
     // 5. warm, on a fresh runner with the same paths: only the Actions cache carries over
     reset(dirs)
-    const warm = await actionRun('warm', dirs, chosen.inputs, services, work)
+    const warm = await actionRun('warm', dirs, chosen.inputs, services, work, actionDir)
     const problems: string[] = []
     if (warm.outputs['cache-hit'] !== 'exact') problems.push(`cache-hit is ${warm.outputs['cache-hit']}, not exact`)
     if (warm.work.built.length) problems.push(`built from source: ${warm.work.built.join(', ')}`)
@@ -200,7 +219,7 @@ async function main(): Promise<number> {
     process.stdout.write(
       `e2e: PASS cold=${seconds(cold.ms)} warm=${seconds(warm.ms)} warm-install=${install} ` +
         `built=${cold.work.built.length}(${cold.work.built.join(',')}) tarball=${(size / 1024 / 1024).toFixed(1)}MB ` +
-        `sha256=${sha} audit=${auditLine.replace(/\s+/g, ' ')} jobs=ok(srun ${jobs.srun.split('\n').length} tasks, sbatch ok)\n`
+        `sha256=${sha} audit=${auditLine} jobs=ok(srun ${jobs.srun.split('\n').length} tasks, sbatch ok)\n`
     )
     ok = true
     return 0

@@ -23,8 +23,5 @@ export function savePostState(state: PostState): void {
 
 export function loadPostState(): PostState | undefined {
   const raw = core.getState(KEY)
-  if (!raw) return undefined
-  const state = JSON.parse(raw) as PostState & { envDir?: string; environment?: string }
-  if (state.environments || !state.envDir) return state
-  return { ...state, environments: [{ envDir: state.envDir, environment: state.environment ?? '' }] }
+  return raw ? (JSON.parse(raw) as PostState) : undefined
 }

@@ -199,6 +199,31 @@ describeGcc('auditTree', () => {
     expect(withExternal.problems).toEqual([])
   })
 
+  test('a RUNPATH into a subdirectory of the system libraries (an external package) is a warning, not an error', async () => {
+    // The real build links Slurm against Debian's PMIx, whose RUNPATH entry is /usr/lib/x86_64-linux-gnu/pmix2/lib.
+    const root = copyGoodTree('audit-system-subdir-')
+    compileExecutable({
+      out: path.join(root, 'bin', 'with-pmix'),
+      source: MAIN_SOURCE,
+      args: [
+        `-L${path.join(root, 'lib')}`,
+        '-lfoo',
+        '-Wl,--enable-new-dtags,-rpath,$ORIGIN/../lib:/usr/lib/x86_64-linux-gnu/pmix2/lib'
+      ]
+    })
+    const report = await auditTree(root)
+    expect(report.ok).toBe(true)
+    expect(report.problems).toEqual([
+      {
+        file: 'bin/with-pmix',
+        kind: 'rpath-system-subdir',
+        detail:
+          "RUNPATH entry '/usr/lib/x86_64-linux-gnu/pmix2/lib' is a directory of the system's libraries (an external package): the machine that runs the tree needs the same package there",
+        severity: 'warning'
+      }
+    ])
+  })
+
   test('$ORIGIN escaping the tree is outside the tree', async () => {
     const root = copyGoodTree('audit-escape-')
     compileExecutable({

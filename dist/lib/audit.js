@@ -440,6 +440,7 @@ function readElfFd(fd, size, file, head) {
  */
 const AUDIT_PROBLEM_KINDS = [
     'rpath-outside-tree',
+    'rpath-system-subdir',
     'rpath-absolute',
     'needed-not-found',
     'interpreter-nonstandard',
@@ -451,6 +452,11 @@ const AUDIT_PROBLEM_KINDS = [
     'elf-corrupt',
     'unreadable'
 ];
+/**
+ * Kinds that are warnings unless a caller asks otherwise: a RUNPATH into a subdirectory of the system's library
+ * directories names a system package the tree was built against (an external), not a relocation mistake.
+ */
+const DEFAULT_WARNING_KINDS = ['rpath-system-subdir'];
 const DEFAULT_STANDARD_LIB_DIRS = [
     '/lib',
     '/lib64',
@@ -659,7 +665,7 @@ async function auditTree(root, options = {}) {
         ...new Set((options.systemLibDirs ?? [...standardDirs, ...readLdSoConf(options.ldSoConf ?? '/etc/ld.so.conf')]).map(normalizeDir))
     ];
     const interpreters = new Set(options.interpreters ?? DEFAULT_INTERPRETERS);
-    const warningKinds = new Set(options.warningKinds ?? []);
+    const warningKinds = new Set([...DEFAULT_WARNING_KINDS, ...(options.warningKinds ?? [])]);
     const prefixes = [
         ...new Set((options.buildPrefixes ?? []).filter(p => p !== '').map(p => (p.length > 1 ? p.replace(/\/+$/, '') : p)))
     ].map(p => Buffer.from(p, 'utf8'));
@@ -752,6 +758,9 @@ async function auditTree(root, options = {}) {
                     }
                     else if (usesOrigin) {
                         problem(rel, 'rpath-outside-tree', `${tag} entry '${entry}' resolves to ${dir}, outside the tree`);
+                    }
+                    else if ([...standardDirs].some(std => dir.startsWith(`${std}/`))) {
+                        problem(rel, 'rpath-system-subdir', `${tag} entry '${entry}' is a directory of the system's libraries (an external package): the machine that runs the tree needs the same package there`);
                     }
                     else if (!standardDirs.has(dir)) {
                         problem(rel, 'rpath-outside-tree', `${tag} entry '${entry}' is outside the tree`);

@@ -439,12 +439,7 @@ function savePostState(state) {
 }
 function loadPostState() {
     const raw = getState(KEY);
-    if (!raw)
-        return undefined;
-    const state = JSON.parse(raw);
-    if (state.environments || !state.envDir)
-        return state;
-    return { ...state, environments: [{ envDir: state.envDir, environment: state.environment ?? '' }] };
+    return raw ? JSON.parse(raw) : undefined;
 }
 
 export { CommandError as C, LOCAL_MIRROR as L, OCI_PASSWORD_VAR as O, PUSH_MIRROR as P, repoAddArgs as a, lastLines as b, concretizeArgs as c, displayCommand as d, environmentYaml as e, compilerEnvironmentYaml as f, createSpackRunner as g, readLock as h, installArgs as i, cacheKeys as j, restoreBuildCache as k, layoutUnder as l, savePostState as m, adoptCachedLock as n, OCI_USERNAME_VAR as o, pushArgs as p, loadPostState as q, runProgram as r, slurmSpec as s, keepLock as t, saveBuildCache as u, partialKey as v };

@@ -27,6 +27,7 @@ import { ElfFormatError, hasElfMagic, readElfFd, splitSearchPath, type ElfInfo }
 
 export const AUDIT_PROBLEM_KINDS = [
   'rpath-outside-tree',
+  'rpath-system-subdir',
   'rpath-absolute',
   'needed-not-found',
   'interpreter-nonstandard',
@@ -83,6 +84,12 @@ export interface AuditReport {
   ok: boolean
   elapsedMs: number
 }
+
+/**
+ * Kinds that are warnings unless a caller asks otherwise: a RUNPATH into a subdirectory of the system's library
+ * directories names a system package the tree was built against (an external), not a relocation mistake.
+ */
+export const DEFAULT_WARNING_KINDS: readonly AuditProblemKind[] = ['rpath-system-subdir']
 
 export const DEFAULT_STANDARD_LIB_DIRS: readonly string[] = [
   '/lib',
@@ -304,7 +311,7 @@ export async function auditTree(root: string, options: AuditOptions = {}): Promi
     )
   ]
   const interpreters = new Set(options.interpreters ?? DEFAULT_INTERPRETERS)
-  const warningKinds = new Set(options.warningKinds ?? [])
+  const warningKinds = new Set([...DEFAULT_WARNING_KINDS, ...(options.warningKinds ?? [])])
   const prefixes = [
     ...new Set((options.buildPrefixes ?? []).filter(p => p !== '').map(p => (p.length > 1 ? p.replace(/\/+$/, '') : p)))
   ].map(p => Buffer.from(p, 'utf8'))
@@ -412,6 +419,12 @@ export async function auditTree(root: string, options: AuditOptions = {}): Promi
             if (tag === 'RUNPATH' || info.runpath === null) searchDirs.push(dir)
           } else if (usesOrigin) {
             problem(rel, 'rpath-outside-tree', `${tag} entry '${entry}' resolves to ${dir}, outside the tree`)
+          } else if ([...standardDirs].some(std => dir.startsWith(`${std}/`))) {
+            problem(
+              rel,
+              'rpath-system-subdir',
+              `${tag} entry '${entry}' is a directory of the system's libraries (an external package): the machine that runs the tree needs the same package there`
+            )
           } else if (!standardDirs.has(dir)) {
             problem(rel, 'rpath-outside-tree', `${tag} entry '${entry}' is outside the tree`)
           }

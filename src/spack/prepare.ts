@@ -34,9 +34,8 @@ export function detectedCompilers(userConfigDir: string): Record<string, unknown
 
 export function gccVersions(detected: Record<string, unknown>): string[] {
   const externals = (detected.gcc as { externals?: Array<{ spec?: string }> } | undefined)?.externals ?? []
-  return externals
-    .map(external => /^gcc@=?([\d.]+)/.exec(external.spec ?? '')?.[1])
-    .filter((v): v is string => Boolean(v))
+  const versions = externals.map(external => /^gcc@=?([\d.]+)/.exec(external.spec ?? '')?.[1])
+  return [...new Set(versions.filter((v): v is string => Boolean(v)))]
 }
 
 export async function prepareEnvironment(
