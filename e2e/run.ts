@@ -170,7 +170,8 @@ async function main(): Promise<number> {
       path.join(actionDir, 'dist', 'audit.js'),
       prefix,
       '--json',
-      ...(buildPrefix ? ['--build-prefix', buildPrefix] : [])
+      // As in the action: Slurm compiles its default paths in (the plugin directory is found at run time instead).
+      ...(buildPrefix ? ['--build-prefix', buildPrefix, '--warn', 'build-prefix-in-elf'] : [])
     ]
     const auditRun = run(process.execPath, auditArgs, { timeoutMs: 600_000 })
     const report = JSON.parse(auditRun.stdout || '{}') as {

@@ -224,6 +224,17 @@ describeGcc('auditTree', () => {
     ])
   })
 
+  test("the tree's own records (manifest.json quoting the audit, SHA256SUMS) are not scanned for the build prefix", async () => {
+    const root = copyGoodTree('audit-records-')
+    writeFileSync(
+      path.join(root, 'manifest.json'),
+      JSON.stringify({ audit: { detail: 'contains build prefix /opt/build/tree' } })
+    )
+    writeFileSync(path.join(root, 'notes.txt'), 'built in /opt/build/tree\n')
+    const report = await auditTree(root, { buildPrefixes: ['/opt/build/tree'] })
+    expect(report.problems.map(p => `${p.file} ${p.kind}`)).toEqual(['notes.txt build-prefix-in-text'])
+  })
+
   test('$ORIGIN escaping the tree is outside the tree', async () => {
     const root = copyGoodTree('audit-escape-')
     compileExecutable({

@@ -452,6 +452,8 @@ const AUDIT_PROBLEM_KINDS = [
     'elf-corrupt',
     'unreadable'
 ];
+/** Files at the top of an artifact that describe the tree rather than belong to what runs. */
+const TREE_RECORDS = new Set(['manifest.json', 'SHA256SUMS']);
 /**
  * Kinds that are warnings unless a caller asks otherwise: a RUNPATH into a subdirectory of the system's library
  * directories names a system package the tree was built against (an external), not a relocation mistake.
@@ -810,7 +812,8 @@ async function auditTree(root, options = {}) {
             }
             else {
                 report.textFiles++;
-                if (prefixes.length > 0) {
+                // The records the artifact phase writes about the tree (its manifest quotes this very audit) are not scanned.
+                if (prefixes.length > 0 && !TREE_RECORDS.has(rel)) {
                     for (const hit of scanForPrefixes(fd, size, prefixes, true)) {
                         problem(rel, 'build-prefix-in-text', `names build prefix ${hit.prefix} (${hit.count}×, first on line ${hit.line}: "${hit.excerpt}")`);
                     }

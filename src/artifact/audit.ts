@@ -85,6 +85,9 @@ export interface AuditReport {
   elapsedMs: number
 }
 
+/** Files at the top of an artifact that describe the tree rather than belong to what runs. */
+export const TREE_RECORDS: ReadonlySet<string> = new Set(['manifest.json', 'SHA256SUMS'])
+
 /**
  * Kinds that are warnings unless a caller asks otherwise: a RUNPATH into a subdirectory of the system's library
  * directories names a system package the tree was built against (an external), not a relocation mistake.
@@ -472,7 +475,8 @@ export async function auditTree(root: string, options: AuditOptions = {}): Promi
         report.binaryFiles++
       } else {
         report.textFiles++
-        if (prefixes.length > 0) {
+        // The records the artifact phase writes about the tree (its manifest quotes this very audit) are not scanned.
+        if (prefixes.length > 0 && !TREE_RECORDS.has(rel)) {
           for (const hit of scanForPrefixes(fd, size, prefixes, true)) {
             problem(
               rel,
