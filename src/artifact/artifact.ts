@@ -133,7 +133,3 @@ export async function buildArtifact(inputs: ArtifactInputs): Promise<BuiltArtifa
   core.info(`Packed ${tarball.path}: ${tarball.size} bytes, sha256 ${tarball.sha256}`)
   return { name, prefix: staged.prefix, tarball, audit, relocation, files: manifest.files.length }
 }
-
-export function tarballDir(tarball: PackResult): string {
-  return path.dirname(tarball.path)
-}
