@@ -1,7 +1,9 @@
 /**
  * The bundled Spack repository (spack-repo/), checked without Spack: a Python checker executes every package.py
  * against recording stubs of Spack's directives and checks layout, checksums, URLs, variants and defaults, and that
- * the Slurm versions and variants equal the catalog the action validates inputs against.
+ * the Slurm versions and variants equal the catalog the action validates inputs against. It also runs the Slurm recipe's
+ * run_before("configure") hooks and configure_args() against a fake spec (all variants off, then all on) and checks the
+ * arguments: one flag per variant, no duplicates, and every directory inside the prefix exists when configure runs.
  */
 import { describe, test, expect } from '@jest/globals'
 import { spawnSync } from 'node:child_process'
@@ -106,6 +108,30 @@ describe('spack-repo (no Spack needed)', () => {
       SLURM_PKG,
       t => t.replace('depends_on("pmix@2:5", when="+pmix")', 'depends_on("pmix@5:", when="+pmix")'),
       /FAIL depends: pmix@2:5 when \+pmix/
+    ],
+    [
+      'a PAM directory no hook creates before configure',
+      SLURM_PKG,
+      t => t.replace('            mkdirp(self.prefix.lib.security)\n', '            pass\n'),
+      /FAIL configure: slurm \(all variants on\): --with-pam_dir=<prefix>\/lib\/security is inside the prefix/
+    ],
+    [
+      'a PAM directory hook that is not marked run_before("configure")',
+      SLURM_PKG,
+      t => t.replace('    @run_before("configure")\n    def pam_dir(self):', '    def pam_dir(self):'),
+      /FAIL configure: slurm \(all variants on\): --with-pam_dir=/
+    ],
+    [
+      'a variant configure is not told about',
+      SLURM_PKG,
+      t => t.replace('        args += self.enable_or_disable("pam")\n', ''),
+      /FAIL configure: slurm \(all variants off\): variant pam off must give --disable-pam/
+    ],
+    [
+      'a dependency the spec does not have',
+      SLURM_PKG,
+      t => t.replace('depends_on("cuda", when="+nvml")', 'depends_on("cuda", when="~nvml")'),
+      /FAIL configure: slurm \(all variants on\): KeyError: "spec\['cuda'\]: no such dependency/
     ],
     [
       'a recipe that does not execute',

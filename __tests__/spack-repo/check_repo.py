@@ -3,7 +3,9 @@
 
 Each package.py is executed by real Python against stub `spack.package` and
 `spack_repo.builtin.build_systems.autotools` modules whose directives record what they are
-given. The recorded versions, variants, dependencies and patches are then checked.
+given. The recorded versions, variants, dependencies and patches are then checked. The slurm
+recipe's run_before("configure") hooks and configure_args() are then run for real against a fake
+spec (every boolean variant off, then every one on) and the configure arguments are checked.
 
 usage: check_repo.py REPO_ROOT --releases JSON_LIST --variants JSON_LIST
 
@@ -16,7 +18,9 @@ import importlib.util
 import json
 import os
 import re
+import shutil
 import sys
+import tempfile
 import types
 
 sys.dont_write_bytecode = True  # leave no __pycache__ in the repository
@@ -98,15 +102,72 @@ def _noop_directive(*args, **kwargs):
     return None
 
 
-def run_after(*args, **kwargs):
-    return lambda fn: fn
+def run_before(*phases, when=None):
+    """Marks a method as a hook run before the given phases (only the mark; nothing runs it here)."""
+
+    def mark(fn):
+        fn._run_before = phases
+        fn._run_when = when
+        return fn
+
+    return mark
 
 
-run_before = run_after
+def run_after(*phases, when=None):
+    def mark(fn):
+        fn._run_after = phases
+        fn._run_when = when
+        return fn
+
+    return mark
+
+
+# mkdirp may only create directories below this root (the temporary prefix of a configure check).
+SANDBOX = None
+
+
+def mkdirp(*paths, mode=None, **kwargs):
+    for path in paths:
+        real = os.path.realpath(path)
+        if SANDBOX is None or not (real == SANDBOX or real.startswith(SANDBOX + os.sep)):
+            raise RuntimeError(f"mkdirp({path!r}) outside the package prefix")
+        os.makedirs(real, exist_ok=True)
 
 
 class AutotoolsPackage:
-    pass
+    """Stand-in base class. with_or_without / enable_or_disable follow Spack v1.0's
+    AutotoolsBuilder._activate_or_not for boolean variants; they read the declared variants
+    from `self._declared_variants` and the spec from `self.spec` (both set by the checker)."""
+
+    def with_or_without(self, name, activation_value=None, variant=None):
+        return self._activate_or_not(name, "with", "without", activation_value, variant)
+
+    def enable_or_disable(self, name, activation_value=None, variant=None):
+        return self._activate_or_not(name, "enable", "disable", activation_value, variant)
+
+    def _activate_or_not(self, name, activation_word, deactivation_word, activation_value=None, variant=None):
+        spec = self.spec
+        if activation_value == "prefix":
+            activation_value = lambda dep: spec[dep].prefix  # noqa: E731 - as Spack does
+        variant = variant or name
+        declared = getattr(self, "_declared_variants", {})
+        if variant not in declared:  # Spack raises the same KeyError
+            raise KeyError(f'"{variant}" is not a variant of "{type(self).__name__.lower()}"')
+        if variant not in spec.variants:  # a conditional variant whose condition is not met
+            return []
+        if not isinstance(declared[variant]["default"], bool) or declared[variant]["values"] is not None:
+            raise NotImplementedError(f"the stub models boolean variants only, not {variant}")
+        # A package may override the line with a method named e.g. with_or_without_<name>.
+        override = getattr(self, f"{activation_word}_or_{deactivation_word}_{name}", None)
+        activated = spec.satisfies(f"+{variant}")
+        if override is not None:
+            return [override(activated)]
+        if not activated:
+            return [f"--{deactivation_word}-{name}"]
+        line = f"--{activation_word}-{name}"
+        if activation_value is not None and activation_value(name):
+            line = f"{line}={activation_value(name)}"
+        return [line]
 
 
 # The GNU release tarball gcc-15.2.0.tar.xz, as spack-packages records it.
@@ -135,6 +196,7 @@ def install_stubs():
         "filter_file": _Any(),
         "find": _Any(),
         "make": _Any(),
+        "mkdirp": mkdirp,
         "tty": _Any(),
         "InstallError": Exception,
     }
@@ -236,6 +298,8 @@ def main(argv):
 
     if "slurm" in recorded:
         check_slurm(recorded["slurm"], json.loads(args.releases), json.loads(args.variants), check)
+    if "slurm" in recorded and isinstance(recorded["slurm"][1], type):
+        check_slurm_configure(recorded["slurm"], check)
     if "curl" in recorded:
         check_curl(recorded["curl"], check)
     if "gcc" in recorded:
@@ -301,6 +365,157 @@ def check_slurm(recorded, releases, variant_names, check):
     check("patch", any(p["name"] == "relocatable-plugin-dir.patch" for p in rec.patches), "relocatable-plugin-dir.patch")
     for method in ("configure_args", "install", "relocatable_runpaths", "relocatable_text_files"):
         check("methods", callable(getattr(cls, method, None)), f"slurm has no {method}()")
+
+
+class Prefix(str):
+    """A path whose attributes are sub-paths, like Spack's Prefix: Prefix("/p").lib.security."""
+
+    def __getattr__(self, name):
+        if name.startswith("_"):  # leave Python's protocols (__fspath__, __deepcopy__, ...) alone
+            raise AttributeError(name)
+        return Prefix(os.path.join(self, name))
+
+
+class FakeSpec:
+    """A concrete spec of one package: fixed variant values, and the declared dependencies whose
+    `when` holds, each installed at /deps/<name>."""
+
+    def __init__(self, pkg_name, declared_variants, enabled, depends, prefix):
+        self.name = pkg_name
+        self.prefix = prefix
+        self.variants = {}
+        for vname, var in declared_variants.items():
+            value = vname in enabled if isinstance(var["default"], bool) and var["values"] is None else var["default"]
+            self.variants[vname] = types.SimpleNamespace(name=vname, value=value)
+        self._deps = {}
+        for d in depends:
+            dep = re.match(r"^[A-Za-z0-9_-]+", d["spec"]).group(0)
+            if not d["when"] or self.satisfies(d["when"]):
+                self._deps[dep] = types.SimpleNamespace(name=dep, prefix=Prefix(f"/deps/{dep}"))
+
+    def satisfies(self, constraint):
+        """`+x`, `~x` and `x=value`, space-separated. Stricter than Spack: a variant the package
+        does not declare, or any other kind of constraint, raises instead of answering False."""
+        for token in constraint.split():
+            m = re.match(r"^([+~])([A-Za-z0-9_-]+)$|^([A-Za-z0-9_-]+)=(.+)$", token)
+            if not m:
+                raise ValueError(f"the fake spec cannot evaluate {token!r}")
+            vname = m.group(2) or m.group(3)
+            if vname not in self.variants:
+                raise KeyError(f"{vname!r} is not a variant of {self.name}")
+            value = self.variants[vname].value
+            if m.group(1):
+                holds = value is (m.group(1) == "+")
+            else:
+                holds = str(value) == m.group(4)
+            if not holds:
+                return False
+        return True
+
+    def __contains__(self, constraint):  # `"+pam" in spec`
+        return self.satisfies(constraint)
+
+    def __getitem__(self, dep):
+        if dep not in self._deps:
+            on = sorted(n for n, v in self.variants.items() if v.value is True)
+            raise KeyError(f"spec[{dep!r}]: no such dependency with variants on {on}")
+        return self._deps[dep]
+
+
+# The flag each boolean Slurm variant must produce: (activation word, configure name).
+SLURM_FLAGS = {
+    "rest": ("enable", "slurmrestd"),
+    "pmix": ("with", "pmix"),
+    "ucx": ("with", "ucx"),
+    "hwloc": ("with", "hwloc"),
+    "nvml": ("with", "nvml"),
+    "rsmi": ("with", "rsmi"),
+    "readline": ("with", "readline"),
+    "hdf5": ("with", "hdf5"),
+    "cgroup": ("enable", "cgroupv2"),
+    "pam": ("enable", "pam"),
+    "gtk": ("enable", "sview"),
+    "mariadb": ("with", "mysql_config"),
+}
+NEGATION = {"with": "without", "enable": "disable"}
+
+
+def hooks(cls, kind, phase):
+    """The methods marked run_before/run_after `phase`, in definition order (base classes first)."""
+    found = {}
+    for klass in reversed(cls.__mro__):
+        for name, attr in vars(klass).items():
+            if phase in (getattr(attr, f"_run_{kind}", None) or ()):
+                found[name] = attr
+    return list(found.values())
+
+
+def check_slurm_configure(recorded, check):
+    """Run the slurm recipe's run_before("configure") hooks and configure_args() for real, with
+    every boolean variant off, then every one on, and check the arguments configure would get."""
+    global SANDBOX
+    module, cls, rec = recorded
+    booleans = [n for n, v in rec.variants.items() if isinstance(v["default"], bool) and v["values"] is None]
+    for n in booleans:
+        check("configure", n in SLURM_FLAGS, f"slurm variant {n} has no expected configure flag in check_repo.py")
+    for label, enabled in (("all variants off", set()), ("all variants on", set(booleans))):
+        where = f"slurm ({label})"
+        tmp = tempfile.mkdtemp(prefix="slurm-prefix-")
+        SANDBOX = os.path.realpath(tmp)
+        try:
+            prefix = Prefix(os.path.join(SANDBOX, "slurm"))
+            os.mkdir(prefix)  # Spack creates the prefix before the configure phase
+            pkg = cls.__new__(cls)  # no __init__: the stub has no PackageBase to set up
+            pkg.spec = FakeSpec("slurm", rec.variants, enabled, rec.depends, prefix)
+            pkg.prefix = prefix
+            pkg._declared_variants = rec.variants
+            try:
+                for hook in hooks(cls, "before", "configure"):
+                    if hook._run_when is None or pkg.spec.satisfies(hook._run_when):
+                        hook(pkg)
+                args = pkg.configure_args()
+            except Exception as e:  # noqa: BLE001 - any failure of the recipe is a finding
+                check("configure", False, f"{where}: {type(e).__name__}: {e}")
+                continue
+            if not check("configure", isinstance(args, list), f"{where}: configure_args() returned {type(args).__name__}"):
+                continue
+            check_configure_args(where, args, enabled, booleans, prefix, check)
+        finally:
+            SANDBOX = None
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def check_configure_args(where, args, enabled, booleans, prefix, check):
+    for arg in args:
+        check("configure", isinstance(arg, str) and arg.startswith("--"), f"{where}: argument {arg!r} does not start with --")
+    args = [a for a in args if isinstance(a, str)]
+    # Each variant's flag is there, its opposite is not.
+    for n in booleans:
+        if n not in SLURM_FLAGS:
+            continue
+        word, flag = SLURM_FLAGS[n]
+        on = f"--{word}-{flag}"
+        off = f"--{NEGATION[word]}-{flag}"
+        has_on = any(a == on or a.startswith(on + "=") for a in args)
+        has_off = off in args
+        if n in enabled:
+            # mysql_config names a directory; a bare --with-mysql_config would not.
+            ok = any(a.startswith(on + "=") for a in args) if n == "mariadb" else has_on
+            check("configure", ok and not has_off, f"{where}: variant {n} on must give {on}{'=...' if n == 'mariadb' else ''} (and not {off})")
+        else:
+            check("configure", has_off and not has_on, f"{where}: variant {n} off must give {off} (and not {on})")
+    # configure checks `test -d` on directories it is given, so those inside the package's own
+    # prefix must have been created by a run_before("configure") hook.
+    for arg in args:
+        name, eq, value = arg.partition("=")
+        if not eq or not os.path.isabs(value):
+            continue
+        real = os.path.realpath(value)
+        if real == prefix or real.startswith(prefix + os.sep):
+            shown = "<prefix>" + real[len(prefix):]
+            check("configure", os.path.isdir(real), f"{where}: {name}={shown} is inside the prefix but no run_before(\"configure\") hook created it")
+    for arg in sorted(set(args)):
+        check("configure", args.count(arg) == 1, f"{where}: {arg} given {args.count(arg)} times")
 
 
 def check_curl(recorded, check):

@@ -198,9 +198,17 @@ class Slurm(AutotoolsPackage):
 
         return args
 
+    @run_before("configure")
+    def pam_dir(self):
+        # configure takes --with-pam_dir only when the directory already exists.
+        if self.spec.satisfies("+pam"):
+            mkdirp(self.prefix.lib.security)
+
     def install(self, spec, prefix):
         make("install")
         make("-C", "contribs/pmi2", "install")
+        if spec.satisfies("+pam"):
+            make("-C", "contribs/pam_slurm_adopt", "install")
 
     # ---- relocatability ------------------------------------------------------------------
 
