@@ -3,6 +3,8 @@
  * (Twirp v2 and blob storage) to the real @actions/cache: each run is a fresh machine with the same paths.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals'
+import { existsSync, readFileSync } from 'node:fs'
+import path from 'node:path'
 import { makeRunner, STAND_IN_SPACK, type Runner } from './helpers/action-run.js'
 import { startServices, type Services } from './services/index.js'
 
@@ -16,9 +18,9 @@ afterAll(async () => {
   await services.close()
 })
 
-async function build(runner: Runner, env: Record<string, string> = {}) {
-  const main = await runner.run('index', inputs, { ...services.env, ...env })
-  const post = await runner.run('post', inputs, { ...services.env, ...env })
+async function build(runner: Runner, env: Record<string, string> = {}, more: Record<string, string> = {}) {
+  const main = await runner.run('index', { ...inputs, ...more }, { ...services.env, ...env })
+  const post = await runner.run('post', { ...inputs, ...more }, { ...services.env, ...env })
   return {
     main,
     post,
@@ -27,8 +29,17 @@ async function build(runner: Runner, env: Record<string, string> = {}) {
   }
 }
 
+/** Keys of saved build caches (Spack's package index is saved under keys of its own). */
 function savedKeys(): string[] {
-  return (services.cache?.entries ?? []).filter(entry => entry.finalized).map(entry => entry.key)
+  return (services.cache?.entries ?? [])
+    .filter(entry => entry.finalized && !entry.key.includes('-spack-index-'))
+    .map(entry => entry.key)
+}
+
+/** What the stand-in spack recorded about building the builtin packages' index in this run (one line per build). */
+function indexBuilds(runner: Runner): string[] {
+  const file = path.join(runner.temp, 'slurm-factory', 'spack-state', 'cache', 'cache', 'standin-index-builds')
+  return existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n') : []
 }
 
 describe('build cache', () => {
@@ -53,6 +64,35 @@ describe('build cache', () => {
     expect(warm.main.stdout).not.toContain('Executing phase')
     expect(warm.post.stdout).toContain('was restored whole: nothing to save')
     expect(savedKeys()).toEqual(saved)
+  })
+
+  test("Spack's index of the builtin packages is saved once and restored, so Spack does not index them again", async () => {
+    const runner = makeRunner()
+    const env = { STANDIN_GCC: '9.5.0' }
+    const own = { 'cache-key-prefix': 'index-test' } // no other test has saved this index
+    const cold = await build(runner, env, own)
+    expect(cold.main.status).toBe(0)
+    expect(indexBuilds(runner)).toEqual(['compiler'])
+    expect(cold.main.stdout).toMatch(/No cached package index \S+-spack-index-\S+: Spack indexes the builtin packages/)
+    const key = /Saved Spack's package index under (\S+)/.exec(cold.post.stdout)?.[1]
+    expect(key).toMatch(/^index-test-spack-index-/)
+
+    runner.wipe()
+    const warm = await build(runner, env, own)
+    expect(warm.main.status).toBe(0)
+    expect(warm.main.stdout).toContain(`Restored Spack's package index ${key} (3 files)`)
+    expect(indexBuilds(runner)).toEqual([])
+    expect(warm.post.stdout).not.toContain("Save Spack's package index")
+
+    // A site Spack (spack-root) whose builtin packages changed after the index was saved: the restored files keep
+    // their times, and Spack's own check rebuilds the index.
+    runner.wipe()
+    await new Promise(resolve => setTimeout(resolve, 1100)) // file times here count in whole seconds
+    const now = String(Math.floor(Date.now() / 1000))
+    const changed = await build(runner, { ...env, STANDIN_BUILTIN_MTIME: now }, own)
+    expect(changed.main.status).toBe(0)
+    expect(changed.main.stdout).toContain(`Restored Spack's package index ${key}`)
+    expect(indexBuilds(runner)).toEqual(['compiler'])
   })
 
   test('a failed build saves a partial cache that the next run restores; only a complete build saves the primary key', async () => {
@@ -130,7 +170,7 @@ describe('build cache', () => {
     } finally {
       fault.remove()
     }
-  }, 120_000)
+  }, 300_000)
 
   test('a cache service that does not answer gives a warning after the time limit and the build goes on', async () => {
     const runner = makeRunner()
@@ -143,5 +183,5 @@ describe('build cache', () => {
     } finally {
       fault.remove()
     }
-  }, 120_000)
+  }, 300_000)
 })

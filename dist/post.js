@@ -1,5 +1,5 @@
-import { i as info, a as warning, g as group } from './lib/core.js';
-import { q as loadPostState, g as createSpackRunner, p as pushArgs, L as LOCAL_MIRROR, b as lastLines, t as keepLock, u as saveBuildCache, v as partialKey } from './lib/state.js';
+import { i as info, g as group, a as warning } from './lib/core.js';
+import { u as loadPostState, v as saveRepoIndex, g as createSpackRunner, p as pushArgs, L as LOCAL_MIRROR, b as lastLines, w as keepLock, x as saveBuildCache, y as partialKey } from './lib/state.js';
 import path from 'node:path';
 import 'os';
 import 'crypto';
@@ -56,6 +56,10 @@ async function runPost() {
         if (!state?.cacheEnabled) {
             info('slurm-factory: no build cache to save');
             return;
+        }
+        if (state.repoIndex && !state.repoIndex.restored) {
+            const index = state.repoIndex.cache;
+            await group(`Save Spack's package index as ${index.key}`, () => saveRepoIndex(index));
         }
         const key = keyToSave(state, process.env.GITHUB_RUN_ID ?? '0', process.env.GITHUB_RUN_ATTEMPT ?? '1');
         if (!key) {

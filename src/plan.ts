@@ -87,6 +87,7 @@ export function buildPlan(request: BuildRequest, gccVersion: string, runnerTemp:
       displayCommand('git', ['clone', '--depth', '1', '--branch', request.repo.ref, request.repo.url, repoPath])
     )
   }
+  if (request.cache.enabled) commands.push("# restore Spack's index of the builtin packages from the Actions cache")
   commands.push(displayCommand(spack, repoAddArgs(repoPath, 'user')))
   if (request.cache.enabled)
     commands.push(`# restore ${LOCAL_MIRROR} (${layout.localMirror}) and spack.lock from the Actions cache`)

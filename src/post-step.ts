@@ -5,6 +5,7 @@
 import * as core from '@actions/core'
 import { keepLock, saveBuildCache } from './cache/build-cache.js'
 import { partialKey } from './cache/keys.js'
+import { saveRepoIndex } from './cache/repo-index.js'
 import { pushArgs } from './spack/commands.js'
 import { LOCAL_MIRROR } from './spack/environment.js'
 import { createSpackRunner, lastLines } from './spack/runner.js'
@@ -23,6 +24,10 @@ export async function runPost(): Promise<void> {
     if (!state?.cacheEnabled) {
       core.info('slurm-factory: no build cache to save')
       return
+    }
+    if (state.repoIndex && !state.repoIndex.restored) {
+      const index = state.repoIndex.cache
+      await core.group(`Save Spack's package index as ${index.key}`, () => saveRepoIndex(index))
     }
     const key = keyToSave(state, process.env.GITHUB_RUN_ID ?? '0', process.env.GITHUB_RUN_ATTEMPT ?? '1')
     if (!key) {

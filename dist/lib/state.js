@@ -1,5 +1,5 @@
 import { a as warning, i as info, g as group, k as exec, l as saveState, n as getState } from './core.js';
-import { mkdirSync, existsSync, readFileSync, copyFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, existsSync, readFileSync, copyFileSync, writeFileSync, utimesSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { r as render, d as distExports, m as mergeConfig } from './inputs.js';
@@ -91,8 +91,8 @@ function sha256(text) {
 }
 
 /**
- * The local binary mirror and the environment's lock, kept in the GitHub Actions cache. A cache service that is down,
- * slow or full gives a warning, never a failed build.
+ * The GitHub Actions cache client, loaded on first use, and the time limit every restore and save runs under. A cache
+ * service that is down, slow or full costs a warning, never a failed build.
  */
 /** The cache client, loaded on first use: a run that neither restores nor saves never pays for loading it. */
 async function cacheClient() {
@@ -123,6 +123,11 @@ async function withTimeout(work, ms, what) {
         clearTimeout(timer);
     }
 }
+
+/**
+ * The local binary mirror and the environment's lock, kept in the GitHub Actions cache. A cache service that is down,
+ * slow or full gives a warning, never a failed build.
+ */
 function cachedPaths(paths) {
     return [paths.mirror, paths.state];
 }
@@ -199,6 +204,98 @@ function keepLock(paths, envDir, environment) {
     mkdirSync(paths.state, { recursive: true });
     copyFileSync(current, lock);
     writeFileSync(madeFrom, `${sha256(environment)}\n`);
+}
+
+/**
+ * Spack's indexes of the builtin package repository (virtual providers, tags, patches), kept in the GitHub Actions
+ * cache. Spack builds them in its user cache by importing every one of the builtin repository's ~8,500 package.py
+ * files: over a minute on a 2-core runner, paid by the first command that needs them (`spack compiler find`), and by
+ * every job, as the action's user cache lives under RUNNER_TEMP.
+ *
+ * Spack reuses an index file only when it is newer than every package.py of its repository. A provisioned builtin
+ * repository is a fresh checkout (files as new as the job), but it is pinned to a commit that is part of the key:
+ * the restored index is known to match, so its files are marked as new. For a builtin repository that Spack's own
+ * configuration names (`spack-root`), the key can't pin its content: the files keep their saved times and Spack's
+ * own check decides, updating the index for package.py files changed since.
+ *
+ * Only the builtin repository's files are kept; this project's repository (three packages) is indexed in a moment.
+ */
+/** The index kinds Spack keeps per repository, each a directory of Spack's misc cache. */
+const INDEX_KINDS = ['providers', 'tags', 'patches'];
+const short = (value) => value.replace(/[^A-Za-z0-9._]/g, '_').slice(0, 12);
+function repoIndexCache(inputs) {
+    const builtin = inputs.builtinCommit
+        ? `builtin${short(inputs.builtinCommit)}`
+        : `site${createHash('sha256').update(inputs.spackRoot).digest('hex').slice(0, 12)}`;
+    return {
+        key: `${inputs.keyPrefix}-spack-index-spack${short(inputs.spack)}-${builtin}`,
+        patterns: INDEX_KINDS.map(kind => path.join(inputs.miscCache, kind, 'builtin-*index.json')),
+        pinned: inputs.builtinCommit !== undefined
+    };
+}
+/** The index files present now (what a save would store). */
+function indexFiles(cache) {
+    const files = [];
+    for (const pattern of cache.patterns) {
+        const dir = path.dirname(pattern);
+        if (!existsSync(dir))
+            continue;
+        for (const name of readdirSync(dir))
+            if (/^builtin-.*index\.json$/.test(name))
+                files.push(path.join(dir, name));
+    }
+    return files;
+}
+/**
+ * Restores the index for this Spack and builtin repository. True on a hit (then, when pinned, its files are marked
+ * as new so that Spack reads them instead of rebuilding). A failing service only warns.
+ */
+async function restoreRepoIndex(cache) {
+    const client = await cacheClient();
+    if (!client.isFeatureAvailable())
+        return false;
+    try {
+        const restored = await withTimeout(client.restoreCache([...cache.patterns], cache.key), cacheTimeoutMs(), "restoring Spack's package index");
+        if (!restored) {
+            info(`No cached package index ${cache.key}: Spack indexes the builtin packages (about a minute)`);
+            return false;
+        }
+        const files = indexFiles(cache);
+        if (cache.pinned) {
+            const now = new Date();
+            for (const file of files)
+                utimesSync(file, now, now);
+        }
+        info(`Restored Spack's package index ${restored} (${files.length} files)`);
+        return files.length > 0;
+    }
+    catch (error) {
+        warning(`Restoring Spack's package index failed, Spack rebuilds it: ${message(error)}`);
+        return false;
+    }
+}
+/** Saves the index Spack built in this job; nothing when it was restored or never built. A failure only warns. */
+async function saveRepoIndex(cache) {
+    if (indexFiles(cache).length === 0) {
+        info('Spack built no package index in this job: nothing to save');
+        return false;
+    }
+    const client = await cacheClient();
+    if (!client.isFeatureAvailable())
+        return false;
+    try {
+        const id = await withTimeout(client.saveCache([...cache.patterns], cache.key), cacheTimeoutMs(), "saving Spack's package index");
+        if (id === -1) {
+            warning(`Spack's package index was not saved under ${cache.key} (see the messages above)`);
+            return false;
+        }
+        info(`Saved Spack's package index under ${cache.key}`);
+        return true;
+    }
+    catch (error) {
+        warning(`Saving Spack's package index under ${cache.key} failed: ${message(error)}`);
+        return false;
+    }
 }
 
 /**
@@ -442,4 +539,4 @@ function loadPostState() {
     return raw ? JSON.parse(raw) : undefined;
 }
 
-export { CommandError as C, LOCAL_MIRROR as L, OCI_PASSWORD_VAR as O, PUSH_MIRROR as P, repoAddArgs as a, lastLines as b, concretizeArgs as c, displayCommand as d, environmentYaml as e, compilerEnvironmentYaml as f, createSpackRunner as g, readLock as h, installArgs as i, cacheKeys as j, restoreBuildCache as k, layoutUnder as l, savePostState as m, adoptCachedLock as n, OCI_USERNAME_VAR as o, pushArgs as p, loadPostState as q, runProgram as r, slurmSpec as s, keepLock as t, saveBuildCache as u, partialKey as v };
+export { CommandError as C, LOCAL_MIRROR as L, OCI_PASSWORD_VAR as O, PUSH_MIRROR as P, repoAddArgs as a, lastLines as b, concretizeArgs as c, displayCommand as d, environmentYaml as e, compilerEnvironmentYaml as f, createSpackRunner as g, readLock as h, installArgs as i, repoIndexCache as j, restoreRepoIndex as k, layoutUnder as l, cacheKeys as m, restoreBuildCache as n, savePostState as o, pushArgs as p, adoptCachedLock as q, runProgram as r, slurmSpec as s, OCI_USERNAME_VAR as t, loadPostState as u, saveRepoIndex as v, keepLock as w, saveBuildCache as x, partialKey as y };

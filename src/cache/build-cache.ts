@@ -7,6 +7,7 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from
 import path from 'node:path'
 import { classifyHit, type CacheHit, type CacheKeys } from './keys.js'
 import { sha256 } from '../spack/lock.js'
+import { cacheClient, cacheTimeoutMs, message, withTimeout } from './service.js'
 
 export interface CachePaths {
   /** The local Spack mirror directory. */
@@ -18,38 +19,6 @@ export interface CachePaths {
 export interface RestoreResult {
   readonly hit: CacheHit
   readonly restoredKey?: string
-}
-
-/** The cache client, loaded on first use: a run that neither restores nor saves never pays for loading it. */
-async function cacheClient(): Promise<typeof import('@actions/cache')> {
-  return import('@actions/cache')
-}
-
-function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error)
-}
-
-/**
- * How long one cache restore or save may take before the build goes on without it. The toolkit's service calls
- * have no time limit of their own; SLURM_FACTORY_CACHE_TIMEOUT_MINS (default 10) sets this one.
- */
-export function cacheTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
-  const minutes = Number(env.SLURM_FACTORY_CACHE_TIMEOUT_MINS)
-  return (Number.isFinite(minutes) && minutes > 0 ? minutes : 10) * 60_000
-}
-
-/** Resolves with `work`'s result, or rejects once `ms` have passed; the timer never keeps the process alive. */
-export async function withTimeout<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${Math.round(ms / 1000)} s`)), ms)
-    timer.unref()
-  })
-  try {
-    return await Promise.race([work, timeout])
-  } finally {
-    clearTimeout(timer)
-  }
 }
 
 export function cachedPaths(paths: CachePaths): string[] {

@@ -1,0 +1,122 @@
+/**
+ * Spack's indexes of the builtin package repository (virtual providers, tags, patches), kept in the GitHub Actions
+ * cache. Spack builds them in its user cache by importing every one of the builtin repository's ~8,500 package.py
+ * files: over a minute on a 2-core runner, paid by the first command that needs them (`spack compiler find`), and by
+ * every job, as the action's user cache lives under RUNNER_TEMP.
+ *
+ * Spack reuses an index file only when it is newer than every package.py of its repository. A provisioned builtin
+ * repository is a fresh checkout (files as new as the job), but it is pinned to a commit that is part of the key:
+ * the restored index is known to match, so its files are marked as new. For a builtin repository that Spack's own
+ * configuration names (`spack-root`), the key can't pin its content: the files keep their saved times and Spack's
+ * own check decides, updating the index for package.py files changed since.
+ *
+ * Only the builtin repository's files are kept; this project's repository (three packages) is indexed in a moment.
+ */
+import * as core from '@actions/core'
+import { createHash } from 'node:crypto'
+import { existsSync, readdirSync, utimesSync } from 'node:fs'
+import path from 'node:path'
+import { cacheClient, cacheTimeoutMs, message, withTimeout } from './service.js'
+
+/** The index kinds Spack keeps per repository, each a directory of Spack's misc cache. */
+export const INDEX_KINDS = ['providers', 'tags', 'patches'] as const
+
+export interface RepoIndexCache {
+  readonly key: string
+  /** Glob patterns of the builtin repository's index files (the cache entry's paths). */
+  readonly patterns: readonly string[]
+  /** The key pins the builtin repository's content, so restored files may be marked as new. */
+  readonly pinned: boolean
+}
+
+export interface RepoIndexInputs {
+  readonly keyPrefix: string
+  /** Spack's misc cache: `$SPACK_USER_CACHE_PATH/cache` unless configured otherwise. */
+  readonly miscCache: string
+  /** The commit (or, lacking one, the version) of Spack: the index format follows Spack. */
+  readonly spack: string
+  /** The builtin repository's commit when it was provisioned at a pinned commit. */
+  readonly builtinCommit?: string
+  /** Where Spack lives, for a builtin repository that its own configuration names. */
+  readonly spackRoot: string
+}
+
+const short = (value: string): string => value.replace(/[^A-Za-z0-9._]/g, '_').slice(0, 12)
+
+export function repoIndexCache(inputs: RepoIndexInputs): RepoIndexCache {
+  const builtin = inputs.builtinCommit
+    ? `builtin${short(inputs.builtinCommit)}`
+    : `site${createHash('sha256').update(inputs.spackRoot).digest('hex').slice(0, 12)}`
+  return {
+    key: `${inputs.keyPrefix}-spack-index-spack${short(inputs.spack)}-${builtin}`,
+    patterns: INDEX_KINDS.map(kind => path.join(inputs.miscCache, kind, 'builtin-*index.json')),
+    pinned: inputs.builtinCommit !== undefined
+  }
+}
+
+/** The index files present now (what a save would store). */
+export function indexFiles(cache: RepoIndexCache): string[] {
+  const files: string[] = []
+  for (const pattern of cache.patterns) {
+    const dir = path.dirname(pattern)
+    if (!existsSync(dir)) continue
+    for (const name of readdirSync(dir)) if (/^builtin-.*index\.json$/.test(name)) files.push(path.join(dir, name))
+  }
+  return files
+}
+
+/**
+ * Restores the index for this Spack and builtin repository. True on a hit (then, when pinned, its files are marked
+ * as new so that Spack reads them instead of rebuilding). A failing service only warns.
+ */
+export async function restoreRepoIndex(cache: RepoIndexCache): Promise<boolean> {
+  const client = await cacheClient()
+  if (!client.isFeatureAvailable()) return false
+  try {
+    const restored = await withTimeout(
+      client.restoreCache([...cache.patterns], cache.key),
+      cacheTimeoutMs(),
+      "restoring Spack's package index"
+    )
+    if (!restored) {
+      core.info(`No cached package index ${cache.key}: Spack indexes the builtin packages (about a minute)`)
+      return false
+    }
+    const files = indexFiles(cache)
+    if (cache.pinned) {
+      const now = new Date()
+      for (const file of files) utimesSync(file, now, now)
+    }
+    core.info(`Restored Spack's package index ${restored} (${files.length} files)`)
+    return files.length > 0
+  } catch (error) {
+    core.warning(`Restoring Spack's package index failed, Spack rebuilds it: ${message(error)}`)
+    return false
+  }
+}
+
+/** Saves the index Spack built in this job; nothing when it was restored or never built. A failure only warns. */
+export async function saveRepoIndex(cache: RepoIndexCache): Promise<boolean> {
+  if (indexFiles(cache).length === 0) {
+    core.info('Spack built no package index in this job: nothing to save')
+    return false
+  }
+  const client = await cacheClient()
+  if (!client.isFeatureAvailable()) return false
+  try {
+    const id = await withTimeout(
+      client.saveCache([...cache.patterns], cache.key),
+      cacheTimeoutMs(),
+      "saving Spack's package index"
+    )
+    if (id === -1) {
+      core.warning(`Spack's package index was not saved under ${cache.key} (see the messages above)`)
+      return false
+    }
+    core.info(`Saved Spack's package index under ${cache.key}`)
+    return true
+  } catch (error) {
+    core.warning(`Saving Spack's package index under ${cache.key} failed: ${message(error)}`)
+    return false
+  }
+}
