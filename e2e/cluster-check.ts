@@ -2,8 +2,11 @@
  * The cluster part of `npm run e2e` alone, on any installed Slurm tree (for example one a run kept with E2E_KEEP=1):
  *
  *   npx tsx e2e/cluster-check.ts <prefix>        # with Lmod too when <prefix>/modules exists
+ *
+ * The cluster's slurm.conf is written where the module's SLURM_CONF points, <prefix>/etc/slurm.conf, as in
+ * `npm run e2e`; a slurm.conf already there is put back afterwards.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { checkLmod, runCluster, writeClusterConf } from './cluster.js'
@@ -13,13 +16,19 @@ async function main(): Promise<void> {
   if (!process.argv[2] || !existsSync(path.join(prefix, 'sbin', 'slurmctld')))
     throw new Error('usage: npx tsx e2e/cluster-check.ts <prefix of an installed Slurm>')
   const dir = mkdtempSync(path.join(tmpdir(), 'slurm-cluster-'))
+  const conf = path.join(prefix, 'etc', 'slurm.conf')
+  const saved = path.join(dir, 'slurm.conf.saved')
+  const hadConf = existsSync(conf)
+  if (hadConf) copyFileSync(conf, saved)
   try {
-    const files = await writeClusterConf(path.join(dir, 'slurm.conf'), dir)
+    const files = await writeClusterConf(conf, dir)
     if (existsSync(path.join(prefix, 'modules')))
       process.stdout.write(`${checkLmod(prefix, process.env.E2E_SLURM ?? '24.11.5')}\n`)
     const jobs = await runCluster(prefix, files)
     process.stdout.write(`srun -N1 -n2 hostname:\n${jobs.srun}\nsbatch job: ${jobs.sbatch}\n`)
   } finally {
+    if (hadConf) copyFileSync(saved, conf)
+    else rmSync(conf, { force: true })
     rmSync(dir, { recursive: true, force: true })
   }
 }
