@@ -43,6 +43,29 @@ describe('artifact upload', () => {
     expect(readFileSync(`${runner.dir}/summary.md`, 'utf8')).toContain(`slurm-upload-test (uploaded, id ${stored?.id})`)
   }, 120_000)
 
+  test("a re-run of the job replaces the earlier attempt's artifact of the same name", async () => {
+    const name = 'slurm-rerun-test'
+    const first = makeRunner()
+    expect((await first.run('index', { ...inputs, 'artifact-name': name }, services.env)).status).toBe(0)
+    const firstId = services.artifact?.get(name)?.id
+    const again = makeRunner()
+    const rerun = await again.run(
+      'index',
+      { ...inputs, 'artifact-name': name },
+      { ...services.env, GITHUB_RUN_ATTEMPT: '2' }
+    )
+    expect(rerun.status).toBe(0)
+    expect(rerun.stdout).toContain(
+      `This workflow run already has an artifact ${name} (an earlier attempt): replacing it`
+    )
+    const stored = services.artifact?.artifacts.filter(a => a.name === name) ?? []
+    expect(stored).toHaveLength(1)
+    expect(stored[0]?.id).not.toBe(firstId)
+    expect(again.outputs()['artifact-id']).toBe(String(stored[0]?.id))
+    const uploaded = stored[0]?.readEntry(`${name}.tar.zst`) as Buffer
+    expect(createHash('sha256').update(uploaded).digest('hex')).toBe(again.outputs()['artifact-sha256'])
+  }, 120_000)
+
   test("a failed build uploads a debug artifact with spack.yaml, spack.lock and the failing package's logs", async () => {
     const runner = makeRunner()
     const run = await runner.run('index', inputs, { ...services.env, STANDIN_FAIL: 'slurm' })

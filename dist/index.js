@@ -1276,10 +1276,32 @@ async function buildArtifact(inputs) {
 }
 
 /** Uploads the tarball as a workflow artifact with @actions/artifact. */
-async function uploadTarball(name, file, retentionDays) {
+/** The service's answer when the workflow run already holds an artifact of that name (a re-run of the job). */
+function nameTaken(error) {
+    const text = error instanceof Error ? error.message : String(error);
+    return /\(409\)|already exists/i.test(text);
+}
+/**
+ * Uploads `files` as `name`. Artifact names are unique within a workflow run, so a re-run of the job finds the
+ * earlier attempt's artifact: that one is deleted and the upload made again, as upload-artifact's `overwrite` does.
+ */
+async function uploadReplacing(name, files, root, retentionDays) {
     const { DefaultArtifactClient } = await import('./lib/artifact.js');
     const client = new DefaultArtifactClient();
-    const result = await client.uploadArtifact(name, [file], path$1.dirname(file), retentionDays ? { retentionDays } : {});
+    const upload = () => client.uploadArtifact(name, [...files], root, retentionDays ? { retentionDays } : {});
+    try {
+        return await upload();
+    }
+    catch (error) {
+        if (!nameTaken(error))
+            throw error;
+        info(`This workflow run already has an artifact ${name} (an earlier attempt): replacing it`);
+        await client.deleteArtifact(name);
+        return upload();
+    }
+}
+async function uploadTarball(name, file, retentionDays) {
+    const result = await uploadReplacing(name, [file], path$1.dirname(file), retentionDays);
     info(`Uploaded artifact ${name} (id ${result.id ?? '?'}, ${result.size ?? '?'} bytes)`);
     return {
         ...(result.id !== undefined ? { id: result.id } : {}),
@@ -1296,9 +1318,7 @@ async function uploadDebugFiles(name, files, scratch, retentionDays) {
         copyFileSync(file, copy);
         return copy;
     });
-    const { DefaultArtifactClient } = await import('./lib/artifact.js');
-    const client = new DefaultArtifactClient();
-    await client.uploadArtifact(name, copies, dir, retentionDays ? { retentionDays } : {});
+    await uploadReplacing(name, copies, dir, retentionDays);
     info(`Uploaded the debug artifact ${name}: ${files.join(', ')}`);
 }
 

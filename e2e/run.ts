@@ -99,13 +99,15 @@ async function actionRun(
   inputs: Record<string, string>,
   services: Services,
   work: string,
-  actionDir: string
+  actionDir: string,
+  attempt = '1'
 ): Promise<RunResult> {
   const log = path.join(work, `${label}.log`)
   process.stdout.write(`e2e: ${label} run (log ${log})\n`)
-  const main = await runStep('index', dirs, inputs, services.env, log, label, actionDir)
+  const env = { ...services.env, GITHUB_RUN_ATTEMPT: attempt }
+  const main = await runStep('index', dirs, inputs, env, log, label, actionDir)
   const outputs = fileCommands(dirs.files.GITHUB_OUTPUT)
-  const post = await runStep('post', dirs, inputs, services.env, log, `${label} post`, actionDir)
+  const post = await runStep('post', dirs, inputs, env, log, `${label} post`, actionDir)
   const summary = summaryRows(dirs.files.GITHUB_STEP_SUMMARY)
   const result = { ms: main.ms + post.ms, mainMs: main.ms, outputs, summary, work: countSpackWork(log), log }
   if (main.status !== 0)
@@ -206,9 +208,10 @@ async function main(): Promise<number> {
       `e2e: srun -N1 -n2 hostname:\n${jobs.srun.replace(/^/gm, '  ')}\ne2e: sbatch job: ${jobs.sbatch}\n`
     )
 
-    // 5. warm, on a fresh runner with the same paths: only the Actions cache carries over
+    // 5. warm, on a fresh runner with the same paths: only the Actions cache carries over. It is the job's second
+    // attempt in the same workflow run, so its artifact replaces the first one's (names are unique per run).
     reset(dirs)
-    const warm = await actionRun('warm', dirs, chosen.inputs, services, work, actionDir)
+    const warm = await actionRun('warm', dirs, chosen.inputs, services, work, actionDir, '2')
     const problems: string[] = []
     if (warm.outputs['cache-hit'] !== 'exact') problems.push(`cache-hit is ${warm.outputs['cache-hit']}, not exact`)
     if (warm.work.built.length) problems.push(`built from source: ${warm.work.built.join(', ')}`)

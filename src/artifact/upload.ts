@@ -8,14 +8,45 @@ export interface UploadedArtifact {
   readonly size?: number
 }
 
+type ArtifactClient = InstanceType<(typeof import('@actions/artifact'))['DefaultArtifactClient']>
+type UploadResult = Awaited<ReturnType<ArtifactClient['uploadArtifact']>>
+
+/** The service's answer when the workflow run already holds an artifact of that name (a re-run of the job). */
+function nameTaken(error: unknown): boolean {
+  const text = error instanceof Error ? error.message : String(error)
+  return /\(409\)|already exists/i.test(text)
+}
+
+/**
+ * Uploads `files` as `name`. Artifact names are unique within a workflow run, so a re-run of the job finds the
+ * earlier attempt's artifact: that one is deleted and the upload made again, as upload-artifact's `overwrite` does.
+ */
+async function uploadReplacing(
+  name: string,
+  files: readonly string[],
+  root: string,
+  retentionDays: number | undefined
+): Promise<UploadResult> {
+  const { DefaultArtifactClient } = await import('@actions/artifact')
+  const client = new DefaultArtifactClient()
+  const upload = (): Promise<UploadResult> =>
+    client.uploadArtifact(name, [...files], root, retentionDays ? { retentionDays } : {})
+  try {
+    return await upload()
+  } catch (error) {
+    if (!nameTaken(error)) throw error
+    core.info(`This workflow run already has an artifact ${name} (an earlier attempt): replacing it`)
+    await client.deleteArtifact(name)
+    return upload()
+  }
+}
+
 export async function uploadTarball(
   name: string,
   file: string,
   retentionDays: number | undefined
 ): Promise<UploadedArtifact> {
-  const { DefaultArtifactClient } = await import('@actions/artifact')
-  const client = new DefaultArtifactClient()
-  const result = await client.uploadArtifact(name, [file], path.dirname(file), retentionDays ? { retentionDays } : {})
+  const result = await uploadReplacing(name, [file], path.dirname(file), retentionDays)
   core.info(`Uploaded artifact ${name} (id ${result.id ?? '?'}, ${result.size ?? '?'} bytes)`)
   return {
     ...(result.id !== undefined ? { id: result.id } : {}),
@@ -38,8 +69,6 @@ export async function uploadDebugFiles(
     copyFileSync(file, copy)
     return copy
   })
-  const { DefaultArtifactClient } = await import('@actions/artifact')
-  const client = new DefaultArtifactClient()
-  await client.uploadArtifact(name, copies, dir, retentionDays ? { retentionDays } : {})
+  await uploadReplacing(name, copies, dir, retentionDays)
   core.info(`Uploaded the debug artifact ${name}: ${files.join(', ')}`)
 }
