@@ -102,24 +102,22 @@ def _noop_directive(*args, **kwargs):
     return None
 
 
-def run_before(*phases, when=None):
-    """Marks a method as a hook run before the given phases (only the mark; nothing runs it here)."""
+def _hook(kind):
+    """run_before / run_after: only marks the method with its phases (the configure check runs the marked ones)."""
 
-    def mark(fn):
-        fn._run_before = phases
-        fn._run_when = when
-        return fn
+    def directive(*phases, when=None):
+        def mark(fn):
+            setattr(fn, f"_run_{kind}", phases)
+            fn._run_when = when
+            return fn
 
-    return mark
+        return mark
+
+    return directive
 
 
-def run_after(*phases, when=None):
-    def mark(fn):
-        fn._run_after = phases
-        fn._run_when = when
-        return fn
-
-    return mark
+run_before = _hook("before")
+run_after = _hook("after")
 
 
 # mkdirp may only create directories below this root (the temporary prefix of a configure check).
