@@ -5,7 +5,7 @@
  */
 import { closeSync, mkdirSync, mkdtempSync, openSync, readSync, readdirSync, rmSync, statSync } from 'node:fs'
 import path from 'node:path'
-import { check } from './procs.js'
+import { check, run } from './procs.js'
 
 export interface Extraction {
   readonly archives: number
@@ -31,9 +31,14 @@ function* files(dir: string): Generator<string> {
   }
 }
 
-/** Unpacks each gzip archive under `mirror` (Spack's blobs) into a scratch directory under `scratchParent`. */
+/** A gzip file holding a tar archive (the build cache also keeps gzip-compressed JSON: spec manifests, indexes). */
+function isTarball(file: string): boolean {
+  return isGzip(file) && run('tar', ['-tzf', file], { timeoutMs: 120_000 }).status === 0
+}
+
+/** Unpacks each package archive under `mirror` (Spack's blobs) into a scratch directory under `scratchParent`. */
 export function pureExtraction(mirror: string, scratchParent: string): Extraction {
-  const archives = [...files(mirror)].filter(isGzip)
+  const archives = [...files(mirror)].filter(isTarball)
   const scratch = mkdtempSync(path.join(scratchParent, 'extract-'))
   try {
     const start = performance.now()
