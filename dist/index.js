@@ -1,6 +1,6 @@
 import { g as group, d as debug, s as summary, i as info, w as which, e as error, c as cp, r as rmRF, m as mkdirP, a as warning, b as addPath, f as exportVariable, h as setOutput, j as setFailed } from './lib/core.js';
 import path$1 from 'node:path';
-import { r as runProgram, l as layoutUnder, e as environmentYaml, d as displayCommand, L as LOCAL_MIRROR, p as pushArgs, P as PUSH_MIRROR, s as slurmSpec, a as repoAddArgs, c as concretizeArgs, i as installArgs, C as CommandError, b as lastLines, f as compilerEnvironmentYaml, g as createSpackRunner, h as readLock, j as repoIndexCache, k as restoreRepoIndex, m as cacheKeys, n as restoreBuildCache, o as savePostState, q as adoptCachedLock, O as OCI_PASSWORD_VAR, t as OCI_USERNAME_VAR } from './lib/state.js';
+import { r as runProgram, l as layoutUnder, e as environmentYaml, d as displayCommand, L as LOCAL_MIRROR, p as pushArgs, P as PUSH_MIRROR, s as slurmSpec, a as repoAddArgs, c as concretizeArgs, i as installArgs, C as CommandError, b as lastLines, f as compilerEnvironmentYaml, g as createSpackRunner, h as readLock, j as repoIndexCacheOf, k as restoreRepoIndex, m as cacheKeys, n as restoreBuildCache, o as savePostState, q as adoptCachedLock, O as OCI_PASSWORD_VAR, t as OCI_USERNAME_VAR } from './lib/state.js';
 import { existsSync, readFileSync, mkdirSync, closeSync, openSync, writeFileSync, createWriteStream, realpathSync, rmSync, copyFileSync, chmodSync, renameSync, statSync, readdirSync, readlinkSync } from 'node:fs';
 import os$1, { machine } from 'node:os';
 import { T as TARGET_PARENTS, d as distExports, r as render, S as SPACK_PINS, a as readInputs } from './lib/inputs.js';
@@ -2366,13 +2366,7 @@ async function run() {
         const { layout } = plan;
         report = { ...report, spec: plan.spec, compiler: `gcc@${gccVersion}`, target: request.target };
         const spack = await phases.run('Provision Spack', () => provisionSpack(request.spack, { runnerTemp: temp, offline: request.offline }));
-        const index = repoIndexCache({
-            keyPrefix: request.cache.keyPrefix,
-            miscCache: path$1.join(spack.env.SPACK_USER_CACHE_PATH ?? path$1.join(temp, 'slurm-factory', 'spack-cache'), 'cache'),
-            spack: spack.commit ?? spack.version,
-            ...(spack.builtin ? { builtinCommit: spack.builtin.commit } : {}),
-            spackRoot: spack.root
-        });
+        const index = repoIndexCacheOf(spack, request.cache.keyPrefix);
         const indexRestored = request.cache.enabled
             ? await phases.run("Restore Spack's package index", () => restoreRepoIndex(index))
             : false;

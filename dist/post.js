@@ -35,8 +35,8 @@ import 'child_process';
 import 'timers';
 import 'node:fs';
 import 'node:crypto';
-import './lib/inputs.js';
 import 'node:os';
+import './lib/inputs.js';
 import 'process';
 import 'buffer';
 

@@ -6,7 +6,7 @@ import * as core from '@actions/core'
 import path from 'node:path'
 import { adoptCachedLock, restoreBuildCache, type CachePaths } from './cache/build-cache.js'
 import { cacheKeys } from './cache/keys.js'
-import { repoIndexCache, restoreRepoIndex } from './cache/repo-index.js'
+import { repoIndexCacheOf, restoreRepoIndex } from './cache/repo-index.js'
 import { resolveGccVersion } from './compiler.js'
 import { hostArch, hostOs } from './host.js'
 import { readInputs, type BuildRequest } from './inputs.js'
@@ -44,13 +44,7 @@ export async function run(): Promise<void> {
     const spack = await phases.run('Provision Spack', () =>
       provisionSpack(request.spack, { runnerTemp: temp, offline: request.offline })
     )
-    const index = repoIndexCache({
-      keyPrefix: request.cache.keyPrefix,
-      miscCache: path.join(spack.env.SPACK_USER_CACHE_PATH ?? path.join(temp, 'slurm-factory', 'spack-cache'), 'cache'),
-      spack: spack.commit ?? spack.version,
-      ...(spack.builtin ? { builtinCommit: spack.builtin.commit } : {}),
-      spackRoot: spack.root
-    })
+    const index = repoIndexCacheOf(spack, request.cache.keyPrefix)
     const indexRestored = request.cache.enabled
       ? await phases.run("Restore Spack's package index", () => restoreRepoIndex(index))
       : false

@@ -2,6 +2,7 @@ import { a as warning, i as info, g as group, k as exec, l as saveState, n as ge
 import { mkdirSync, existsSync, readFileSync, copyFileSync, writeFileSync, utimesSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
+import { homedir } from 'node:os';
 import { r as render, d as distExports, m as mergeConfig } from './inputs.js';
 
 /**
@@ -222,7 +223,7 @@ function keepLock(paths, envDir, environment) {
  */
 /** The index kinds Spack keeps per repository, each a directory of Spack's misc cache. */
 const INDEX_KINDS = ['providers', 'tags', 'patches'];
-const short = (value) => value.replace(/[^A-Za-z0-9._]/g, '_').slice(0, 12);
+const short = (value) => part(value).slice(0, 12);
 function repoIndexCache(inputs) {
     const builtin = inputs.builtinCommit
         ? `builtin${short(inputs.builtinCommit)}`
@@ -232,6 +233,19 @@ function repoIndexCache(inputs) {
         patterns: INDEX_KINDS.map(kind => path.join(inputs.miscCache, kind, 'builtin-*index.json')),
         pinned: inputs.builtinCommit !== undefined
     };
+}
+/**
+ * The index cache of a provisioned (or site) Spack: its misc cache is `cache/` under SPACK_USER_CACHE_PATH, which the
+ * action always sets, or under Spack's default `~/.spack`.
+ */
+function repoIndexCacheOf(spack, keyPrefix) {
+    return repoIndexCache({
+        keyPrefix,
+        miscCache: path.join(spack.env.SPACK_USER_CACHE_PATH ?? path.join(homedir(), '.spack'), 'cache'),
+        spack: spack.commit ?? spack.version,
+        ...(spack.builtin ? { builtinCommit: spack.builtin.commit } : {}),
+        spackRoot: spack.root
+    });
 }
 /** The index files present now (what a save would store). */
 function indexFiles(cache) {
@@ -539,4 +553,4 @@ function loadPostState() {
     return raw ? JSON.parse(raw) : undefined;
 }
 
-export { CommandError as C, LOCAL_MIRROR as L, OCI_PASSWORD_VAR as O, PUSH_MIRROR as P, repoAddArgs as a, lastLines as b, concretizeArgs as c, displayCommand as d, environmentYaml as e, compilerEnvironmentYaml as f, createSpackRunner as g, readLock as h, installArgs as i, repoIndexCache as j, restoreRepoIndex as k, layoutUnder as l, cacheKeys as m, restoreBuildCache as n, savePostState as o, pushArgs as p, adoptCachedLock as q, runProgram as r, slurmSpec as s, OCI_USERNAME_VAR as t, loadPostState as u, saveRepoIndex as v, keepLock as w, saveBuildCache as x, partialKey as y };
+export { CommandError as C, LOCAL_MIRROR as L, OCI_PASSWORD_VAR as O, PUSH_MIRROR as P, repoAddArgs as a, lastLines as b, concretizeArgs as c, displayCommand as d, environmentYaml as e, compilerEnvironmentYaml as f, createSpackRunner as g, readLock as h, installArgs as i, repoIndexCacheOf as j, restoreRepoIndex as k, layoutUnder as l, cacheKeys as m, restoreBuildCache as n, savePostState as o, pushArgs as p, adoptCachedLock as q, runProgram as r, slurmSpec as s, OCI_USERNAME_VAR as t, loadPostState as u, saveRepoIndex as v, keepLock as w, saveBuildCache as x, partialKey as y };

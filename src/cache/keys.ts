@@ -35,7 +35,7 @@ export interface CacheKeys {
 export type CacheHit = 'exact' | 'partial' | 'none'
 
 /** Characters a key part may hold; anything else becomes `_` so keys stay readable and valid. */
-function part(value: string): string {
+export function part(value: string): string {
   return value.replace(/[^A-Za-z0-9._]/g, '_')
 }
 

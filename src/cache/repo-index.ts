@@ -16,6 +16,9 @@ import * as core from '@actions/core'
 import { createHash } from 'node:crypto'
 import { existsSync, readdirSync, utimesSync } from 'node:fs'
 import path from 'node:path'
+import { homedir } from 'node:os'
+import type { ProvisionedSpack } from '../spack/provision.js'
+import { part } from './keys.js'
 import { cacheClient, cacheTimeoutMs, message, withTimeout } from './service.js'
 
 /** The index kinds Spack keeps per repository, each a directory of Spack's misc cache. */
@@ -41,7 +44,7 @@ export interface RepoIndexInputs {
   readonly spackRoot: string
 }
 
-const short = (value: string): string => value.replace(/[^A-Za-z0-9._]/g, '_').slice(0, 12)
+const short = (value: string): string => part(value).slice(0, 12)
 
 export function repoIndexCache(inputs: RepoIndexInputs): RepoIndexCache {
   const builtin = inputs.builtinCommit
@@ -52,6 +55,20 @@ export function repoIndexCache(inputs: RepoIndexInputs): RepoIndexCache {
     patterns: INDEX_KINDS.map(kind => path.join(inputs.miscCache, kind, 'builtin-*index.json')),
     pinned: inputs.builtinCommit !== undefined
   }
+}
+
+/**
+ * The index cache of a provisioned (or site) Spack: its misc cache is `cache/` under SPACK_USER_CACHE_PATH, which the
+ * action always sets, or under Spack's default `~/.spack`.
+ */
+export function repoIndexCacheOf(spack: ProvisionedSpack, keyPrefix: string): RepoIndexCache {
+  return repoIndexCache({
+    keyPrefix,
+    miscCache: path.join(spack.env.SPACK_USER_CACHE_PATH ?? path.join(homedir(), '.spack'), 'cache'),
+    spack: spack.commit ?? spack.version,
+    ...(spack.builtin ? { builtinCommit: spack.builtin.commit } : {}),
+    spackRoot: spack.root
+  })
 }
 
 /** The index files present now (what a save would store). */
