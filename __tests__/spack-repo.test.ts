@@ -7,6 +7,7 @@
  */
 import { describe, test, expect } from '@jest/globals'
 import { spawnSync } from 'node:child_process'
+import { createHash } from 'node:crypto'
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -56,13 +57,16 @@ describe('spack-repo (no Spack needed)', () => {
     expect(yaml).toMatch(/api:\s*v2\.\d+/)
   })
 
-  test('the relocatable plugin directory patch is a unified diff of src/common/read_config.c', () => {
-    const patch = readFileSync(
-      path.join(REPO, 'spack_repo', 'slurm_factory', 'packages', 'slurm', 'relocatable-plugin-dir.patch'),
-      'utf8'
+  test('relocatable-paths.patch was checked by check-patch.sh against every release the recipe lists', () => {
+    const dir = path.join(REPO, 'spack_repo', 'slurm_factory', 'packages', 'slurm')
+    const record = readFileSync(path.join(dir, 'relocatable-paths.checked'), 'utf8')
+    const patch = readFileSync(path.join(dir, 'relocatable-paths.patch'))
+    expect(record).toContain(`# relocatable-paths.patch ${createHash('sha256').update(patch).digest('hex')}\n`)
+    const checked = new Map(
+      [...record.matchAll(/^(\d+\.\d+\.\d+) slurm-(\S+) [0-9a-f]{40} applies$/gm)].map(m => [m[1], m[2]])
     )
-    expect(patch).toMatch(/^--- a\/src\/common\/read_config\.c\n\+\+\+ b\/src\/common\/read_config\.c\n/)
-    expect(patch).toContain('dladdr(')
+    for (const version of SLURM_RELEASES)
+      expect([version, checked.get(version)]).toEqual([version, `${version.replace(/\./g, '-')}-1`])
   })
 
   const mutations: [string, string, (t: string) => string, RegExp][] = [
@@ -132,6 +136,16 @@ describe('spack-repo (no Spack needed)', () => {
       SLURM_PKG,
       t => t.replace('depends_on("cuda", when="+nvml")', 'depends_on("cuda", when="~nvml")'),
       /FAIL configure: slurm \(all variants on\): KeyError: "spec\['cuda'\]: no such dependency/
+    ],
+    [
+      'a recipe that no longer resolves slurmstepd at run time',
+      SLURM_PKG,
+      t =>
+        t.replace(
+          'paths = [".", "bin/srun", "lib/slurm", "sbin/slurmstepd"]',
+          'paths = [".", "bin/srun", "lib/slurm"]'
+        ),
+      /FAIL resolved: slurm \(all variants off\): share\/slurm-factory\/resolved-paths\.json lists/
     ],
     [
       'a recipe that does not execute',

@@ -360,8 +360,8 @@ def check_slurm(recorded, releases, variant_names, check):
     check("depends", has_dep(r"^pmix@2:5$", r"\+pmix"), "pmix@2:5 when +pmix (versions 24.11's configure accepts)")
     check("depends", has_dep(r"^ucx(@|$)", r"\+ucx"), "ucx when +ucx")
     check("depends", has_dep(r"^hwloc(@|$)", r"\+hwloc"), "hwloc when +hwloc")
-    check("patch", any(p["name"] == "relocatable-plugin-dir.patch" for p in rec.patches), "relocatable-plugin-dir.patch")
-    for method in ("configure_args", "install", "relocatable_runpaths", "relocatable_text_files"):
+    check("patch", any(p["name"] == "relocatable-paths.patch" for p in rec.patches), "relocatable-paths.patch")
+    for method in ("configure_args", "install", "resolved_paths", "record_resolved_paths", "relocatable_runpaths", "relocatable_text_files"):
         check("methods", callable(getattr(cls, method, None)), f"slurm has no {method}()")
 
 
@@ -478,9 +478,30 @@ def check_slurm_configure(recorded, check):
             if not check("configure", isinstance(args, list), f"{where}: configure_args() returned {type(args).__name__}"):
                 continue
             check_configure_args(where, args, enabled, booleans, prefix, check)
+            check_resolved_paths(where, cls, pkg, prefix, check)
         finally:
             SANDBOX = None
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+def check_resolved_paths(where, cls, pkg, prefix, check):
+    """The recipe records, inside the prefix, the compiled-in paths its patch resolves at run time:
+    the prefix, plugin directory, slurmstepd, srun, and slurm.conf only while sysconfdir is the
+    prefix's etc/."""
+    try:
+        pkg.record_resolved_paths()
+        with open(os.path.join(prefix, cls.RESOLVED_PATHS_FILE)) as f:
+            recorded = json.load(f)["resolvedAtRunTime"]
+        sysconf = pkg.spec.variants["sysconfdir"]
+        sysconf.value = "/etc/slurm"
+        outside = pkg.resolved_paths()
+        sysconf.value = "PREFIX/etc"
+    except Exception as e:  # noqa: BLE001 - any failure of the recipe is a finding
+        check("resolved", False, f"{where}: recording the resolved paths failed: {type(e).__name__}: {e}")
+        return
+    want = [".", "bin/srun", "etc/slurm.conf", "lib/slurm", "sbin/slurmstepd"]
+    check("resolved", recorded == want, f"{where}: {cls.RESOLVED_PATHS_FILE} lists {recorded}, want {want}")
+    check("resolved", "etc/slurm.conf" not in outside, f"{where}: with sysconfdir=/etc/slurm, etc/slurm.conf is not resolved (got {outside})")
 
 
 def check_configure_args(where, args, enabled, booleans, prefix, check):

@@ -95,10 +95,10 @@ class Slurm(AutotoolsPackage):
         description="Directory holding slurm.conf (PREFIX/etc means <prefix>/etc)",
     )
 
-    # Computes the plugin directory from where libslurm is loaded (see README.md). Checked to
-    # apply to 24.11.5; the two hunks touch only the top of src/common/read_config.c, which
-    # has kept the same shape in every supported series.
-    patch("relocatable-plugin-dir.patch", when="@23.11:")
+    # Every path inside the prefix that Slurm compiles in (plugin directory, default
+    # slurm.conf, slurmstepd, srun for PMI-2 spawn) is found at run time from the tree the code
+    # was loaded from (see README.md). check-patch.sh checks it against every listed release.
+    patch("relocatable-paths.patch", when="@23.11:")
 
     depends_on("c", type="build")
     depends_on("pkgconfig", type="build")
@@ -210,8 +210,6 @@ class Slurm(AutotoolsPackage):
         if spec.satisfies("+pam"):
             make("-C", "contribs/pam_slurm_adopt", "install")
 
-    # ---- relocatability ------------------------------------------------------------------
-
     def _elf_files(self):
         prefix = self.prefix
         for top in ("bin", "sbin", "lib", "lib64", "libexec"):
@@ -225,6 +223,40 @@ class Slurm(AutotoolsPackage):
                         if f.read(4) != b"\x7fELF":
                             continue
                     yield path
+
+    # ---- relocatability ------------------------------------------------------------------
+
+    #: Where the list of run-time resolved paths is written, relative to the prefix.
+    RESOLVED_PATHS_FILE = "share/slurm-factory/resolved-paths.json"
+
+    def resolved_paths(self):
+        """Paths inside the prefix that the build compiles into programs and libraries and
+        that relocatable-paths.patch resolves at run time from the loaded tree: the prefix
+        itself ("."; the patch compares against it), the plugin directory, slurmstepd, srun,
+        and the default slurm.conf when sysconfdir is the prefix's etc/ (a sysconfdir outside
+        the prefix stays as given)."""
+        paths = [".", "bin/srun", "lib/slurm", "sbin/slurmstepd"]
+        if self.spec.variants["sysconfdir"].value == "PREFIX/etc":
+            paths.append("etc/slurm.conf")
+        return sorted(paths)
+
+    @run_after("install")
+    def record_resolved_paths(self):
+        """Record resolved_paths() in the prefix: the action's relocation audit reads it, and
+        the artifact's manifest.json carries it, so users can read which paths follow the
+        tree."""
+        import json
+
+        path = os.path.join(self.prefix, self.RESOLVED_PATHS_FILE)
+        mkdirp(os.path.dirname(path))
+        with open(path, "w") as f:
+            json.dump(
+                {"resolvedAtRunTime": self.resolved_paths(), "by": "relocatable-paths.patch"},
+                f,
+                indent=2,
+                sort_keys=True,
+            )
+            f.write("\n")
 
     @run_after("install")
     def relocatable_runpaths(self):
