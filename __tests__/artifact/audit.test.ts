@@ -10,11 +10,11 @@ import {
   DEFAULT_STANDARD_LIB_DIRS,
   formatReport,
   readLdSoConf,
-  runAuditCli,
   type AuditOptions,
   type AuditProblem,
   type AuditReport
 } from '../../src/artifact/audit.js'
+import { runAuditCli } from '../../src/artifact/audit/cli.js'
 import {
   buildInstallTree,
   compileExecutable,
@@ -157,18 +157,85 @@ describeGcc('auditTree', () => {
     const prefix = path.join(root, 'not-a-real-prefix')
     compileExecutable({
       out: path.join(root, 'bin', 'with-string'),
-      source: `const char *conf = "${prefix}/etc/slurm.conf";\nint main(void) { return conf[0] == 0; }\n`
+      // A source file name, as __FILE__ leaves one: it names nothing the tree holds.
+      source: `const char *src = "${prefix}/src/common/log.c";\nint main(void) { return src[0] == 0; }\n`
     })
     const options: AuditOptions = { buildPrefixes: [prefix] }
     const strict = await auditTree(root, options)
     expect(kinds(strict)).toEqual(['bin/with-string build-prefix-in-elf'])
-    expect(strict.problems[0]?.detail).toContain(`"${prefix}/etc/slurm.conf"`)
+    expect(strict.problems[0]?.detail).toContain(`"${prefix}/src/common/log.c"`)
     expect(strict.ok).toBe(false)
     const lenient = await auditTree(root, { ...options, warningKinds: ['build-prefix-in-elf'] })
     expect(lenient.ok).toBe(true)
     expect(lenient.warnings).toBe(1)
     expect(lenient.problems[0]?.severity).toBe('warning')
     expect(formatReport(lenient)).toContain('OK with warnings')
+  })
+
+  test('a build path compiled into program data that names a file of the tree is a relocation hazard', async () => {
+    const root = copyGoodTree('audit-hazard-')
+    const build = '/opt/build-machine/spack/opt/linux-x86_64/slurm-24.11.5-abcdefghijabcdefghijabcdefghijab'
+    writeFileSync(path.join(root, 'bin', 'slurmstepd'), '#!/bin/sh\n')
+    compileExecutable({
+      out: path.join(root, 'bin', 'slurmd'),
+      source: `const char *stepd = "${build}/bin/slurmstepd";\nint main(void) { return stepd[0] == 0; }\n`
+    })
+    const report = await auditTree(root, { buildPrefixes: ['/opt/build-machine/spack'] })
+    expect(report.ok).toBe(false)
+    const hazard = find(report, 'bin/slurmd', 'compiled-path-into-tree')
+    expect(hazard).toHaveLength(1)
+    expect(hazard[0]?.detail).toContain(
+      `program data names ${build}/bin/slurmstepd, which is bin/slurmstepd in this tree`
+    )
+    expect(hazard[0]?.detail).toContain('does not resolve bin/slurmstepd at run time')
+    expect(formatReport(report)).toContain('  bin/slurmd\n    error   compiled-path-into-tree')
+    // The same tree passes when the recipe resolves that path at run time.
+    const resolved = await auditTree(root, {
+      buildPrefixes: ['/opt/build-machine/spack'],
+      resolvedAtRunTime: ['bin/slurmstepd']
+    })
+    expect(resolved.problems).toEqual([])
+  })
+
+  test("a configuration file's path is a hazard when the tree holds its directory; the prefix itself too", async () => {
+    const root = copyGoodTree('audit-conf-')
+    const build = '/opt/build-machine/spack/opt/slurm-24.11.5-abcdefghijabcdefghijabcdefghijab'
+    compileExecutable({
+      out: path.join(root, 'bin', 'reader'),
+      source:
+        `const char *conf = "${build}/etc/slurm.conf";\nconst char *prefix = "${build}";\n` +
+        'int main(void) { return conf[0] == prefix[0]; }\n'
+    })
+    const report = await auditTree(root, { buildPrefixes: ['/opt/build-machine/spack'] })
+    expect(find(report, 'bin/reader', 'compiled-path-into-tree').map(p => p.detail)).toEqual([
+      expect.stringContaining(`names ${build}, which is the tree itself in this tree`),
+      expect.stringContaining(`names ${build}/etc/slurm.conf, which is etc/slurm.conf in this tree`)
+    ])
+    const resolved = await auditTree(root, {
+      buildPrefixes: ['/opt/build-machine/spack'],
+      resolvedAtRunTime: ['.', 'etc/slurm.conf']
+    })
+    expect(resolved.ok).toBe(true)
+  })
+
+  test('build paths in debug information are warnings of their own kind, counted per file', async () => {
+    const root = copyGoodTree('audit-debug-')
+    const build = '/opt/build-machine/spack/opt/slurm-24.11.5-abcdefghijabcdefghijabcdefghijab'
+    compileExecutable({
+      out: path.join(root, 'bin', 'debug'),
+      source: `#define SLURM_PREFIX "${build}"\n#define SBINDIR "${build}/sbin"\nint main(void) { return 0; }\n`,
+      args: ['-g3']
+    })
+    const report = await auditTree(root, { buildPrefixes: ['/opt/build-machine/spack'] })
+    expect(kinds(report)).toEqual(['bin/debug build-prefix-not-loaded'])
+    expect(report.ok).toBe(true)
+    expect(report.problems[0]?.severity).toBe('warning')
+    expect(report.problems[0]?.detail).toMatch(
+      /names build prefix \/opt\/build-machine\/spack \d+× in bytes the loader never maps/
+    )
+    expect(formatReport(report)).toMatch(
+      /warnings by kind[^\n]*\n {4}build-prefix-not-loaded: 1 in 1 file, e\.g\. bin\/debug:/
+    )
   })
 
   test('a foreign absolute RUNPATH is outside the tree; standard library directories are allowed', async () => {
@@ -402,6 +469,34 @@ describeGcc('runAuditCli', () => {
     expect(demoted.problems.filter(p => p.kind === 'build-prefix-in-elf').every(p => p.severity === 'warning')).toBe(
       true
     )
+  })
+
+  test("an unpacked artifact is audited against its own record: manifest.json's relocation section", async () => {
+    const root = copyGoodTree('cli-record-')
+    const build = '/opt/build-machine/spack/opt/slurm-24.11.5-abcdefghijabcdefghijabcdefghijab'
+    writeFileSync(path.join(root, 'bin', 'slurmstepd'), '#!/bin/sh\n')
+    compileExecutable({
+      out: path.join(root, 'bin', 'slurmd'),
+      source: `const char *stepd = "${build}/bin/slurmstepd";\nint main(void) { return stepd[0] == 0; }\n`
+    })
+    const manifest = (resolvedAtRunTime: string[]): void =>
+      writeFileSync(
+        path.join(root, 'manifest.json'),
+        JSON.stringify({ relocation: { buildPrefixes: ['/opt/build-machine/spack'], resolvedAtRunTime } })
+      )
+    manifest(['bin/slurmstepd'])
+    const ok = await run([root])
+    expect(ok.out).toContain('OK: no problems found')
+    expect(ok.code).toBe(0)
+    manifest([])
+    const hazard = await run([root])
+    expect(hazard.code).toBe(1)
+    expect(hazard.out).toContain('bin/slurmd')
+    expect(hazard.out).toContain(`compiled-path-into-tree: program data names ${build}/bin/slurmstepd`)
+    // Without the record, nothing names the build prefix: the hazard can't be seen.
+    expect((await run([root, '--no-record'])).code).toBe(0)
+    expect((await run([root, '--no-record', '--build-prefix', '/opt/build-machine/spack'])).code).toBe(1)
+    expect((await run([root, '--resolved', 'bin/slurmstepd'])).code).toBe(0)
   })
 
   test('exit 2 on usage errors, naming the argument', async () => {

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, test } from '@jest/globals'
-import { execFile } from 'node:child_process'
+import { execFile, execFileSync } from 'node:child_process'
 import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -201,11 +201,53 @@ describe('hand-written images: 32/64-bit, little/big-endian, segment and section
           needed: ['libslurmfull.so', 'libc.so.6'],
           rpath: '/opt/spack/slurm/lib:/opt/spack/slurm/lib/slurm',
           runpath: '$ORIGIN/../lib',
-          soname: 'libexample.so.7'
+          soname: 'libexample.so.7',
+          programData: info.programData,
+          loaded: info.loaded
         })
       })
     }
   }
+
+  test('program data: the allocated PROGBITS sections, as readelf lists them, hold .rodata strings but no debug info', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'elf-data-'))
+    const source = path.join(dir, 'marks.c')
+    writeFileSync(
+      source,
+      '#define MACRO_MARK "macro-mark-in-debug-info"\nconst char *live = "live-mark-in-rodata";\n' +
+        'const char *dead(void) { return MACRO_MARK; }\n'
+    )
+    const lib = path.join(dir, 'libmarks.so')
+    execFileSync('gcc', ['-g3', '-O0', '-shared', '-fPIC', '-o', lib, source])
+    const info = asElf(readElfFile(lib))
+    const sections = execFileSync('readelf', ['-S', '-W', lib], { encoding: 'utf8' })
+    const expected = [
+      ...sections.matchAll(
+        /^\s*\[\s*\d+\]\s+(\S+)\s+PROGBITS\s+[0-9a-f]+\s+([0-9a-f]+)\s+([0-9a-f]+)\s+\S+\s+(\S*A\S*)\s/gm
+      )
+    ]
+      .map(m => [parseInt(m[2] as string, 16), parseInt(m[2] as string, 16) + parseInt(m[3] as string, 16)] as const)
+      .filter(([start, end]) => end > start)
+      .sort((a, b) => a[0] - b[0])
+    expect(info.programData).toEqual(expected)
+    const bytes = readFileSync(lib)
+    const inData = (at: number): boolean => info.programData.some(([start, end]) => at >= start && at < end)
+    const live = bytes.indexOf('live-mark-in-rodata')
+    expect(live).toBeGreaterThan(0)
+    expect(inData(live)).toBe(true)
+    const macro = bytes.indexOf('macro-mark-in-debug-info')
+    expect(macro).toBeGreaterThan(0)
+    const inDebug = (at: number): boolean => at >= 0 && !inData(at)
+    // The macro's definition is in .debug_macro/.debug_str; its use in dead() puts one copy in .rodata too.
+    let found = macro
+    const copies: boolean[] = []
+    while (found >= 0) {
+      copies.push(inDebug(found))
+      found = bytes.indexOf('macro-mark-in-debug-info', found + 1)
+    }
+    expect(copies).toContain(true)
+    expect(copies).toContain(false)
+  })
 
   test('an image through the file reader gives the same result as parseElf', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'elf-img-'))

@@ -14,6 +14,7 @@ import { detectBuildMachine, writeManifestAndSums, type ResolvedBuild } from './
 import { writeModuleFile } from './modulefile.js'
 import { packArtifact, type PackResult } from './pack.js'
 import { relocatePrefix, type RelocateResult } from './relocate.js'
+import { readResolvedPaths } from './relocation-record.js'
 import { stageView } from './stage.js'
 
 export interface ArtifactInputs {
@@ -105,8 +106,17 @@ export async function buildArtifact(inputs: ArtifactInputs): Promise<BuiltArtifa
   const externalDirs = externalLibraryDirs(inputs.build)
   if (externalDirs.length > 0)
     core.info(`Library directories of external packages, accepted like the system's: ${externalDirs.join(', ')}`)
+  const relocationRecord = {
+    buildPrefixes: [...new Set([...installRoots, layout.installRoot, layout.viewRoot])].sort(),
+    resolvedAtRunTime: readResolvedPaths(staged.prefix)
+  }
+  core.info(
+    relocationRecord.resolvedAtRunTime.length > 0
+      ? `Compiled-in paths the recipe resolves at run time: ${relocationRecord.resolvedAtRunTime.join(', ')}`
+      : 'The recipe records no compiled-in paths resolved at run time'
+  )
   const audit = await auditTree(staged.prefix, {
-    buildPrefixes: [...installRoots, layout.installRoot, layout.viewRoot],
+    ...relocationRecord,
     standardLibDirs: [...DEFAULT_STANDARD_LIB_DIRS, ...externalDirs],
     warningKinds: ['build-prefix-in-elf', 'build-prefix-in-text']
   })
@@ -123,6 +133,7 @@ export async function buildArtifact(inputs: ArtifactInputs): Promise<BuiltArtifa
       filesScanned: audit.filesScanned,
       problems: audit.problems.map(({ file, kind, detail }) => ({ file, kind, detail }))
     },
+    relocation: relocationRecord,
     artifact: { slim: request.artifact.slim, modules: request.modules, compression: request.artifact.compression }
   })
   const tarball = await packArtifact({

@@ -41,6 +41,14 @@ export interface ElfInfo {
   runpath: string | null
   /** DT_SONAME, or null. */
   soname: string | null
+  /**
+   * File ranges `[start, end)` of the data the program can reach at run time: sections that are allocated and hold
+   * program bits (.rodata, .data, ...), or the PT_LOAD segments when the file has no section headers. Bytes outside
+   * them (debug information, symbol tables, .comment) are never loaded.
+   */
+  programData: Array<readonly [number, number]>
+  /** File ranges `[start, end)` of the PT_LOAD segments: every byte the loader maps. */
+  loaded: Array<readonly [number, number]>
 }
 
 export interface NotElf {
@@ -78,8 +86,10 @@ export function hasElfMagic(head: Buffer): boolean {
 const PT_LOAD = 1
 const PT_DYNAMIC = 2
 const PT_INTERP = 3
+const SHT_PROGBITS = 1
 const SHT_DYNAMIC = 6
 const SHT_NOBITS = 8
+const SHF_ALLOC = 0x2
 const DT_NULL = 0
 const DT_NEEDED = 1
 const DT_STRTAB = 5
@@ -173,6 +183,7 @@ interface Segment {
 
 interface Section {
   type: number
+  flags: number
   offset: number
   size: number
   link: number
@@ -286,8 +297,15 @@ function readSegments(d: Decoder, phoff: number, phentsize: number, phnum: numbe
 function readSectionHeader(d: Decoder, shoff: number, shentsize: number, index: number): Section {
   const at = shoff + index * shentsize
   const b = d.need(at, d.is64 ? 64 : 40, `section header ${index}`)
-  if (d.is64) return { type: d.u32(b, 4), offset: d.word(b, 24), size: d.word(b, 32), link: d.u32(b, 40) }
-  return { type: d.u32(b, 4), offset: d.word(b, 16), size: d.word(b, 20), link: d.u32(b, 24) }
+  if (d.is64)
+    return {
+      type: d.u32(b, 4),
+      flags: d.word(b, 8),
+      offset: d.word(b, 24),
+      size: d.word(b, 32),
+      link: d.u32(b, 40)
+    }
+  return { type: d.u32(b, 4), flags: d.u32(b, 8), offset: d.word(b, 16), size: d.word(b, 20), link: d.u32(b, 24) }
 }
 
 /** Maps a virtual address to a file offset through the PT_LOAD segments, or returns null. */
@@ -420,7 +438,12 @@ function parse(src: ByteSource, file: string): ElfReadResult {
     needed: [],
     rpath: null,
     runpath: null,
-    soname: null
+    soname: null,
+    programData: programData(sectionsOrNone(loadSections), loads, src.size),
+    loaded: clipRanges(
+      loads.map(s => [s.offset, s.offset + s.filesz] as const),
+      src.size
+    )
   }
   if (entries === null) return info
 
@@ -479,6 +502,39 @@ function parse(src: ByteSource, file: string): ElfReadResult {
   info.rpath = rpath.length > 0 ? rpath.join(':') : null
   info.runpath = runpath.length > 0 ? runpath.join(':') : null
   return info
+}
+
+/** The section headers, or none when they can't be read (the loader never reads them). */
+function sectionsOrNone(load: () => Section[]): Section[] {
+  try {
+    return load()
+  } catch (error) {
+    if (error instanceof ElfFormatError) return []
+    throw error
+  }
+}
+
+/** Allocated PROGBITS sections, else PT_LOAD segments, as sorted file ranges clipped to the file. */
+function programData(
+  sections: readonly Section[],
+  loads: readonly Segment[],
+  size: number
+): Array<readonly [number, number]> {
+  const ranges =
+    sections.length > 0
+      ? sections
+          .filter(s => s.type === SHT_PROGBITS && (s.flags & SHF_ALLOC) !== 0)
+          .map(s => [s.offset, s.offset + s.size] as const)
+      : loads.map(s => [s.offset, s.offset + s.filesz] as const)
+  return clipRanges(ranges, size)
+}
+
+/** Ranges clipped to the file, empty ones dropped, sorted by start. */
+function clipRanges(ranges: ReadonlyArray<readonly [number, number]>, size: number): Array<readonly [number, number]> {
+  return ranges
+    .map(([start, end]) => [Math.min(start, size), Math.min(end, size)] as const)
+    .filter(([start, end]) => end > start)
+    .sort((a, b) => a[0] - b[0])
 }
 
 /** Parses an ELF image held in memory. `name` labels results and errors. */

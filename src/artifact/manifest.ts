@@ -11,6 +11,7 @@ import path from 'node:path'
 import { compareBytes, hashEntries, renderSha256Sums, sha256File, walkTree, type HashedFile } from './checksums.js'
 import { parseOsRelease, type OsRelease } from '../host.js'
 import { runProgram } from '../spack/runner.js'
+import type { RelocationRecord } from './relocation-record.js'
 
 export const MANIFEST_FILE = 'manifest.json'
 export const SUMS_FILE = 'SHA256SUMS'
@@ -72,6 +73,8 @@ export interface ManifestInput {
   readonly symlinks?: readonly { readonly path: string; readonly target: string }[]
   /** Options of the artifact itself. */
   readonly artifact?: { readonly slim?: boolean; readonly modules?: string; readonly compression?: string }
+  /** The build prefixes the tree was audited against and the compiled-in paths resolved at run time. */
+  readonly relocation?: RelocationRecord
 }
 
 export interface Manifest {
@@ -86,6 +89,7 @@ export interface Manifest {
   readonly dependencies: readonly Dependency[]
   readonly artifact: { readonly slim: boolean; readonly modules: string; readonly compression: string }
   readonly audit: AuditResult
+  readonly relocation: RelocationRecord
   readonly files: readonly {
     readonly path: string
     readonly size: number
@@ -150,6 +154,10 @@ export function buildManifest(input: ManifestInput): Manifest {
       compression: input.artifact?.compression ?? 'zstd'
     },
     audit: { ok: input.audit.ok, filesScanned: input.audit.filesScanned, problems },
+    relocation: {
+      buildPrefixes: [...(input.relocation?.buildPrefixes ?? [])].sort(compareBytes),
+      resolvedAtRunTime: [...(input.relocation?.resolvedAtRunTime ?? [])].sort(compareBytes)
+    },
     files: [...input.files]
       .sort((a, b) => compareBytes(a.path, b.path))
       .map(file => ({
