@@ -1,20 +1,24 @@
 /**
- * `npm run e2e`: a real build of Slurm by the bundled action, then checks of what it uploaded.
+ * `npm run e2e`: real builds of Slurm by the bundled action, then checks of what it uploaded.
  *
- *   source /tmp/offline-spack/env.sh && npx tsx e2e/run.ts      # with a prepared Spack (offline kit or site Spack)
- *   E2E_REAL=1 npx tsx e2e/run.ts                                # no SPACK_ROOT: the action provisions Spack itself
+ *   source /tmp/offline-spack/env.sh && npm run e2e                        # 24.11.5
+ *   npm run e2e -- 26.05 25.11.7                                           # series (newest release) or releases
+ *   npm run e2e -- all                                                     # every supported series
+ *   npm run e2e -- 24.11 --compiler gcc@11.3.0                             # with another GCC found on the runner
+ *   E2E_REAL=1 npm run e2e                                                 # no SPACK_ROOT: the action installs Spack
  *
- * Without SPACK_ROOT (and without E2E_REAL=1) it says why it skipped and exits 0. Otherwise:
- *   1. cold run: `node dist/index.js` + `node dist/post.js` against the local cache and artifact services (127.0.0.1);
+ * Without SPACK_ROOT (and without E2E_REAL=1) it says why it skipped and exits 0. For each version, in a work
+ * directory of its own with its own cache and artifact services on 127.0.0.1:
+ *   1. cold run: `node dist/index.js` + `node dist/post.js`;
  *   2. the uploaded artifact is downloaded back, unpacked into a directory of another path length, checked with
- *      `sha256sum -c SHA256SUMS` and the bundled audit;
- *   3. Lmod loads the module from the moved tree; sinfo, scontrol and slurmd report the version;
- *   4. a one-node cluster (own munged, slurmctld, slurmd) runs `srun -N1 -n2 hostname` and an `sbatch --wait` job;
+ *      `sha256sum -c SHA256SUMS` and the bundled audit (against the tree's own record in manifest.json);
+ *   3. the runner's Spack work root (install tree, stage, view, environment) is deleted;
+ *   4. the moved tree, traced: Lmod, a one-node cluster with srun, sbatch, MPI over PMIx, PMI-2, slurmrestd, and
+ *      commands finding <tree>/etc/slurm.conf with SLURM_CONF unset; no traced call may name the deleted work root;
  *   5. warm run on a wiped runner (same paths, same cache service): nothing compiled, nothing concretized.
- * Environment: E2E_VARIANTS (default: the richest set the mode can satisfy, see KIT_VARIANTS), E2E_SLURM
- * (24.11.5), E2E_TARGET (x86_64_v2 with a SPACK_ROOT, x86_64_v3 otherwise), E2E_JOBS (2), E2E_TIMEOUT_MIN (90, per
- * action step), E2E_WORKDIR (the temp directory the work directory goes in), E2E_KEEP=1 keeps the work directory
- * (kept anyway on failure).
+ * Environment: E2E_VARIANTS (default: the richest set the mode can satisfy, see KIT_VARIANTS), E2E_SLURM (the
+ * default version), E2E_TARGET (x86_64_v2 with a SPACK_ROOT, x86_64_v3 otherwise), E2E_JOBS (2), E2E_TIMEOUT_MIN
+ * (90, per action step), E2E_WORKDIR (where work directories go), E2E_KEEP=1 keeps them (kept anyway on failure).
  */
 import { DefaultArtifactClient } from '@actions/artifact'
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
@@ -22,14 +26,14 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { applyEnv, startServices, type Services } from '../__tests__/services/index.js'
 import { fileCommands, reset, runnerDirs, runStep, snapshotAction, summaryRows, type RunnerDirs } from './action.js'
-import { checkLmod, runCluster, writeClusterConf } from './cluster.js'
 import { pureExtraction } from './extraction.js'
 import { countSpackWork, type SpackWork } from './log.js'
+import { checkMovedTree, missingTools, type MovedTreeResult } from './moved-tree.js'
 import { check, run } from './procs.js'
+import { targetsOf, type Target } from './targets.js'
 import { workRoot } from '../src/plan.js'
 import { layoutUnder } from '../src/spack/environment.js'
 
-const SLURM = process.env.E2E_SLURM ?? '24.11.5'
 const JOBS = process.env.E2E_JOBS ?? '2'
 
 /**
@@ -60,7 +64,6 @@ function mode(): Mode | string {
   if (!existsSync('dist/index.js') || !existsSync('dist/post.js') || !existsSync('dist/audit.js'))
     return 'dist/ is not built (npm run build)'
   const inputs: Record<string, string> = {
-    'slurm-version': SLURM,
     variants: process.env.E2E_VARIANTS ?? NETWORK_VARIANTS,
     target: process.env.E2E_TARGET ?? (root ? 'x86_64_v2' : 'x86_64_v3'),
     jobs: JOBS,
@@ -131,87 +134,119 @@ async function download(services: Services, id: string, into: string): Promise<s
   return path.join(into, tarball)
 }
 
-async function main(): Promise<number> {
-  const chosen = mode()
-  if (typeof chosen === 'string') {
-    process.stdout.write(`e2e: skipped: ${chosen}\n`)
-    return 0
+/** Unpacks the tarball where the path differs in length from the build prefix; returns the tree. */
+function unpack(tarball: string, work: string, buildPrefix: string): string {
+  let unpackRoot = path.join(work, 'moved', 'elsewhere')
+  const top = path.basename(tarball).replace(/\.tar\.(zst|gz)$/, '')
+  if (path.join(unpackRoot, top).length === buildPrefix.length) unpackRoot = path.join(work, 'moved', 'elsewhere-x')
+  mkdirSync(unpackRoot, { recursive: true })
+  check('unpacking the tarball', 'tar', [
+    ...(tarball.endsWith('.zst') ? ['-I', 'zstd'] : ['-z']),
+    '-xf',
+    tarball,
+    '-C',
+    unpackRoot
+  ])
+  const prefix = path.join(unpackRoot, top)
+  if (!existsSync(prefix)) throw new Error(`the tarball has no top directory ${top}`)
+  return prefix
+}
+
+/** The bundled audit on the moved tree, against the tree's own record (manifest.json's relocation section). */
+function audit(actionDir: string, prefix: string): string {
+  const result = run(process.execPath, [path.join(actionDir, 'dist', 'audit.js'), prefix, '--json'], {
+    timeoutMs: 600_000
+  })
+  const report = JSON.parse(result.stdout || '{}') as {
+    ok?: boolean
+    filesScanned?: number
+    elfFiles?: number
+    errors?: number
+    warnings?: number
+    problems?: Array<{ kind: string; severity: string }>
   }
-  const work = mkdtempSync(path.join(process.env.E2E_WORKDIR ?? tmpdir(), 'slurm-e2e-'))
+  const hazards = (report.problems ?? []).filter(p => p.kind === 'compiled-path-into-tree').length
+  const line = `${report.ok ? 'passed' : 'FAILED'} (${report.filesScanned} files, ${report.elfFiles} ELF, ${report.errors} errors, ${report.warnings} warnings, ${hazards} relocation hazards)`
+  if (result.status !== 0 || !report.ok)
+    throw new Error(
+      `the relocation audit of ${prefix} ${line}, exit ${result.status}:\n${result.stdout.slice(0, 4000)}${result.stderr}`
+    )
+  return line
+}
+
+/** The compiler checks of a build with another GCC: the artifact's name, the binaries' .comment, gcc-runtime. */
+function checkCompiler(target: Target, prefix: string, built: readonly string[]): string {
+  if (!target.compiler) return ''
+  const version = target.compiler.replace(/^gcc@/, '')
+  if (!path.basename(prefix).includes(`-gcc${version}-`))
+    throw new Error(`the artifact ${path.basename(prefix)} is not named for gcc ${version}`)
+  const comment = check('readelf -p .comment', 'readelf', [
+    '-p',
+    '.comment',
+    path.join(prefix, 'sbin', 'slurmd')
+  ]).stdout
+  if (!comment.includes(`) ${version}`)) throw new Error(`sbin/slurmd was not compiled by GCC ${version}:\n${comment}`)
+  if (!built.includes(`gcc-runtime-${version}`))
+    throw new Error(`gcc-runtime ${version} was not built (built: ${built.join(', ')})`)
+  return ` compiler=gcc@${version}(.comment: ${/GCC: \(([^)]*)\) ([\d.]+)/.exec(comment)?.[0] ?? '?'})`
+}
+
+async function runTarget(target: Target, chosen: Mode): Promise<string> {
+  const work = mkdtempSync(path.join(process.env.E2E_WORKDIR ?? tmpdir(), `slurm-e2e-${target.label}-`))
   const dirs = runnerDirs(path.join(work, 'runner'))
   const actionDir = snapshotAction(path.join(work, 'action'))
+  const inputs = {
+    ...chosen.inputs,
+    'slurm-version': target.request,
+    ...(target.compiler ? { compiler: target.compiler } : {})
+  }
   process.stdout.write(
-    `e2e: work directory ${work}; ${chosen.describe}\ne2e: inputs ${JSON.stringify(chosen.inputs)}\n`
+    `e2e: ${target.label}: work directory ${work}; ${chosen.describe}\ne2e: inputs ${JSON.stringify(inputs)}\n`
   )
-  process.stdout.write(`e2e: ${VARIANT_NOTE}\n`)
   const services = await startServices()
   let ok = false
   try {
-    // 1. cold
     reset(dirs)
-    const cold = await actionRun('cold', dirs, chosen.inputs, services, work, actionDir)
+    const cold = await actionRun('cold', dirs, inputs, services, work, actionDir)
     const version = cold.outputs['slurm-version'] ?? ''
     const id = cold.outputs['artifact-id']
     const sha = cold.outputs['artifact-sha256'] ?? ''
     const buildPrefix = cold.outputs.prefix ?? ''
-    if (!version.startsWith(SLURM.split('.').length === 3 ? SLURM : `${SLURM}.`))
-      throw new Error(`cold run built Slurm ${version}, asked for ${SLURM}`)
+    if (version !== target.expect) throw new Error(`cold run built Slurm ${version}, expected ${target.expect}`)
     if (!id) throw new Error('cold run: no artifact-id output (the artifact was not uploaded)')
     process.stdout.write(
       `e2e: cold ${seconds(cold.ms)}; built ${cold.work.built.join(', ') || 'nothing'}; extracted ${cold.work.extracted.length}\n`
     )
 
-    // 2. the uploaded artifact, moved
     const tarball = await download(services, id, path.join(work, 'download'))
     const size = statSync(tarball).size
     const actualSha = check('sha256sum', 'sha256sum', [tarball]).stdout.split(' ')[0] ?? ''
     if (actualSha !== sha) throw new Error(`downloaded tarball sha256 ${actualSha}, the action reported ${sha}`)
-    let unpackRoot = path.join(work, 'moved', 'elsewhere')
-    const top = path.basename(tarball).replace(/\.tar\.(zst|gz)$/, '')
-    if (path.join(unpackRoot, top).length === buildPrefix.length) unpackRoot = path.join(work, 'moved', 'elsewhere-x')
-    mkdirSync(unpackRoot, { recursive: true })
-    const decompress = tarball.endsWith('.zst') ? ['-I', 'zstd'] : ['-z']
-    check('unpacking the tarball', 'tar', [...decompress, '-xf', tarball, '-C', unpackRoot])
-    const prefix = path.join(unpackRoot, top)
-    if (!existsSync(prefix)) throw new Error(`the tarball has no top directory ${top}`)
+    const prefix = unpack(tarball, work, buildPrefix)
     process.stdout.write(`e2e: unpacked into ${prefix} (${prefix.length} chars; build prefix ${buildPrefix.length})\n`)
     check('sha256sum -c SHA256SUMS', 'sha256sum', ['--quiet', '--strict', '-c', 'SHA256SUMS'], { cwd: prefix })
-    const auditArgs = [
-      path.join(actionDir, 'dist', 'audit.js'),
-      prefix,
-      '--json',
-      // As in the action: Slurm compiles its default paths in (the plugin directory is found at run time instead).
-      ...(buildPrefix ? ['--build-prefix', buildPrefix, '--warn', 'build-prefix-in-elf'] : [])
-    ]
-    const auditRun = run(process.execPath, auditArgs, { timeoutMs: 600_000 })
-    const report = JSON.parse(auditRun.stdout || '{}') as {
-      ok?: boolean
-      filesScanned?: number
-      elfFiles?: number
-      errors?: number
-      warnings?: number
-    }
-    const auditLine = `${report.ok ? 'passed' : 'FAILED'} (${report.filesScanned} files, ${report.elfFiles} ELF, ${report.errors} errors, ${report.warnings} warnings)`
-    if (auditRun.status !== 0 || !report.ok)
-      throw new Error(
-        `the relocation audit of ${prefix} ${auditLine}, exit ${auditRun.status}:\n${auditRun.stdout.slice(0, 4000)}${auditRun.stderr}`
-      )
+    const auditLine = audit(actionDir, prefix)
     process.stdout.write(`e2e: sha256sum -c: OK; audit: ${auditLine}\n`)
+    const compilerLine = checkCompiler(target, prefix, cold.work.built)
 
-    // 3. Lmod, with the cluster's slurm.conf where the module's SLURM_CONF default points
-    const files = await writeClusterConf(path.join(prefix, 'etc', 'slurm.conf'), path.join(work, 'cluster'))
-    process.stdout.write(`${checkLmod(prefix, version).replace(/^/gm, '  lmod: ')}\n`)
-
-    // 4. the cluster
-    const jobs = await runCluster(prefix, files)
+    // The build machine's Spack work root goes before the moved tree runs: nothing may quietly fall back on it.
+    const buildRoot = workRoot(dirs.temp)
+    reset(dirs)
+    const moved: MovedTreeResult = await checkMovedTree({ prefix, version, work, forbidden: [buildRoot] })
     process.stdout.write(
-      `e2e: srun -N1 -n2 hostname:\n${jobs.srun.replace(/^/gm, '  ')}\ne2e: sbatch job: ${jobs.sbatch}\n`
+      `e2e: build tree ${buildRoot} deleted; moved tree traced (${moved.trace.files} processes, ${moved.trace.calls} calls, none into it; ` +
+        `the scan's self-test caught: ${moved.trace.selfTest.slice(0, 160)})\n` +
+        `e2e: SLURM_CONF unset, commands read ${moved.slurmConf}\ne2e: srun -N1 -n2 hostname:\n${moved.srun.replace(/^/gm, '  ')}\n` +
+        `e2e: sbatch job: ${moved.sbatch}\ne2e: srun --mpi=list: ${moved.mpiList.replace(/\s+/g, ' ')}\n` +
+        `e2e: srun --mpi=pmix -N1 -n2 (OpenMPI):\n${moved.allreduce.replace(/^/gm, '  ')}\n` +
+        `e2e: srun --mpi=pmi2 -n2 (libpmi2 KVS):\n${moved.pmi2Kvs.replace(/^/gm, '  ')}\n` +
+        `e2e: PMI2_Job_Spawn:\n${moved.pmi2Spawn.replace(/^/gm, '  ')}\ne2e: slurmrestd: ${moved.rest.openapi}; ${moved.rest.ping}\n`
     )
 
-    // 5. warm, on a fresh runner with the same paths: only the Actions cache carries over. It is the job's second
+    // Warm, on a fresh runner with the same paths: only the Actions cache carries over. It is the job's second
     // attempt in the same workflow run, so its artifact replaces the first one's (names are unique per run).
     reset(dirs)
-    const warm = await actionRun('warm', dirs, chosen.inputs, services, work, actionDir, '2')
+    const warm = await actionRun('warm', dirs, inputs, services, work, actionDir, '2')
     const problems: string[] = []
     if (warm.outputs['cache-hit'] !== 'exact') problems.push(`cache-hit is ${warm.outputs['cache-hit']}, not exact`)
     if (warm.work.built.length) problems.push(`built from source: ${warm.work.built.join(', ')}`)
@@ -223,28 +258,47 @@ async function main(): Promise<number> {
       problems.push(`spec hash ${warm.outputs['spec-hash']} differs from the cold run's ${cold.outputs['spec-hash']}`)
     if (problems.length) throw new Error(`warm run: ${problems.join('; ')} (see ${warm.log})`)
     const install = warm.summary.get('time: Install Slurm') ?? '?'
-    process.stdout.write(
-      `e2e: warm ${seconds(warm.ms)} (main ${seconds(warm.mainMs)}), of which Install Slurm (extraction) ${install}; ` +
-        `extracted ${warm.work.extracted.length}: ${warm.work.extracted.join(', ')}\n`
-    )
     const floor = pureExtraction(layoutUnder(workRoot(dirs.temp)).localMirror, work)
     const extractionLine =
       `pure-extraction=${seconds(floor.ms)}(${floor.archives} archives, ${(floor.bytes / 1024 / 1024).toFixed(1)}MB) ` +
       `warm/extraction=${(warm.ms / floor.ms).toFixed(1)}x`
-    process.stdout.write(`e2e: plain tar -xzf of the build cache's archives: ${extractionLine}\n`)
-
-    process.stdout.write(
-      `e2e: PASS cold=${seconds(cold.ms)} warm=${seconds(warm.ms)} warm-install=${install} ${extractionLine} ` +
-        `built=${cold.work.built.length}(${cold.work.built.join(',')}) tarball=${(size / 1024 / 1024).toFixed(1)}MB ` +
-        `sha256=${sha} audit=${auditLine} jobs=ok(srun ${jobs.srun.split('\n').length} tasks, sbatch ok)\n`
-    )
     ok = true
-    return 0
+    return (
+      `e2e: PASS slurm=${version} cold=${seconds(cold.ms)} warm=${seconds(warm.ms)} warm-install=${install} ${extractionLine} ` +
+      `built=${cold.work.built.length}(${cold.work.built.join(',')})${compilerLine} tarball=${(size / 1024 / 1024).toFixed(1)}MB ` +
+      `sha256=${sha} audit=${auditLine} build-tree=deleted,untouched(${moved.trace.files} traced processes) ` +
+      `jobs=ok(srun 2 tasks, sbatch, MPI allreduce over pmix, pmi2 kvs+spawn, slurmrestd ${/v0\.0\.\d+/.exec(moved.rest.ping)?.[0] ?? ''} ping)`
+    )
   } finally {
     await services.close()
     if (ok && process.env.E2E_KEEP !== '1') rmSync(work, { recursive: true, force: true })
     else process.stdout.write(`e2e: work directory kept: ${work}\n`)
   }
+}
+
+async function main(): Promise<number> {
+  const chosen = mode()
+  if (typeof chosen === 'string') {
+    process.stdout.write(`e2e: skipped: ${chosen}\n`)
+    return 0
+  }
+  const missing = missingTools()
+  if (missing.length) throw new Error(`the moved-tree checks need: ${missing.join(', ')} (apt-get install them)`)
+  const targets = targetsOf(process.argv.slice(2), process.env.E2E_SLURM ?? '24.11.5')
+  process.stdout.write(`e2e: ${targets.map(t => t.label).join(', ')}\ne2e: ${VARIANT_NOTE}\n`)
+  const lines: string[] = []
+  let failed = 0
+  for (const target of targets) {
+    try {
+      lines.push(await runTarget(target, chosen))
+    } catch (error) {
+      failed++
+      lines.push(`e2e: FAIL ${target.label}: ${error instanceof Error ? error.message : String(error)}`)
+    }
+    process.stdout.write(`${lines[lines.length - 1]}\n`)
+  }
+  process.stdout.write(`\ne2e: summary\n${lines.map(line => line.split('\n')[0]).join('\n')}\n`)
+  return failed === 0 ? 0 : 1
 }
 
 main().then(
