@@ -4,7 +4,7 @@ import { r as runProgram, l as layoutUnder, e as environmentYaml, d as displayCo
 import { existsSync, readFileSync, mkdirSync, closeSync, openSync, writeFileSync, createWriteStream, realpathSync, rmSync, copyFileSync, chmodSync, renameSync, statSync, readdirSync, readlinkSync } from 'node:fs';
 import os$1, { machine } from 'node:os';
 import { T as TARGET_PARENTS, d as distExports, r as render, S as SPACK_PINS, a as readInputs } from './lib/inputs.js';
-import { a as readElfFile, E as ElfFormatError, h as hasElfMagic, b as auditTree, D as DEFAULT_STANDARD_LIB_DIRS, f as formatReport } from './lib/audit.js';
+import { b as readElfFile, E as ElfFormatError, h as hasElfMagic, c as readResolvedPaths, a as auditTree, D as DEFAULT_STANDARD_LIB_DIRS, f as formatReport } from './lib/relocation-record.js';
 import { writeFile, readFile, mkdir, rm, rename, readdir, lstat, readlink, realpath, stat, copyFile, chmod, symlink, open } from 'node:fs/promises';
 import { w as walkTree, h as hashEntries, s as sha256File, c as compareBytes, r as renderSha256Sums } from './lib/checksums.js';
 import { spawn } from 'node:child_process';
@@ -462,6 +462,10 @@ function buildManifest(input) {
             compression: input.artifact?.compression ?? 'zstd'
         },
         audit: { ok: input.audit.ok, filesScanned: input.audit.filesScanned, problems },
+        relocation: {
+            buildPrefixes: [...(input.relocation?.buildPrefixes ?? [])].sort(compareBytes),
+            resolvedAtRunTime: [...(input.relocation?.resolvedAtRunTime ?? [])].sort(compareBytes)
+        },
         files: [...input.files]
             .sort((a, b) => compareBytes(a.path, b.path))
             .map(file => ({
@@ -1245,8 +1249,15 @@ async function buildArtifact(inputs) {
     const externalDirs = externalLibraryDirs(inputs.build);
     if (externalDirs.length > 0)
         info(`Library directories of external packages, accepted like the system's: ${externalDirs.join(', ')}`);
+    const relocationRecord = {
+        buildPrefixes: [...new Set([...installRoots, layout.installRoot, layout.viewRoot])].sort(),
+        resolvedAtRunTime: readResolvedPaths(staged.prefix)
+    };
+    info(relocationRecord.resolvedAtRunTime.length > 0
+        ? `Compiled-in paths the recipe resolves at run time: ${relocationRecord.resolvedAtRunTime.join(', ')}`
+        : 'The recipe records no compiled-in paths resolved at run time');
     const audit = await auditTree(staged.prefix, {
-        buildPrefixes: [...installRoots, layout.installRoot, layout.viewRoot],
+        ...relocationRecord,
         standardLibDirs: [...DEFAULT_STANDARD_LIB_DIRS, ...externalDirs],
         warningKinds: ['build-prefix-in-elf', 'build-prefix-in-text']
     });
@@ -1264,6 +1275,7 @@ async function buildArtifact(inputs) {
             filesScanned: audit.filesScanned,
             problems: audit.problems.map(({ file, kind, detail }) => ({ file, kind, detail }))
         },
+        relocation: relocationRecord,
         artifact: { slim: request.artifact.slim, modules: request.modules, compression: request.artifact.compression }
     });
     const tarball = await packArtifact({
