@@ -186,6 +186,20 @@ describe('relocatable-paths.patch, its C code compiled and run', () => {
     expectFollows(probe(moved), moved)
   })
 
+  const haveStrace = spawnSync('strace', ['-V']).status === 0
+  ;(haveStrace ? test : test.skip)('a moved tree never looks at the build tree, not even to compare', () => {
+    const { built, moved } = scenario('untouched', block, inPrefix)
+    renameSync(built, `${built}-gone`)
+    const trace = path.join(work, 'untouched.trace')
+    const result = spawnSync('strace', ['-f', '-qq', '-e', 'trace=file', '-o', trace, path.join(moved, 'bin', 'probe')], {
+      encoding: 'utf8'
+    })
+    expect(result.status).toBe(0)
+    const calls = readFileSync(trace, 'utf8').split('\n')
+    expect(calls.some(line => line.includes(moved))).toBe(true)
+    expect(calls.filter(line => line.includes(path.dirname(built)))).toEqual([])
+  })
+
   test('a sysconfdir outside the prefix stays as given', () => {
     const { moved } = scenario('sysconfdir', block, prefix => ({ ...inPrefix(prefix), conf: '/etc/slurm/slurm.conf' }))
     expectFollows(probe(moved), moved, '/etc/slurm/slurm.conf')
