@@ -48,10 +48,13 @@ export async function checkMovedTree(options: {
   readonly work: string
   /** Paths that must be gone, and that no traced process may touch (the build machine's Spack work root). */
   readonly forbidden: readonly string[]
+  /** Paths that stay on this machine but that no traced process may touch either (Spack itself, its mirror). */
+  readonly untouchable?: readonly string[]
 }): Promise<MovedTreeResult> {
-  const { prefix, version, work, forbidden } = options
-  for (const gone of forbidden)
+  const { prefix, version, work } = options
+  for (const gone of options.forbidden)
     if (existsSync(gone)) throw new Error(`${gone} still exists: the moved tree must run with the build tree gone`)
+  const forbidden = [...options.forbidden, ...(options.untouchable ?? [])]
   openPath(prefix)
   const dir = path.join(work, 'cluster')
   const files = await writeClusterConf(path.join(prefix, 'etc', 'slurm.conf'), dir)

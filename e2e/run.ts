@@ -232,9 +232,12 @@ async function runTarget(target: Target, chosen: Mode): Promise<string> {
     // The build machine's Spack work root goes before the moved tree runs: nothing may quietly fall back on it.
     const buildRoot = workRoot(dirs.temp)
     reset(dirs)
-    const moved: MovedTreeResult = await checkMovedTree({ prefix, version, work, forbidden: [buildRoot] })
+    const untouchable = [process.env.SPACK_ROOT, process.env.OFFLINE_SOURCE_MIRROR?.replace(/^file:\/\//, '')].filter(
+      (p): p is string => Boolean(p)
+    )
+    const moved: MovedTreeResult = await checkMovedTree({ prefix, version, work, forbidden: [buildRoot], untouchable })
     process.stdout.write(
-      `e2e: build tree ${buildRoot} deleted; moved tree traced (${moved.trace.files} processes, ${moved.trace.calls} calls, none into it; ` +
+      `e2e: build tree ${buildRoot} deleted; moved tree traced (${moved.trace.files} processes, ${moved.trace.calls} calls, none into it${untouchable.length ? ` nor ${untouchable.join(', ')}` : ''}; ` +
         `the scan's self-test caught: ${moved.trace.selfTest.slice(0, 160)})\n` +
         `e2e: SLURM_CONF unset, commands read ${moved.slurmConf}\ne2e: srun -N1 -n2 hostname:\n${moved.srun.replace(/^/gm, '  ')}\n` +
         `e2e: sbatch job: ${moved.sbatch}\ne2e: srun --mpi=list: ${moved.mpiList.replace(/\s+/g, ' ')}\n` +
