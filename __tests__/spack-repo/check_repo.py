@@ -24,9 +24,12 @@ import tempfile
 import types
 
 sys.dont_write_bytecode = True  # leave no __pycache__ in the repository
+# The project's own reading of configure's options (spack-repo/tools/schedmd.py), one place for it.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "spack-repo", "tools"))
+from recipe import parse_options  # noqa: E402
+from schedmd import normalize  # noqa: E402
 
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
-SCHEDMD = re.compile(r"^https://download\.schedmd\.com/slurm/slurm-(\d+\.\d+\.\d+)\.tar\.bz2$")
 GITHUB = re.compile(r"^https://github\.com/SchedMD/slurm/archive/slurm-(\d+)-(\d+)-(\d+)-1\.tar\.gz$")
 CURL = re.compile(r"^https://curl\.se/download/curl-(\d+\.\d+\.\d+)\.tar\.bz2$")
 
@@ -297,7 +300,7 @@ def main(argv):
     if "slurm" in recorded:
         check_slurm(recorded["slurm"], json.loads(args.releases), json.loads(args.variants), check)
     if "slurm" in recorded and isinstance(recorded["slurm"][1], type):
-        check_slurm_configure(recorded["slurm"], check)
+        check_slurm_configure(recorded["slurm"], os.path.join(pkgs_dir, "slurm"), check)
     if "curl" in recorded:
         check_curl(recorded["curl"], check)
     if "gcc" in recorded:
@@ -319,13 +322,11 @@ def check_slurm(recorded, releases, variant_names, check):
         url = v.get("url")
         if not check("url", bool(url), f"slurm@{v['version']} has no url of its own"):
             continue
-        m_schedmd, m_github = SCHEDMD.match(url), GITHUB.match(url)
-        if m_schedmd:
-            check("url", m_schedmd.group(1) == v["version"], f"slurm@{v['version']}: {url}")
-        elif m_github:
+        m_github = GITHUB.match(url)
+        if m_github:
             check("url", ".".join(m_github.groups()) == v["version"], f"slurm@{v['version']}: {url}")
         else:
-            check("url", False, f"slurm@{v['version']}: {url} is neither a SchedMD tarball nor a GitHub tag archive")
+            check("url", False, f"slurm@{v['version']}: {url} is not GitHub's archive of a SchedMD release tag (its checksum could not be remade from git)")
     by_version = {v["version"]: v for v in rec.versions}
     if "24.11.5" in by_version:
         v = by_version["24.11.5"]
@@ -350,19 +351,46 @@ def check_slurm(recorded, releases, variant_names, check):
                 return True
         return False
 
-    for always in ("munge", "json-c", "lz4", "zlib-api", "glib"):
+    for always in ("munge", "json-c", "lz4"):
         check("depends", has_dep(rf"^{re.escape(always)}(@|$)"), f"slurm must depend on {always}")
-    check("depends", has_dep(r"^openssl@3:"), "slurm must depend on openssl@3:")
+    for unused in ("openssl", "zlib-api", "zlib"):
+        check("depends", not has_dep(rf"^{unused}(@|$|\s)"), f"slurm must not depend on {unused}: no series' configure or sources use it")
     check("depends", any(d["spec"] == "pkgconfig" and d["type"] == "build" for d in deps), "pkgconfig (build)")
     check("depends", has_dep(r"^curl\+ldap\+libssh2 tls=openssl$", r"\+rest"), "curl+ldap+libssh2 tls=openssl when +rest")
     for name in ("http-parser", "libyaml", "libjwt"):
         check("depends", has_dep(rf"^{name}(@|$)", r"\+rest"), f"{name} when +rest")
-    check("depends", has_dep(r"^pmix@2:5$", r"\+pmix"), "pmix@2:5 when +pmix (versions 24.11's configure accepts)")
+    check("depends", has_dep(r"^libjwt@:2$", r"\+rest"), "libjwt@:2 when +rest (x_ac_jwt.m4 wants libjwt's 1.x/2.x API)")
+    check("depends", has_dep(r"^glib$", r"\+gtk") and not has_dep(r"^glib$", r"^$"), "glib when +gtk only (x_ac_sview.m4)")
+    check("depends", has_dep(r"^gtkplus@2$", r"\+gtk"), "gtkplus@2 when +gtk (x_ac_sview.m4 runs AM_PATH_GTK_2_0)")
+    check_pmix_bounds(rec, check)
     check("depends", has_dep(r"^ucx(@|$)", r"\+ucx"), "ucx when +ucx")
     check("depends", has_dep(r"^hwloc(@|$)", r"\+hwloc"), "hwloc when +hwloc")
     check("patch", any(p["name"] == "relocatable-plugin-dir.patch" for p in rec.patches), "relocatable-plugin-dir.patch")
     for method in ("configure_args", "install", "relocatable_runpaths", "relocatable_text_files"):
         check("methods", callable(getattr(cls, method, None)), f"slurm has no {method}()")
+
+
+# PMIx majors Slurm's auxdir/x_ac_pmix.m4 accepts: 2 to 5, and 6 since 25.05.2 (SchedMD 6028af2cf7).
+PMIX_6_SINCE = "25.05.2"
+
+
+def check_pmix_bounds(rec, check):
+    """For every release, the one pmix dependency that applies with +pmix is the range its
+    configure accepts."""
+    for v in rec.versions:
+        version = v["version"]
+        want = "pmix@2:6" if version_key(version) >= version_key(PMIX_6_SINCE) else "pmix@2:5"
+        got = []
+        for d in rec.depends:
+            if not d["spec"].startswith("pmix"):
+                continue
+            tokens = (d["when"] or "").split()
+            if "+pmix" not in tokens:
+                continue
+            ranges = [t for t in tokens if t.startswith("@")]
+            if all(in_version_range(version, r) for r in ranges):
+                got.append(d["spec"])
+        check("depends", got == [want], f"slurm@{version} +pmix depends on {got or 'no pmix'}, want [{want!r}] (x_ac_pmix.m4)")
 
 
 class Prefix(str):
@@ -375,15 +403,16 @@ class Prefix(str):
 
 
 class FakeSpec:
-    """A concrete spec of one package: fixed variant values, and the declared dependencies whose
-    `when` holds, each installed at /deps/<name>."""
+    """A concrete spec of one package: a version, fixed variant values, and the declared
+    dependencies whose `when` holds, each installed at /deps/<name>."""
 
-    def __init__(self, pkg_name, declared_variants, enabled, depends, prefix):
+    def __init__(self, pkg_name, version, declared_variants, values, depends, prefix):
         self.name = pkg_name
+        self.version = version
         self.prefix = prefix
         self.variants = {}
         for vname, var in declared_variants.items():
-            value = vname in enabled if isinstance(var["default"], bool) and var["values"] is None else var["default"]
+            value = values.get(vname, var["default"])
             self.variants[vname] = types.SimpleNamespace(name=vname, value=value)
         self._deps = {}
         for d in depends:
@@ -392,9 +421,13 @@ class FakeSpec:
                 self._deps[dep] = types.SimpleNamespace(name=dep, prefix=Prefix(f"/deps/{dep}"))
 
     def satisfies(self, constraint):
-        """`+x`, `~x` and `x=value`, space-separated. Stricter than Spack: a variant the package
-        does not declare, or any other kind of constraint, raises instead of answering False."""
+        """`+x`, `~x`, `x=value` and `@range`, space-separated. Stricter than Spack: a variant the
+        package does not declare, or any other kind of constraint, raises instead of answering False."""
         for token in constraint.split():
+            if token.startswith("@"):
+                if not in_version_range(self.version, token):
+                    return False
+                continue
             m = re.match(r"^([+~])([A-Za-z0-9_-]+)$|^([A-Za-z0-9_-]+)=(.+)$", token)
             if not m:
                 raise ValueError(f"the fake spec cannot evaluate {token!r}")
@@ -420,7 +453,30 @@ class FakeSpec:
         return self._deps[dep]
 
 
-# The flag each boolean Slurm variant must produce: (activation word, configure name).
+def version_key(version):
+    return tuple(int(p) for p in version.split("."))
+
+
+def in_version_range(version, token):
+    """Spack's `@a`, `@a:b`, `@a:`, `@:b` for dotted releases: a bound matches every release it is a
+    prefix of (`@:25.05.1` holds for 25.05.1, `@25.05:` for 25.05.0 and later)."""
+    spec = token[1:]
+    if "," in spec:
+        return any(in_version_range(version, "@" + part) for part in spec.split(","))
+    low, colon, high = spec.partition(":")
+    if not colon:
+        high = low
+    key = version_key(version)
+    ok = True
+    if low:
+        ok = ok and key[: len(version_key(low))] >= version_key(low)
+    if high:
+        ok = ok and key[: len(version_key(high))] <= version_key(high)
+    return ok
+
+
+# The flag each boolean Slurm variant must produce: (activation word, configure name). A series whose
+# configure has no such option must get neither form (see configure-options/<series>.txt).
 SLURM_FLAGS = {
     "rest": ("enable", "slurmrestd"),
     "pmix": ("with", "pmix"),
@@ -436,6 +492,7 @@ SLURM_FLAGS = {
     "mariadb": ("with", "mysql_config"),
 }
 NEGATION = {"with": "without", "enable": "disable"}
+OPTIONS_DIR = "configure-options"
 
 
 def hooks(cls, kind, phase):
@@ -448,72 +505,142 @@ def hooks(cls, kind, phase):
     return list(found.values())
 
 
-def check_slurm_configure(recorded, check):
-    """Run the slurm recipe's run_before("configure") hooks and configure_args() for real, with
-    every boolean variant off, then every one on, and check the arguments configure would get."""
-    global SANDBOX
+def read_series_options(pkg_dir, check):
+    """{series: set of normalized options} from the recipe's configure-options/<series>.txt."""
+    directory = os.path.join(pkg_dir, OPTIONS_DIR)
+    options = {}
+    if not check("configure-options", os.path.isdir(directory), f"{directory} missing (spack-repo/configure-options writes it)"):
+        return options
+    for name in sorted(os.listdir(directory)):
+        if name.endswith(".txt"):
+            with open(os.path.join(directory, name)) as f:
+                options[name[: -len(".txt")]] = parse_options(f.read())
+    return options
+
+
+def check_slurm_configure(recorded, pkg_dir, check):
+    """Run the slurm recipe's run_before("configure") hooks and configure_args() for real, for the
+    newest release of each series, with every boolean variant off, every one on, and every one on
+    with sysconfdir set; check the arguments against what that series' configure recognises."""
     module, cls, rec = recorded
     booleans = [n for n, v in rec.variants.items() if isinstance(v["default"], bool) and v["values"] is None]
     for n in booleans:
         check("configure", n in SLURM_FLAGS, f"slurm variant {n} has no expected configure flag in check_repo.py")
-    for label, enabled in (("all variants off", set()), ("all variants on", set(booleans))):
-        where = f"slurm ({label})"
-        tmp = tempfile.mkdtemp(prefix="slurm-prefix-")
-        SANDBOX = os.path.realpath(tmp)
+    series_options = read_series_options(pkg_dir, check)
+    newest = {}
+    for v in rec.versions:
+        series = ".".join(v["version"].split(".")[:2])
+        if series not in newest or version_key(v["version"]) > version_key(newest[series]):
+            newest[series] = v["version"]
+    for series in sorted(set(series_options) - set(newest)):
+        check("configure-options", False, f"{OPTIONS_DIR}/{series}.txt: the recipe has no {series} release")
+    all_on = {n: True for n in booleans}
+    runs = (
+        ("all variants off", {n: False for n in booleans}),
+        ("all variants on", all_on),
+        ("all variants on, sysconfdir=/etc/slurm", {**all_on, "sysconfdir": "/etc/slurm"}),
+    )
+    for series, version in sorted(newest.items()):
+        options = series_options.get(series)
+        if series_options and not check("configure-options", options is not None, f"no {OPTIONS_DIR}/{series}.txt for slurm@{version}"):
+            continue
+        for label, values in runs:
+            where = f"slurm@{version} ({label})"
+            args = run_configure_args(cls, rec, version, values, where, check)
+            if args is None:
+                continue
+            enabled = {n for n in booleans if values[n]}
+            check_configure_args(where, args, enabled, booleans, args.prefix, options, check)
+            if options is not None:
+                check_known_options(where, series, ["--prefix=" + args.prefix] + list(args), options, check)
+
+
+class Args(list):
+    """configure_args() plus the prefix it was run with."""
+
+    prefix = ""
+
+
+def run_configure_args(cls, rec, version, values, where, check):
+    global SANDBOX
+    tmp = tempfile.mkdtemp(prefix="slurm-prefix-")
+    SANDBOX = os.path.realpath(tmp)
+    try:
+        prefix = Prefix(os.path.join(SANDBOX, "slurm"))
+        os.mkdir(prefix)  # Spack creates the prefix before the configure phase
+        pkg = cls.__new__(cls)  # no __init__: the stub has no PackageBase to set up
+        pkg.spec = FakeSpec("slurm", version, rec.variants, values, rec.depends, prefix)
+        pkg.prefix = prefix
+        pkg._declared_variants = rec.variants
         try:
-            prefix = Prefix(os.path.join(SANDBOX, "slurm"))
-            os.mkdir(prefix)  # Spack creates the prefix before the configure phase
-            pkg = cls.__new__(cls)  # no __init__: the stub has no PackageBase to set up
-            pkg.spec = FakeSpec("slurm", rec.variants, enabled, rec.depends, prefix)
-            pkg.prefix = prefix
-            pkg._declared_variants = rec.variants
-            try:
-                for hook in hooks(cls, "before", "configure"):
-                    if hook._run_when is None or pkg.spec.satisfies(hook._run_when):
-                        hook(pkg)
-                args = pkg.configure_args()
-            except Exception as e:  # noqa: BLE001 - any failure of the recipe is a finding
-                check("configure", False, f"{where}: {type(e).__name__}: {e}")
-                continue
-            if not check("configure", isinstance(args, list), f"{where}: configure_args() returned {type(args).__name__}"):
-                continue
-            check_configure_args(where, args, enabled, booleans, prefix, check)
-        finally:
-            SANDBOX = None
-            shutil.rmtree(tmp, ignore_errors=True)
+            for hook in hooks(cls, "before", "configure"):
+                if hook._run_when is None or pkg.spec.satisfies(hook._run_when):
+                    hook(pkg)
+            args = pkg.configure_args()
+        except Exception as e:  # noqa: BLE001 - any failure of the recipe is a finding
+            check("configure", False, f"{where}: {type(e).__name__}: {e}")
+            return None
+        if not check("configure", isinstance(args, list), f"{where}: configure_args() returned {type(args).__name__}"):
+            return None
+        # configure checks `test -d` on directories inside the prefix: record which exist now.
+        result = Args(a for a in args)
+        result.prefix = prefix
+        result.missing_dirs = [a for a in args if isinstance(a, str) and _inside_missing(a, prefix)]
+        return result
+    finally:
+        SANDBOX = None
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
-def check_configure_args(where, args, enabled, booleans, prefix, check):
+def _inside_missing(arg, prefix):
+    name, eq, value = arg.partition("=")
+    if not eq or not os.path.isabs(value):
+        return False
+    real = os.path.realpath(value)
+    return (real == prefix or real.startswith(prefix + os.sep)) and not os.path.isdir(real)
+
+
+def check_known_options(where, series, args, options, check):
+    for arg in args:
+        if not isinstance(arg, str):
+            continue
+        check(
+            "configure-options",
+            normalize(arg) in options,
+            f"{where}: {arg.split('=', 1)[0]} is not an option of Slurm {series}'s configure "
+            f"({OPTIONS_DIR}/{series}.txt); configure would warn \"unrecognized options\" and ignore it",
+        )
+
+
+def check_configure_args(where, args, enabled, booleans, prefix, options, check):
     for arg in args:
         check("configure", isinstance(arg, str) and arg.startswith("--"), f"{where}: argument {arg!r} does not start with --")
-    args = [a for a in args if isinstance(a, str)]
-    # Each variant's flag is there, its opposite is not.
+    strings = [a for a in args if isinstance(a, str)]
+    # Each variant's flag is there, its opposite is not (neither, when this series' configure lacks the option).
     for n in booleans:
         if n not in SLURM_FLAGS:
             continue
         word, flag = SLURM_FLAGS[n]
         on = f"--{word}-{flag}"
         off = f"--{NEGATION[word]}-{flag}"
-        has_on = any(a == on or a.startswith(on + "=") for a in args)
-        has_off = off in args
-        if n in enabled:
+        has_on = any(a == on or a.startswith(on + "=") for a in strings)
+        has_off = off in strings
+        if options is not None and normalize(on) not in options:
+            check("configure", not has_on and not has_off, f"{where}: variant {n}: this configure has no {on}, yet it is given")
+        elif n in enabled:
             # mysql_config names a directory; a bare --with-mysql_config would not.
-            ok = any(a.startswith(on + "=") for a in args) if n == "mariadb" else has_on
+            ok = any(a.startswith(on + "=") for a in strings) if n == "mariadb" else has_on
             check("configure", ok and not has_off, f"{where}: variant {n} on must give {on}{'=...' if n == 'mariadb' else ''} (and not {off})")
         else:
             check("configure", has_off and not has_on, f"{where}: variant {n} off must give {off} (and not {on})")
     # configure checks `test -d` on directories it is given, so those inside the package's own
     # prefix must have been created by a run_before("configure") hook.
-    for arg in args:
-        name, eq, value = arg.partition("=")
-        if not eq or not os.path.isabs(value):
-            continue
-        real = os.path.realpath(value)
-        if real == prefix or real.startswith(prefix + os.sep):
-            shown = "<prefix>" + real[len(prefix):]
-            check("configure", os.path.isdir(real), f"{where}: {name}={shown} is inside the prefix but no run_before(\"configure\") hook created it")
-    for arg in sorted(set(args)):
-        check("configure", args.count(arg) == 1, f"{where}: {arg} given {args.count(arg)} times")
+    for arg in getattr(args, "missing_dirs", []):
+        name, _, value = arg.partition("=")
+        shown = "<prefix>" + os.path.realpath(value)[len(prefix):]
+        check("configure", False, f"{where}: {name}={shown} is inside the prefix but no run_before(\"configure\") hook created it")
+    for arg in sorted(set(strings)):
+        check("configure", strings.count(arg) == 1, f"{where}: {arg} given {strings.count(arg)} times")
 
 
 def check_curl(recorded, check):
