@@ -38,6 +38,14 @@ def git(git_dir, *args, binary=False):
     return result.stdout if binary else result.stdout.decode()
 
 
+def resolve_git_dir(path):
+    """The git directory of `path`: a bare repository, or a work tree's .git."""
+    result = subprocess.run(["git", "-C", path, "rev-parse", "--absolute-git-dir"], capture_output=True, text=True)
+    if result.returncode != 0:
+        raise RuntimeError(f"{path} is not a git repository: {result.stderr.strip()}")
+    return result.stdout.strip()
+
+
 def releases(git_dir):
     """Every release tag of the repository, as {dotted version: tag}."""
     found = {}
