@@ -104,7 +104,7 @@ describe('spack-repo/check-releases', () => {
     rmSync(path.join(root, OPTIONS), { recursive: true })
     const recipe = readFileSync(path.join(root, RECIPE), 'utf8')
     const lines = versions.map(([v, s]) => `    version("${v}", sha256="${s}", url=_github("${v}"))\n`).join('')
-    const rewritten = recipe.replace(/(    version\("[^\n]*\n)+/, lines)
+    const rewritten = recipe.replace(/( {4}version\("[^\n]*\n)+/, lines)
     expect(rewritten).not.toEqual(recipe)
     writeFileSync(path.join(root, RECIPE), rewritten)
     return root
