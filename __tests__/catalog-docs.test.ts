@@ -7,7 +7,7 @@ import { describe, expect, test } from '@jest/globals'
 import { readdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { parse } from 'yaml'
-import { SLURM_RELEASES, SLURM_SERIES } from '../src/catalog.js'
+import { DEFAULT_VARIANTS, SLURM_RELEASES, SLURM_SERIES } from '../src/catalog.js'
 
 const ROOT = process.cwd()
 const read = (file: string): string => readFileSync(path.join(ROOT, file), 'utf8')
@@ -44,6 +44,12 @@ describe('the catalog', () => {
     const series = `(${SLURM_SERIES.join(', ')};`
     expect(action.inputs['slurm-version']?.description).toContain(series)
     expect(read('README.md')).toContain(`| \`slurm-version\` | \`25.11\` | Slurm to build, a release series ${series}`)
+  })
+
+  test("the variants input's default is the catalog's, in action.yml and the README", () => {
+    const action = parse(read('action.yml')) as { inputs: Record<string, { default: string }> }
+    expect(action.inputs.variants?.default).toBe(DEFAULT_VARIANTS)
+    expect(read('README.md')).toContain(`| \`variants\` | \`${DEFAULT_VARIANTS}\` |`)
   })
 
   const documents = ['action.yml', 'README.md', ...readdirSync(path.join(ROOT, 'docs')).map(f => `docs/${f}`)]

@@ -112,6 +112,9 @@ export const TARGET_PARENTS: Readonly<Record<string, readonly string[]>> = {
   m2: ['m1', 'armv8.5a']
 }
 
+/** The `variants` input's default (action.yml's, kept equal by a test): the bundled recipe's production variants. */
+export const DEFAULT_VARIANTS = '+rest +pmix +hwloc +ucx'
+
 /** Variants of the bundled `slurm` recipe (a test keeps them equal to package.py). */
 export const SLURM_VARIANTS = [
   'cgroup',

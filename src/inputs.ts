@@ -7,7 +7,14 @@ import { existsSync, statSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import path from 'node:path'
 import { parseSiteConfig, type SiteConfig } from './spack/site-config.js'
-import { GCC_RELEASES, SLURM_RELEASES, SLURM_SERIES, SLURM_VARIANTS, TARGET_PARENTS } from './catalog.js'
+import {
+  DEFAULT_VARIANTS,
+  GCC_RELEASES,
+  SLURM_RELEASES,
+  SLURM_SERIES,
+  SLURM_VARIANTS,
+  TARGET_PARENTS
+} from './catalog.js'
 import { unknownRelease } from './slurm-releases.js'
 
 /** A bad input value: the message names the input, the value and what is accepted. */
@@ -143,10 +150,7 @@ export function parseInputs(get: Get, context: InputContext): BuildRequest {
       repo.kind === 'bundled'
     ),
     compiler: parseCompiler(singleLine('compiler', get('compiler'))),
-    variants: parseVariants(
-      singleLine('variants', get('variants') || '+rest +pmix +hwloc +ucx'),
-      repo.kind === 'bundled'
-    ),
+    variants: parseVariants(singleLine('variants', get('variants') || DEFAULT_VARIANTS), repo.kind === 'bundled'),
     target: parseTarget(singleLine('target', get('target') || 'x86_64_v3')),
     spack: parseSpack(get, context),
     repo,
