@@ -4,6 +4,10 @@ import { spawnSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { makeRunner, STAND_IN_SPACK } from './helpers/action-run.js'
+import { SLURM_RELEASES } from '../src/catalog.js'
+
+/** What `slurm-version: 25.11` (the default) builds: the bundled recipe's newest 25.11 release. */
+const NEWEST_25_11 = SLURM_RELEASES.find(v => v.startsWith('25.11.')) as string
 
 const inputs = {
   'spack-root': STAND_IN_SPACK,
@@ -31,9 +35,9 @@ describe('install phase with the stand-in spack', () => {
       '-e location --install-dir'
     ])
     const outputs = runner.outputs()
-    expect(outputs['slurm-version']).toBe('25.11.6')
+    expect(outputs['slurm-version']).toBe(NEWEST_25_11)
     expect(outputs['spec-hash']).toMatch(/^[a-z]{32}$/)
-    expect(outputs.prefix).toContain(`/slurm-25.11.6-${outputs['spec-hash']}`)
+    expect(outputs.prefix).toContain(`/slurm-${NEWEST_25_11}-${outputs['spec-hash']}`)
     expect(outputs['cache-hit']).toBe('none')
     for (const phase of [
       'Provision Spack',
@@ -74,7 +78,7 @@ describe('artifact phase with the stand-in spack', () => {
       'slurm-test/lib/libmunge.so.txt',
       'slurm-test/manifest.json',
       'slurm-test/SHA256SUMS',
-      'slurm-test/modules/slurm/25.11.6.lua'
+      `slurm-test/modules/slurm/${NEWEST_25_11}.lua`
     ]) {
       expect(listing).toContain(entry)
     }

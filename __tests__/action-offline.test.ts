@@ -1,6 +1,10 @@
 /** Offline and host checks of the bundled action, with the stand-in `spack`. */
 import { describe, expect, test } from '@jest/globals'
 import { makeRunner, STAND_IN_SPACK } from './helpers/action-run.js'
+import { SLURM_RELEASES } from '../src/catalog.js'
+
+/** What `slurm-version: 25.11` (the default) builds: the bundled recipe's newest 25.11 release. */
+const NEWEST_25_11 = SLURM_RELEASES.find(v => v.startsWith('25.11.')) as string
 
 const inputs = {
   'spack-root': STAND_IN_SPACK,
@@ -21,7 +25,9 @@ describe('offline and host checks', () => {
     expect(run.status).not.toBe(0)
     expect(run.stdout).toMatch(/::error::offline: 1 package\(s\) to build have no source archive/)
     expect(run.stdout).toMatch(
-      /slurm@25\.11\.6: source archive _source-cache\/archive\/\w\w\/\w{64}\.tar\.gz \(sha256 \w{64}\)/
+      new RegExp(
+        `slurm@${NEWEST_25_11.replace(/\./g, '\\.')}: source archive _source-cache/archive/\\w\\w/\\w{64}\\.tar\\.gz \\(sha256 \\w{64}\\)`
+      )
     )
     const calls = runner.calls().map(args => args.filter(arg => !arg.startsWith('/')).join(' '))
     expect(calls.some(call => call.includes('install'))).toBe(false)

@@ -2,6 +2,7 @@ import { describe, expect, test } from '@jest/globals'
 import { parse as parseYaml } from 'yaml'
 import { parseInputs, type BuildRequest } from '../src/inputs.js'
 import { environmentYaml, layoutUnder, renderEnvironment, slurmSpec } from '../src/spack/environment.js'
+import { SLURM_SERIES } from '../src/catalog.js'
 
 function request(inputs: Record<string, string> = {}): BuildRequest {
   return parseInputs(name => inputs[name] ?? '', { workspace: '/ws', actionPath: '/action', cpus: 2 })
@@ -43,7 +44,7 @@ describe('slurmSpec', () => {
   })
 
   test('a matrix of series and compilers gives one well-formed spec each', () => {
-    for (const series of ['23.11', '24.11', '25.05', '25.11', '26.05']) {
+    for (const series of SLURM_SERIES) {
       for (const gcc of ['7.5.0', '9.5.0', '11.4.0', '13.3.0', '15.2.0']) {
         const spec = slurmSpec(request({ 'slurm-version': series, compiler: `gcc@${gcc}` }), gcc)
         expect(spec).toMatch(

@@ -2,7 +2,7 @@ import { describe, expect, test } from '@jest/globals'
 import { mkdirSync, mkdtempSync, writeFileSync, chmodSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { GCC_RELEASES, SLURM_SERIES } from '../src/catalog.js'
+import { GCC_RELEASES, SLURM_RELEASES, SLURM_SERIES } from '../src/catalog.js'
 import { InputError, parseInputs, render, type InputContext } from '../src/inputs.js'
 
 const workspace = mkdtempSync(path.join(tmpdir(), 'inputs-'))
@@ -49,11 +49,27 @@ describe('defaults', () => {
 })
 
 describe('slurm-version', () => {
-  test.each([...SLURM_SERIES, '25.11.6', '24.11.5', '23.11.11'])('accepts %s', version => {
+  test.each([...SLURM_SERIES, ...SLURM_RELEASES])('accepts %s', version => {
     expect(parse({ 'slurm-version': version }).slurmVersion).toBe(version)
   })
   test.each(['22.05', '25.04', '25', 'latest', '25.11.x', '25.11.6.1', ' 25.11'])('rejects %p', version => {
-    rejects({ 'slurm-version': version }, 'slurm-version', JSON.stringify(version), '23.11, 24.11, 25.05, 25.11, 26.05')
+    rejects({ 'slurm-version': version }, 'slurm-version', JSON.stringify(version), SLURM_SERIES.join(', '))
+  })
+  test('a full release the bundled recipe does not list is refused at once, naming its series releases', () => {
+    const series = SLURM_RELEASES.filter(v => v.startsWith('25.11.'))
+    expect(series.length).toBeGreaterThan(1)
+    rejects(
+      { 'slurm-version': '25.11.99' },
+      'slurm-version',
+      '"25.11.99" is not a release the bundled recipe has a checksum for',
+      `25.11 has ${series.join(', ')} (newest first)`,
+      'give the series "25.11" for the newest'
+    )
+    rejects({ 'slurm-version': '23.11.1' }, 'slurm-version', '23.11 has 23.11.11 (newest first)')
+  })
+  test("with the user's own package repository, its recipe decides which releases exist", () => {
+    mkdirSync(path.join(workspace, 'site-repo'), { recursive: true })
+    expect(parse({ 'slurm-version': '25.11.99', 'spack-repo': 'site-repo' }).slurmVersion).toBe('25.11.99')
   })
 })
 

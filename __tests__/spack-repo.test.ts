@@ -47,7 +47,11 @@ function checkMutated(file: string, mutate: (text: string) => string): { status:
 describe('spack-repo (no Spack needed)', () => {
   test('the bundled repository passes the checker', () => {
     const { status, out } = runChecker(REPO)
-    expect(out).toMatch(/^OK 3 packages: curl \(2 versions\), gcc \(1 versions\), slurm \(7 versions\)/)
+    expect(out).toMatch(
+      new RegExp(
+        `^OK 3 packages: curl \\(2 versions\\), gcc \\(1 versions\\), slurm \\(${SLURM_RELEASES.length} versions\\)`
+      )
+    )
     expect(status).toBe(0)
   })
 
@@ -79,14 +83,23 @@ describe('spack-repo (no Spack needed)', () => {
     [
       'a version missing from the catalog',
       SLURM_PKG,
-      t => t.replace('"23.11.11"', '"23.11.10"').replace('url=_schedmd("23.11.11")', 'url=_schedmd("23.11.10")'),
+      t =>
+        t
+          .replace('version("23.11.11"', 'version("23.11.10"')
+          .replace('url=_github("23.11.11")', 'url=_github("23.11.10")'),
       /FAIL versions: slurm versions/
     ],
     [
-      'a checksum with the wrong archive URL',
+      "SchedMD's tarball, whose checksum git cannot remake",
       SLURM_PKG,
-      t => t.replace('url=_github("24.11.5")', 'url=_schedmd("24.11.5")'),
-      /FAIL url: 24\.11\.5 must be the GitHub \.tar\.gz archive/
+      t => t.replace('url=_github("24.11.5")', 'url="https://download.schedmd.com/slurm/slurm-24.11.5.tar.bz2"'),
+      /FAIL url: slurm@24\.11\.5: https:\/\/download\.schedmd\.com\/slurm\/slurm-24\.11\.5\.tar\.bz2 is not GitHub's archive/
+    ],
+    [
+      'a URL naming another release',
+      SLURM_PKG,
+      t => t.replace('url=_github("25.11.7")', 'url=_github("25.11.6")'),
+      /FAIL url: slurm@25\.11\.7: https:\/\/github\.com\/SchedMD\/slurm\/archive\/slurm-25-11-6-1\.tar\.gz/
     ],
     [
       'a variant without a description',
@@ -110,32 +123,84 @@ describe('spack-repo (no Spack needed)', () => {
     [
       'a PMIx bound that rejects the PMIx versions configure accepts',
       SLURM_PKG,
-      t => t.replace('depends_on("pmix@2:5", when="+pmix")', 'depends_on("pmix@5:", when="+pmix")'),
-      /FAIL depends: pmix@2:5 when \+pmix/
+      t => t.replace('("@:25.05.1", "2:5")', '("@:25.05.1", "5:5")'),
+      /FAIL depends: slurm@24\.11\.5 \+pmix depends on \['pmix@5:5'\], want \['pmix@2:5'\]/
+    ],
+    [
+      'PMIx 6 kept from the releases that accept it (25.05.2 on)',
+      SLURM_PKG,
+      t =>
+        t.replace('("@:25.05.1", "2:5"),\n    ("@25.05.2:", "2:6"),', '("@:25.11", "2:5"),\n    ("@26.05:", "2:6"),'),
+      /FAIL depends: slurm@25\.11\.7 \+pmix depends on \['pmix@2:5'\], want \['pmix@2:6'\]/
+    ],
+    [
+      'PMIx 6 given to a release whose configure rejects it',
+      SLURM_PKG,
+      t =>
+        t.replace('("@:25.05.1", "2:5"),\n    ("@25.05.2:", "2:6"),', '("@:23.11", "2:5"),\n    ("@24.11:", "2:6"),'),
+      /FAIL depends: slurm@24\.11\.7 \+pmix depends on \['pmix@2:6'\], want \['pmix@2:5'\]/
+    ],
+    [
+      'an option no configure knows (--with-ssl, ignored with a warning by every series)',
+      SLURM_PKG,
+      t =>
+        t.replace(
+          `f"--with-lz4={spec['lz4'].prefix}",\n`,
+          `f"--with-lz4={spec['lz4'].prefix}",\n            "--with-ssl=/usr",\n`
+        ),
+      /FAIL configure-options: slurm@24\.11\.7 \(all variants off\): --with-ssl is not an option of Slurm 24\.11's configure/
+    ],
+    [
+      "an option one series' configure lacks (--enable-cgroupv2 on 23.11)",
+      SLURM_PKG,
+      t =>
+        t.replace(
+          '        if spec.satisfies("@24.11:"):\n            args += self.enable_or_disable("cgroupv2"',
+          '        if True:\n            args += self.enable_or_disable("cgroupv2"'
+        ),
+      /FAIL configure-options: slurm@23\.11\.11 \(all variants on\): --enable-cgroupv2 is not an option of Slurm 23\.11's configure/
+    ],
+    [
+      'an option a newer series renamed (--with-http-parser, --with-libhttp-parser since 26.05)',
+      SLURM_PKG,
+      t => t.replace('"libhttp-parser" if spec.satisfies("@26.05:")', '"http-parser" if spec.satisfies("@26.05:")'),
+      /FAIL configure-options: slurm@26\.05\.3 \(all variants on\): --with-http-parser is not an option of Slurm 26\.05's configure/
+    ],
+    [
+      'a series without its list of configure options',
+      path.join('spack_repo', 'slurm_factory', 'packages', 'slurm', 'configure-options', '25.05.txt'),
+      () => '',
+      /FAIL configure-options: slurm@25\.05\.8 \(all variants off\): --with-munge is not an option of Slurm 25\.05's configure/
+    ],
+    [
+      'a direct OpenSSL dependency nothing in Slurm links',
+      SLURM_PKG,
+      t => t.replace('    depends_on("lz4")\n', '    depends_on("lz4")\n    depends_on("openssl@3:")\n'),
+      /FAIL depends: slurm must not depend on openssl/
     ],
     [
       'a PAM directory no hook creates before configure',
       SLURM_PKG,
       t => t.replace('            mkdirp(self.prefix.lib.security)\n', '            pass\n'),
-      /FAIL configure: slurm \(all variants on\): --with-pam_dir=<prefix>\/lib\/security is inside the prefix/
+      /FAIL configure: slurm@\d+\.\d+\.\d+ \(all variants on\): --with-pam_dir=<prefix>\/lib\/security is inside the prefix/
     ],
     [
       'a PAM directory hook that is not marked run_before("configure")',
       SLURM_PKG,
       t => t.replace('    @run_before("configure")\n    def pam_dir(self):', '    def pam_dir(self):'),
-      /FAIL configure: slurm \(all variants on\): --with-pam_dir=/
+      /FAIL configure: slurm@\d+\.\d+\.\d+ \(all variants on\): --with-pam_dir=/
     ],
     [
       'a variant configure is not told about',
       SLURM_PKG,
       t => t.replace('        args += self.enable_or_disable("pam")\n', ''),
-      /FAIL configure: slurm \(all variants off\): variant pam off must give --disable-pam/
+      /FAIL configure: slurm@\d+\.\d+\.\d+ \(all variants off\): variant pam off must give --disable-pam/
     ],
     [
       'a dependency the spec does not have',
       SLURM_PKG,
       t => t.replace('depends_on("cuda", when="+nvml")', 'depends_on("cuda", when="~nvml")'),
-      /FAIL configure: slurm \(all variants on\): KeyError: "spec\['cuda'\]: no such dependency/
+      /FAIL configure: slurm@\d+\.\d+\.\d+ \(all variants on\): KeyError: "spec\['cuda'\]: no such dependency/
     ],
     [
       'a recipe that no longer resolves slurmstepd at run time',
@@ -145,7 +210,7 @@ describe('spack-repo (no Spack needed)', () => {
           'paths = [".", "bin/srun", "lib/slurm", "sbin/slurmstepd"]',
           'paths = [".", "bin/srun", "lib/slurm"]'
         ),
-      /FAIL resolved: slurm \(all variants off\): share\/slurm-factory\/resolved-paths\.json lists/
+      /FAIL resolved: slurm@[\d.]+ \(all variants off\): share\/slurm-factory\/resolved-paths\.json lists/
     ],
     [
       'a recipe that does not execute',

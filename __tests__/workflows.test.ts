@@ -347,3 +347,29 @@ describe('release.yml', () => {
     })
   })
 })
+
+describe('releases.yml', () => {
+  const workflow = load('releases.yml')
+  const jobs = Object.entries(workflow.jobs)
+
+  test('weekly and on demand', () => {
+    expect(workflow.on.schedule[0].cron).toMatch(/^\S+ \S+ \* \* \d$/)
+    expect(workflow.on).toHaveProperty('workflow_dispatch')
+  })
+
+  test('least permissions: read by default, contents and pull requests written by its one job', () => {
+    expect(workflow.permissions).toEqual({ contents: 'read' })
+    expect(jobs).toHaveLength(1)
+    expect(jobs[0]?.[1].permissions).toEqual({ contents: 'write', 'pull-requests': 'write' })
+  })
+
+  test("no third-party action: GitHub's own, git and gh with GITHUB_TOKEN", () => {
+    const steps = jobs.flatMap(([, job]) => job.steps ?? [])
+    for (const step of steps) if (step.uses) expect(step.uses).toMatch(/^actions\/(checkout|setup-node)@v\d+$/)
+    const pr = steps.find(step => /gh pr create/.test(step.run ?? '')) as Step
+    expect(pr.env).toEqual({ GH_TOKEN: '${{ secrets.GITHUB_TOKEN }}' })
+    expect(steps.map(step => step.run ?? '').join('\n')).toContain(
+      'python3 spack-repo/check-releases "$RUNNER_TEMP/slurm.git" --write'
+    )
+  })
+})

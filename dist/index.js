@@ -1,9 +1,9 @@
 import { g as group, d as debug, s as summary, i as info, w as which, e as error, c as cp, r as rmRF, m as mkdirP, a as warning, b as addPath, f as exportVariable, h as setOutput, j as setFailed } from './lib/core.js';
 import path$1 from 'node:path';
-import { r as runProgram, l as layoutUnder, e as environmentYaml, d as displayCommand, L as LOCAL_MIRROR, p as pushArgs, P as PUSH_MIRROR, s as slurmSpec, a as repoAddArgs, c as concretizeArgs, i as installArgs, C as CommandError, b as lastLines, f as compilerEnvironmentYaml, g as createSpackRunner, h as readLock, j as repoIndexCacheOf, k as restoreRepoIndex, m as cacheKeys, n as restoreBuildCache, o as savePostState, q as adoptCachedLock, O as OCI_PASSWORD_VAR, t as OCI_USERNAME_VAR } from './lib/state.js';
+import { r as runProgram, l as layoutUnder, e as environmentYaml, d as displayCommand, L as LOCAL_MIRROR, i as installArgs, p as pushArgs, P as PUSH_MIRROR, s as slurmSpec, a as repoAddArgs, c as concretizeArgs, C as CommandError, b as lastLines, f as compilerEnvironmentYaml, g as createSpackRunner, h as readLock, j as repoIndexCacheOf, k as restoreRepoIndex, m as cacheKeys, n as restoreBuildCache, o as savePostState, q as adoptCachedLock, O as OCI_PASSWORD_VAR, t as OCI_USERNAME_VAR } from './lib/state.js';
 import { existsSync, readFileSync, mkdirSync, closeSync, openSync, writeFileSync, createWriteStream, realpathSync, rmSync, copyFileSync, chmodSync, renameSync, statSync, readdirSync, readlinkSync } from 'node:fs';
 import os$1, { machine } from 'node:os';
-import { T as TARGET_PARENTS, d as distExports, r as render, S as SPACK_PINS, a as readInputs } from './lib/inputs.js';
+import { T as TARGET_PARENTS, d as distExports, r as render, S as SPACK_PINS, I as InputError, p as parseVariants, D as DEFAULT_VARIANTS, a as readInputs } from './lib/inputs.js';
 import { b as readElfFile, E as ElfFormatError, h as hasElfMagic, c as readResolvedPaths, a as auditTree, D as DEFAULT_STANDARD_LIB_DIRS, f as formatReport } from './lib/relocation-record.js';
 import { writeFile, readFile, mkdir, rm, rename, readdir, lstat, readlink, realpath, stat, copyFile, chmod, symlink, open } from 'node:fs/promises';
 import { w as walkTree, h as hashEntries, s as sha256File, c as compareBytes, r as renderSha256Sums } from './lib/checksums.js';
@@ -2352,6 +2352,142 @@ async function registerRepo(source, runner, options) {
     return { path: repoRoot, namespace, contentHash, ...(commit ? { commit } : {}), packages };
 }
 
+/**
+ * A user's package repository against the request, before concretizing: Spack (`spack python`, seconds) reads the
+ * repository's `slurm` recipe, and the request is fitted to it. A version it cannot give, or a variant asked for that
+ * it does not define, fails naming what it lacks and what it has; a recipe that names versions after GitHub's tags
+ * (`25-11-6-1`) gets the dotted request mapped to them; the action's default variants it lacks are dropped with a
+ * warning. (The bundled repository needs none of this: the catalog and the input checks describe it.)
+ */
+const MARKER = 'SLURM_FACTORY_RECIPE_CHECK ';
+/** Runs inside `spack python`: the versions and variants of the namespace's slurm class. */
+const RECIPE_SCRIPT = `import json
+import sys
+
+import spack.repo
+
+namespace = sys.argv[1]
+out = {}
+try:
+    cls = spack.repo.PATH.get_repo(namespace).get_pkg_class("slurm")
+    out["versions"] = [
+        {"version": str(v), "deprecated": bool(info.get("deprecated", False))} for v, info in cls.versions.items()
+    ]
+    out["variants"] = {
+        name: sorted({variant.variant_type.string for _, variant in cls.variant_definitions(name)})
+        for name in cls.variant_names()
+    }
+except Exception as error:
+    out = {"error": type(error).__name__ + ": " + str(error)}
+print("${MARKER}" + json.dumps(out))
+`;
+/** Asks Spack for the slurm recipe of the registered repository `repo`. */
+async function readSlurmRecipe(runner, repo, scratchDir) {
+    mkdirSync(scratchDir, { recursive: true });
+    const script = path$1.join(scratchDir, 'recipe-check.py');
+    writeFileSync(script, RECIPE_SCRIPT);
+    const result = await runner.run(['python', script, repo.namespace], { silent: true });
+    const line = result.stdout.split('\n').find(text => text.startsWith(MARKER));
+    if (!line)
+        throw new Error(`spack python printed no recipe check:\n${result.stdout}${result.stderr}`);
+    const out = JSON.parse(line.slice(MARKER.length));
+    if (out.error || !out.versions || !out.variants) {
+        throw new InputError('spack-repo', `Spack cannot load slurm from ${where(repo)}: ${out.error ?? 'no answer'}`);
+    }
+    return { versions: out.versions, variants: out.variants };
+}
+function where(repo) {
+    return `the package repository ${repo.path} (namespace ${repo.namespace})`;
+}
+/** A version's numbers, whatever the separators (`25-11-6-1`, `25.11.6`); undefined for `master` and the like. */
+function numbers(version) {
+    const parts = version.split(/[.\-_]/);
+    return parts.every(part => /^\d+$/.test(part)) ? parts.map(Number) : undefined;
+}
+function newer(a, b) {
+    for (let i = 0; i < Math.max(a.length, b.length); i++)
+        if ((a[i] ?? -1) !== (b[i] ?? -1))
+            return (a[i] ?? -1) - (b[i] ?? -1);
+    return 0;
+}
+/**
+ * The version to ask Spack for: the request itself when the recipe spells it (or a release of it) with dots, as
+ * Spack then matches it; otherwise the recipe's newest version whose numbers start with the request's.
+ */
+function fitVersion(requested, recipe, repo) {
+    const wanted = requested.split('.').map(Number);
+    const matching = recipe.versions.filter(({ version }) => {
+        const n = numbers(version);
+        return n !== undefined && wanted.every((part, i) => n[i] === part);
+    });
+    if (matching.length === 0) {
+        throw new InputError('slurm-version', `${JSON.stringify(requested)}: slurm in ${where(repo)} has no such version (its versions: ${recipe.versions.map(v => v.version).join(', ') || 'none'})`);
+    }
+    if (matching.every(({ version }) => version === requested || version.startsWith(`${requested}.`)))
+        return requested;
+    const usable = matching.some(v => !v.deprecated) ? matching.filter(v => !v.deprecated) : matching;
+    const best = usable.reduce((a, b) => (newer(numbers(b.version) ?? [], numbers(a.version) ?? []) > 0 ? b : a));
+    return best.version;
+}
+/** The request's variants the recipe defines; an explicit one it lacks is an error, a default one is dropped. */
+function fitVariants(variants, recipe, repo) {
+    const defaults = parseVariants(DEFAULT_VARIANTS, false).map(render).join(' ');
+    const byDefault = variants.map(render).join(' ') === defaults;
+    const has = Object.keys(recipe.variants).sort();
+    const hasText = has.length ? has.join(', ') : 'none';
+    const kept = [];
+    const dropped = [];
+    for (const setting of variants) {
+        const kinds = recipe.variants[setting.name];
+        if (!kinds) {
+            if (byDefault) {
+                dropped.push(setting);
+                continue;
+            }
+            throw new InputError('variants', `${render(setting)}: slurm in ${where(repo)} has no variant "${setting.name}" (its variants: ${hasText})`);
+        }
+        kept.push(fitKind(setting, kinds, repo));
+    }
+    return { variants: kept, dropped };
+}
+/** An on/off setting for an on/off variant, a value for a valued one (`name=true` counts as on/off). */
+function fitKind(setting, kinds, repo) {
+    const isBool = kinds.includes('bool');
+    if (setting.kind === 'value' && isBool && /^(true|false)$/i.test(setting.value))
+        return { kind: 'bool', name: setting.name, enabled: setting.value.toLowerCase() === 'true' };
+    if (setting.kind === 'bool' && !isBool)
+        throw new InputError('variants', `${render(setting)}: "${setting.name}" of slurm in ${where(repo)} takes a value; write ${setting.name}=...`);
+    if (setting.kind === 'value' && isBool && kinds.length === 1)
+        throw new InputError('variants', `${render(setting)}: "${setting.name}" of slurm in ${where(repo)} is on/off; write +${setting.name} or ~${setting.name}`);
+    return setting;
+}
+/** The request fitted to the recipe (pure). */
+function fitRequest(request, recipe, repo) {
+    const version = fitVersion(request.slurmVersion, recipe, repo);
+    const { variants, dropped } = fitVariants(request.variants, recipe, repo);
+    const notes = [];
+    if (version !== request.slurmVersion)
+        notes.push(`slurm-version ${request.slurmVersion} is ${version} in ${where(repo)}, which names versions its own way`);
+    const warnings = dropped.map(setting => `${render(setting)} (a default of the action) is dropped: slurm in ${where(repo)} has no variant "${setting.name}"`);
+    return { request: { ...request, slurmVersion: version, variants }, notes, warnings };
+}
+/**
+ * For a user's repository: reads its slurm recipe with Spack and returns the request fitted to it, logging what was
+ * mapped and warning about what was dropped. The bundled repository's request is returned as it is.
+ */
+async function fitRequestToRepo(request, runner, repo, scratchDir) {
+    if (request.repo.kind === 'bundled')
+        return request;
+    const recipe = await readSlurmRecipe(runner, repo, scratchDir);
+    info(`slurm in ${where(repo)}: versions ${recipe.versions.map(v => v.version).join(', ')}; variants ${Object.keys(recipe.variants).sort().join(', ')}`);
+    const fitted = fitRequest(request, recipe, repo);
+    for (const note of fitted.notes)
+        info(note);
+    for (const warning$1 of fitted.warnings)
+        warning(warning$1);
+    return fitted.request;
+}
+
 /** What the install produced: the locked slurm spec, its dependencies and its install prefix. */
 async function readBuild(spack, envDir) {
     const lock = readLock(readFileSync(path$1.join(envDir, 'spack.lock'), 'utf8'));
@@ -2367,7 +2503,7 @@ async function run() {
     const phases = new Phases();
     let report = { phases: phases.times };
     try {
-        const request = readInputs();
+        let request = readInputs();
         if (request.collect)
             return await collectCells(request.collect);
         const gccVersion = await resolveGccVersion(request.compiler);
@@ -2383,6 +2519,11 @@ async function run() {
             ? await phases.run("Restore Spack's package index", () => restoreRepoIndex(index))
             : false;
         const repo = await phases.run('Register the package repository', () => registerRepo(request.repo, spack.runner, { runnerTemp: temp }));
+        if (request.repo.kind !== 'bundled') {
+            const asked = request;
+            request = await phases.run("Check the repository's slurm recipe", () => fitRequestToRepo(asked, spack.runner, repo, path$1.join(temp, 'slurm-factory', 'scratch')));
+            report = { ...report, spec: slurmSpec(request, gccVersion) };
+        }
         const spackRunner = withCredentials(spack.runner, request);
         await phases.run('Check the runner', async () => {
             info((await checkHostTarget(spackRunner, request.target)).message);

@@ -7,7 +7,19 @@
 export const SLURM_SERIES = ['23.11', '24.11', '25.05', '25.11', '26.05'] as const
 
 /** Slurm releases with a checksum in the bundled `slurm` recipe, newest first. */
-export const SLURM_RELEASES = ['26.05.1', '26.05.0', '25.11.6', '25.05.8', '24.11.6', '24.11.5', '23.11.11'] as const
+export const SLURM_RELEASES = [
+  '26.05.3',
+  '26.05.2',
+  '26.05.1',
+  '26.05.0',
+  '25.11.7',
+  '25.11.6',
+  '25.05.8',
+  '24.11.7',
+  '24.11.6',
+  '24.11.5',
+  '23.11.11'
+] as const
 
 /** GCC releases the action accepts as `compiler`, oldest first (gcc@7.5.0 to gcc@15.2.0). */
 export const GCC_RELEASES = [
@@ -99,6 +111,9 @@ export const TARGET_PARENTS: Readonly<Record<string, readonly string[]>> = {
   m1: ['armv8.4a'],
   m2: ['m1', 'armv8.5a']
 }
+
+/** The `variants` input's default (action.yml's, kept equal by a test): the bundled recipe's production variants. */
+export const DEFAULT_VARIANTS = '+rest +pmix +hwloc +ucx'
 
 /** Variants of the bundled `slurm` recipe (a test keeps them equal to package.py). */
 export const SLURM_VARIANTS = [

@@ -7,7 +7,15 @@ import { existsSync, statSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import path from 'node:path'
 import { parseSiteConfig, type SiteConfig } from './spack/site-config.js'
-import { GCC_RELEASES, SLURM_RELEASES, SLURM_SERIES, SLURM_VARIANTS, TARGET_PARENTS } from './catalog.js'
+import {
+  DEFAULT_VARIANTS,
+  GCC_RELEASES,
+  SLURM_RELEASES,
+  SLURM_SERIES,
+  SLURM_VARIANTS,
+  TARGET_PARENTS
+} from './catalog.js'
+import { unknownRelease } from './slurm-releases.js'
 
 /** A bad input value: the message names the input, the value and what is accepted. */
 export class InputError extends Error {
@@ -137,12 +145,12 @@ export function parseInputs(get: Get, context: InputContext): BuildRequest {
   const repo = parseRepo(get('spack-repo'), context)
   const buildcache = parseBuildcache(get)
   return {
-    slurmVersion: parseSlurmVersion(singleLine('slurm-version', get('slurm-version') || '25.11')),
-    compiler: parseCompiler(singleLine('compiler', get('compiler'))),
-    variants: parseVariants(
-      singleLine('variants', get('variants') || '+rest +pmix +hwloc +ucx'),
+    slurmVersion: parseSlurmVersion(
+      singleLine('slurm-version', get('slurm-version') || '25.11'),
       repo.kind === 'bundled'
     ),
+    compiler: parseCompiler(singleLine('compiler', get('compiler'))),
+    variants: parseVariants(singleLine('variants', get('variants') || DEFAULT_VARIANTS), repo.kind === 'bundled'),
     target: parseTarget(singleLine('target', get('target') || 'x86_64_v3')),
     spack: parseSpack(get, context),
     repo,
@@ -196,7 +204,8 @@ function singleLine(input: string, value: string): string {
   return value
 }
 
-export function parseSlurmVersion(value: string): string {
+/** A series or a full release of a supported series; with `bundled`, a full release must be one the recipe lists. */
+export function parseSlurmVersion(value: string, bundled = true): string {
   const accepted = `accepted: ${SLURM_SERIES.join(', ')} or a full release such as ${SLURM_RELEASES[2]}`
   const match = /^(\d+\.\d+)(\.\d+)?$/.exec(value)
   if (!match) throw new InputError('slurm-version', `${JSON.stringify(value)} is not a Slurm version (${accepted})`)
@@ -204,6 +213,8 @@ export function parseSlurmVersion(value: string): string {
   if (!(SLURM_SERIES as readonly string[]).includes(series)) {
     throw new InputError('slurm-version', `${JSON.stringify(value)} is not a supported release series (${accepted})`)
   }
+  const unknown = bundled ? unknownRelease(value) : undefined
+  if (unknown) throw new InputError('slurm-version', unknown)
   return value
 }
 

@@ -18,7 +18,7 @@ import { artifactName, AuditError, buildArtifact } from './artifact/artifact.js'
 import { uploadDebugFiles, uploadTarball } from './artifact/upload.js'
 import { concretize, debugFiles, install, InstallError, type InstallReport } from './spack/install.js'
 import { pushArgs } from './spack/commands.js'
-import { OCI_PASSWORD_VAR, OCI_USERNAME_VAR, PUSH_MIRROR } from './spack/environment.js'
+import { OCI_PASSWORD_VAR, OCI_USERNAME_VAR, PUSH_MIRROR, slurmSpec } from './spack/environment.js'
 import { createSpackRunner, type SpackRunner } from './spack/runner.js'
 import { importSigningKey, trustPublicKeys } from './cache/signing.js'
 import { checkClingo, checkSources } from './spack/offline.js'
@@ -26,13 +26,14 @@ import { prepareEnvironment, type WrittenEnvironment } from './spack/prepare.js'
 import { checkHostTarget } from './spack/target-check.js'
 import { provisionSpack } from './spack/provision.js'
 import { registerRepo } from './spack/repo.js'
+import { fitRequestToRepo } from './spack/recipe-check.js'
 import { readBuild } from './spack/result.js'
 
 export async function run(): Promise<void> {
   const phases = new Phases()
   let report: RunReport = { phases: phases.times }
   try {
-    const request = readInputs()
+    let request = readInputs()
     if (request.collect) return await collectCells(request.collect)
     const gccVersion = await resolveGccVersion(request.compiler)
     const temp = runnerTemp()
@@ -51,6 +52,13 @@ export async function run(): Promise<void> {
     const repo = await phases.run('Register the package repository', () =>
       registerRepo(request.repo, spack.runner, { runnerTemp: temp })
     )
+    if (request.repo.kind !== 'bundled') {
+      const asked = request
+      request = await phases.run("Check the repository's slurm recipe", () =>
+        fitRequestToRepo(asked, spack.runner, repo, path.join(temp, 'slurm-factory', 'scratch'))
+      )
+      report = { ...report, spec: slurmSpec(request, gccVersion) }
+    }
     const spackRunner = withCredentials(spack.runner, request)
     await phases.run('Check the runner', async () => {
       core.info((await checkHostTarget(spackRunner, request.target)).message)

@@ -9,7 +9,10 @@ import { mkdirSync, mkdtempSync, writeFileSync, existsSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { describeWithSpack, isolatedSpackEnv } from '../helpers/real-spack.js'
-import { SLURM_RELEASES, SLURM_VARIANTS } from '../../src/catalog.js'
+import { SLURM_RELEASES, SLURM_SERIES, SLURM_VARIANTS } from '../../src/catalog.js'
+
+/** The newest release of a series, as the catalog lists it. */
+const newestOf = (series: string): string => SLURM_RELEASES.find(v => v.startsWith(`${series}.`)) as string
 
 const REPO = path.join(process.cwd(), 'spack-repo', 'spack_repo', 'slurm_factory')
 
@@ -57,7 +60,7 @@ describeWithSpack('spack-repo in real Spack', spackRoot => {
       for (const v of SLURM_RELEASES) expect(out).toContain(v)
       for (const v of SLURM_VARIANTS) expect(out).toMatch(new RegExp(`\\b${v}\\b`))
       expect(out).toContain('Preferred version:')
-      expect(out).toMatch(/Preferred version:\s*\n\s*26\.05\.1/)
+      expect(out).toMatch(new RegExp(`Preferred version:\\s*\\n\\s*${SLURM_RELEASES[0].replace(/\./g, '\\.')}\\b`))
     },
     SHORT
   )
@@ -85,7 +88,7 @@ describeWithSpack('spack-repo in real Spack', spackRoot => {
   )
 
   test(
-    'package classes come from slurm_factory, slurm@25.11 selects 25.11.6 and builtin still resolves',
+    `package classes come from slurm_factory, slurm@25.11 selects ${newestOf('25.11')} and builtin still resolves`,
     () => {
       const script = [
         'import json',
@@ -110,7 +113,7 @@ describeWithSpack('spack-repo in real Spack', spackRoot => {
         slurm: 'slurm_factory',
         curl: 'slurm_factory',
         zlib: 'builtin',
-        newest_25_11: '25.11.6',
+        newest_25_11: newestOf('25.11'),
         url_24_11_5: 'https://github.com/SchedMD/slurm/archive/slurm-24-11-5-1.tar.gz'
       })
     },
@@ -161,6 +164,47 @@ describeWithSpack('spack-repo in real Spack', spackRoot => {
       expect(info.slurm).toEqual(['slurm_factory.24.11.5'])
       expect(info.curl).toEqual(['slurm_factory@7.88.1'])
       expect(info.pmix).toEqual(['4.2.2'])
+    },
+    LONG + SHORT
+  )
+  concretizeTest(
+    "the newest release of every series concretizes with the kit externals, PMIx within that release's bound",
+    () => {
+      const envDir = path.join(base, 'env-series')
+      mkdirSync(envDir, { recursive: true })
+      writeFileSync(
+        path.join(envDir, 'spack.yaml'),
+        [
+          'spack:',
+          '  specs:',
+          ...SLURM_SERIES.map(series => `  - slurm@${newestOf(series)} +rest+pmix+hwloc+ucx target=x86_64_v2`),
+          '  view: false',
+          '  concretizer:',
+          '    unify: false',
+          '  include:',
+          `  - ${externals}`,
+          ...(mirror ? ['  mirrors::', `    offline: ${mirror}`] : []),
+          ''
+        ].join('\n')
+      )
+      spackOk(['-e', envDir, 'concretize', '--fresh'], LONG)
+      const script = [
+        'import json',
+        'import spack.environment as ev',
+        `e = ev.Environment(${JSON.stringify(envDir)})`,
+        'out = {}',
+        'for root in e.concrete_roots():',
+        "    deps = {d.name: str(d.version) for d in root.traverse() if d.name != 'slurm'}",
+        "    out[str(root.version)] = {'pmix': deps.get('pmix'), 'openssl': 'openssl' in [d.name for d in root.dependencies()]}",
+        'print(json.dumps(out))'
+      ].join('\n')
+      const file = path.join(base, 'concrete-series.py')
+      writeFileSync(file, script)
+      const info = JSON.parse(spackOk(['python', file]).trim().split('\n').pop() as string)
+      const expected = Object.fromEntries(
+        SLURM_SERIES.map(series => [newestOf(series), { pmix: '4.2.2', openssl: false }])
+      )
+      expect(info).toEqual(expected)
     },
     LONG + SHORT
   )

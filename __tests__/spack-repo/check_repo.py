@@ -5,7 +5,8 @@ Each package.py is executed by real Python against stub `spack.package` and
 `spack_repo.builtin.build_systems.autotools` modules whose directives record what they are
 given. The recorded versions, variants, dependencies and patches are then checked. The slurm
 recipe's run_before("configure") hooks and configure_args() are then run for real against a fake
-spec (every boolean variant off, then every one on) and the configure arguments are checked.
+spec (configure_check.py) and the configure arguments are checked against what each series'
+configure recognises.
 
 usage: check_repo.py REPO_ROOT --releases JSON_LIST --variants JSON_LIST
 
@@ -18,15 +19,15 @@ import importlib.util
 import json
 import os
 import re
-import shutil
 import sys
-import tempfile
 import types
 
 sys.dont_write_bytecode = True  # leave no __pycache__ in the repository
+# The configure check (fake spec, configure_args() run per series against configure-options/) lives beside this file.
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from configure_check import check_slurm_configure, in_version_range, mkdirp, version_key  # noqa: E402
 
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
-SCHEDMD = re.compile(r"^https://download\.schedmd\.com/slurm/slurm-(\d+\.\d+\.\d+)\.tar\.bz2$")
 GITHUB = re.compile(r"^https://github\.com/SchedMD/slurm/archive/slurm-(\d+)-(\d+)-(\d+)-1\.tar\.gz$")
 CURL = re.compile(r"^https://curl\.se/download/curl-(\d+\.\d+\.\d+)\.tar\.bz2$")
 
@@ -118,18 +119,6 @@ def _hook(kind):
 
 run_before = _hook("before")
 run_after = _hook("after")
-
-
-# mkdirp may only create directories below this root (the temporary prefix of a configure check).
-SANDBOX = None
-
-
-def mkdirp(*paths, mode=None, **kwargs):
-    for path in paths:
-        real = os.path.realpath(path)
-        if SANDBOX is None or not (real == SANDBOX or real.startswith(SANDBOX + os.sep)):
-            raise RuntimeError(f"mkdirp({path!r}) outside the package prefix")
-        os.makedirs(real, exist_ok=True)
 
 
 class AutotoolsPackage:
@@ -297,7 +286,7 @@ def main(argv):
     if "slurm" in recorded:
         check_slurm(recorded["slurm"], json.loads(args.releases), json.loads(args.variants), check)
     if "slurm" in recorded and isinstance(recorded["slurm"][1], type):
-        check_slurm_configure(recorded["slurm"], check)
+        check_slurm_configure(recorded["slurm"], os.path.join(pkgs_dir, "slurm"), check)
     if "curl" in recorded:
         check_curl(recorded["curl"], check)
     if "gcc" in recorded:
@@ -319,13 +308,11 @@ def check_slurm(recorded, releases, variant_names, check):
         url = v.get("url")
         if not check("url", bool(url), f"slurm@{v['version']} has no url of its own"):
             continue
-        m_schedmd, m_github = SCHEDMD.match(url), GITHUB.match(url)
-        if m_schedmd:
-            check("url", m_schedmd.group(1) == v["version"], f"slurm@{v['version']}: {url}")
-        elif m_github:
+        m_github = GITHUB.match(url)
+        if m_github:
             check("url", ".".join(m_github.groups()) == v["version"], f"slurm@{v['version']}: {url}")
         else:
-            check("url", False, f"slurm@{v['version']}: {url} is neither a SchedMD tarball nor a GitHub tag archive")
+            check("url", False, f"slurm@{v['version']}: {url} is not GitHub's archive of a SchedMD release tag (its checksum could not be remade from git)")
     by_version = {v["version"]: v for v in rec.versions}
     if "24.11.5" in by_version:
         v = by_version["24.11.5"]
@@ -350,14 +337,18 @@ def check_slurm(recorded, releases, variant_names, check):
                 return True
         return False
 
-    for always in ("munge", "json-c", "lz4", "zlib-api", "glib"):
+    for always in ("munge", "json-c", "lz4"):
         check("depends", has_dep(rf"^{re.escape(always)}(@|$)"), f"slurm must depend on {always}")
-    check("depends", has_dep(r"^openssl@3:"), "slurm must depend on openssl@3:")
+    for unused in ("openssl", "zlib-api", "zlib"):
+        check("depends", not has_dep(rf"^{unused}(@|$|\s)"), f"slurm must not depend on {unused}: no series' configure or sources use it")
     check("depends", any(d["spec"] == "pkgconfig" and d["type"] == "build" for d in deps), "pkgconfig (build)")
     check("depends", has_dep(r"^curl\+ldap\+libssh2 tls=openssl$", r"\+rest"), "curl+ldap+libssh2 tls=openssl when +rest")
     for name in ("http-parser", "libyaml", "libjwt"):
         check("depends", has_dep(rf"^{name}(@|$)", r"\+rest"), f"{name} when +rest")
-    check("depends", has_dep(r"^pmix@2:5$", r"\+pmix"), "pmix@2:5 when +pmix (versions 24.11's configure accepts)")
+    check("depends", has_dep(r"^libjwt@:2$", r"\+rest"), "libjwt@:2 when +rest (x_ac_jwt.m4 wants libjwt's 1.x/2.x API)")
+    check("depends", has_dep(r"^glib$", r"\+gtk") and not has_dep(r"^glib$", r"^$"), "glib when +gtk only (x_ac_sview.m4)")
+    check("depends", has_dep(r"^gtkplus@2$", r"\+gtk"), "gtkplus@2 when +gtk (x_ac_sview.m4 runs AM_PATH_GTK_2_0)")
+    check_pmix_bounds(rec, check)
     check("depends", has_dep(r"^ucx(@|$)", r"\+ucx"), "ucx when +ucx")
     check("depends", has_dep(r"^hwloc(@|$)", r"\+hwloc"), "hwloc when +hwloc")
     check("patch", any(p["name"] == "relocatable-paths.patch" for p in rec.patches), "relocatable-paths.patch")
@@ -365,176 +356,27 @@ def check_slurm(recorded, releases, variant_names, check):
         check("methods", callable(getattr(cls, method, None)), f"slurm has no {method}()")
 
 
-class Prefix(str):
-    """A path whose attributes are sub-paths, like Spack's Prefix: Prefix("/p").lib.security."""
-
-    def __getattr__(self, name):
-        if name.startswith("_"):  # leave Python's protocols (__fspath__, __deepcopy__, ...) alone
-            raise AttributeError(name)
-        return Prefix(os.path.join(self, name))
+# PMIx majors Slurm's auxdir/x_ac_pmix.m4 accepts: 2 to 5, and 6 since 25.05.2 (SchedMD 6028af2cf7).
+PMIX_6_SINCE = "25.05.2"
 
 
-class FakeSpec:
-    """A concrete spec of one package: fixed variant values, and the declared dependencies whose
-    `when` holds, each installed at /deps/<name>."""
-
-    def __init__(self, pkg_name, declared_variants, enabled, depends, prefix):
-        self.name = pkg_name
-        self.prefix = prefix
-        self.variants = {}
-        for vname, var in declared_variants.items():
-            value = vname in enabled if isinstance(var["default"], bool) and var["values"] is None else var["default"]
-            self.variants[vname] = types.SimpleNamespace(name=vname, value=value)
-        self._deps = {}
-        for d in depends:
-            dep = re.match(r"^[A-Za-z0-9_-]+", d["spec"]).group(0)
-            if not d["when"] or self.satisfies(d["when"]):
-                self._deps[dep] = types.SimpleNamespace(name=dep, prefix=Prefix(f"/deps/{dep}"))
-
-    def satisfies(self, constraint):
-        """`+x`, `~x` and `x=value`, space-separated. Stricter than Spack: a variant the package
-        does not declare, or any other kind of constraint, raises instead of answering False."""
-        for token in constraint.split():
-            m = re.match(r"^([+~])([A-Za-z0-9_-]+)$|^([A-Za-z0-9_-]+)=(.+)$", token)
-            if not m:
-                raise ValueError(f"the fake spec cannot evaluate {token!r}")
-            vname = m.group(2) or m.group(3)
-            if vname not in self.variants:
-                raise KeyError(f"{vname!r} is not a variant of {self.name}")
-            value = self.variants[vname].value
-            if m.group(1):
-                holds = value is (m.group(1) == "+")
-            else:
-                holds = str(value) == m.group(4)
-            if not holds:
-                return False
-        return True
-
-    def __contains__(self, constraint):  # `"+pam" in spec`
-        return self.satisfies(constraint)
-
-    def __getitem__(self, dep):
-        if dep not in self._deps:
-            on = sorted(n for n, v in self.variants.items() if v.value is True)
-            raise KeyError(f"spec[{dep!r}]: no such dependency with variants on {on}")
-        return self._deps[dep]
-
-
-# The flag each boolean Slurm variant must produce: (activation word, configure name).
-SLURM_FLAGS = {
-    "rest": ("enable", "slurmrestd"),
-    "pmix": ("with", "pmix"),
-    "ucx": ("with", "ucx"),
-    "hwloc": ("with", "hwloc"),
-    "nvml": ("with", "nvml"),
-    "rsmi": ("with", "rsmi"),
-    "readline": ("with", "readline"),
-    "hdf5": ("with", "hdf5"),
-    "cgroup": ("enable", "cgroupv2"),
-    "pam": ("enable", "pam"),
-    "gtk": ("enable", "sview"),
-    "mariadb": ("with", "mysql_config"),
-}
-NEGATION = {"with": "without", "enable": "disable"}
-
-
-def hooks(cls, kind, phase):
-    """The methods marked run_before/run_after `phase`, in definition order (base classes first)."""
-    found = {}
-    for klass in reversed(cls.__mro__):
-        for name, attr in vars(klass).items():
-            if phase in (getattr(attr, f"_run_{kind}", None) or ()):
-                found[name] = attr
-    return list(found.values())
-
-
-def check_slurm_configure(recorded, check):
-    """Run the slurm recipe's run_before("configure") hooks and configure_args() for real, with
-    every boolean variant off, then every one on, and check the arguments configure would get."""
-    global SANDBOX
-    module, cls, rec = recorded
-    booleans = [n for n, v in rec.variants.items() if isinstance(v["default"], bool) and v["values"] is None]
-    for n in booleans:
-        check("configure", n in SLURM_FLAGS, f"slurm variant {n} has no expected configure flag in check_repo.py")
-    for label, enabled in (("all variants off", set()), ("all variants on", set(booleans))):
-        where = f"slurm ({label})"
-        tmp = tempfile.mkdtemp(prefix="slurm-prefix-")
-        SANDBOX = os.path.realpath(tmp)
-        try:
-            prefix = Prefix(os.path.join(SANDBOX, "slurm"))
-            os.mkdir(prefix)  # Spack creates the prefix before the configure phase
-            pkg = cls.__new__(cls)  # no __init__: the stub has no PackageBase to set up
-            pkg.spec = FakeSpec("slurm", rec.variants, enabled, rec.depends, prefix)
-            pkg.prefix = prefix
-            pkg._declared_variants = rec.variants
-            try:
-                for hook in hooks(cls, "before", "configure"):
-                    if hook._run_when is None or pkg.spec.satisfies(hook._run_when):
-                        hook(pkg)
-                args = pkg.configure_args()
-            except Exception as e:  # noqa: BLE001 - any failure of the recipe is a finding
-                check("configure", False, f"{where}: {type(e).__name__}: {e}")
+def check_pmix_bounds(rec, check):
+    """For every release, the one pmix dependency that applies with +pmix is the range its
+    configure accepts."""
+    for v in rec.versions:
+        version = v["version"]
+        want = "pmix@2:6" if version_key(version) >= version_key(PMIX_6_SINCE) else "pmix@2:5"
+        got = []
+        for d in rec.depends:
+            if not d["spec"].startswith("pmix"):
                 continue
-            if not check("configure", isinstance(args, list), f"{where}: configure_args() returned {type(args).__name__}"):
+            tokens = (d["when"] or "").split()
+            if "+pmix" not in tokens:
                 continue
-            check_configure_args(where, args, enabled, booleans, prefix, check)
-            check_resolved_paths(where, cls, pkg, prefix, check)
-        finally:
-            SANDBOX = None
-            shutil.rmtree(tmp, ignore_errors=True)
-
-
-def check_resolved_paths(where, cls, pkg, prefix, check):
-    """The recipe records, inside the prefix, the compiled-in paths its patch resolves at run time:
-    the prefix, plugin directory, slurmstepd, srun, and slurm.conf only while sysconfdir is the
-    prefix's etc/."""
-    try:
-        pkg.record_resolved_paths()
-        with open(os.path.join(prefix, cls.RESOLVED_PATHS_FILE)) as f:
-            recorded = json.load(f)["resolvedAtRunTime"]
-        sysconf = pkg.spec.variants["sysconfdir"]
-        sysconf.value = "/etc/slurm"
-        outside = pkg.resolved_paths()
-        sysconf.value = "PREFIX/etc"
-    except Exception as e:  # noqa: BLE001 - any failure of the recipe is a finding
-        check("resolved", False, f"{where}: recording the resolved paths failed: {type(e).__name__}: {e}")
-        return
-    want = [".", "bin/srun", "etc/slurm.conf", "lib/slurm", "sbin/slurmstepd"]
-    check("resolved", recorded == want, f"{where}: {cls.RESOLVED_PATHS_FILE} lists {recorded}, want {want}")
-    check("resolved", "etc/slurm.conf" not in outside, f"{where}: with sysconfdir=/etc/slurm, etc/slurm.conf is not resolved (got {outside})")
-
-
-def check_configure_args(where, args, enabled, booleans, prefix, check):
-    for arg in args:
-        check("configure", isinstance(arg, str) and arg.startswith("--"), f"{where}: argument {arg!r} does not start with --")
-    args = [a for a in args if isinstance(a, str)]
-    # Each variant's flag is there, its opposite is not.
-    for n in booleans:
-        if n not in SLURM_FLAGS:
-            continue
-        word, flag = SLURM_FLAGS[n]
-        on = f"--{word}-{flag}"
-        off = f"--{NEGATION[word]}-{flag}"
-        has_on = any(a == on or a.startswith(on + "=") for a in args)
-        has_off = off in args
-        if n in enabled:
-            # mysql_config names a directory; a bare --with-mysql_config would not.
-            ok = any(a.startswith(on + "=") for a in args) if n == "mariadb" else has_on
-            check("configure", ok and not has_off, f"{where}: variant {n} on must give {on}{'=...' if n == 'mariadb' else ''} (and not {off})")
-        else:
-            check("configure", has_off and not has_on, f"{where}: variant {n} off must give {off} (and not {on})")
-    # configure checks `test -d` on directories it is given, so those inside the package's own
-    # prefix must have been created by a run_before("configure") hook.
-    for arg in args:
-        name, eq, value = arg.partition("=")
-        if not eq or not os.path.isabs(value):
-            continue
-        real = os.path.realpath(value)
-        if real == prefix or real.startswith(prefix + os.sep):
-            shown = "<prefix>" + real[len(prefix):]
-            check("configure", os.path.isdir(real), f"{where}: {name}={shown} is inside the prefix but no run_before(\"configure\") hook created it")
-    for arg in sorted(set(args)):
-        check("configure", args.count(arg) == 1, f"{where}: {arg} given {args.count(arg)} times")
+            ranges = [t for t in tokens if t.startswith("@")]
+            if all(in_version_range(version, r) for r in ranges):
+                got.append(d["spec"])
+        check("depends", got == [want], f"slurm@{version} +pmix depends on {got or 'no pmix'}, want [{want!r}] (x_ac_pmix.m4)")
 
 
 def check_curl(recorded, check):

@@ -2,7 +2,7 @@ import { appendFile, mkdir, stat, copyFile, writeFile, readFile, readdir } from 
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { s as sha256File, c as compareBytes, r as renderSha256Sums } from './checksums.js';
-import { I as InputError, p as parseSlurmVersion, b as parseCompiler, c as parseTarget, T as TARGET_PARENTS, e as compareVersions } from './inputs.js';
+import { I as InputError, b as parseSlurmVersion, c as parseCompiler, e as parseTarget, T as TARGET_PARENTS, f as compareVersions } from './inputs.js';
 import 'node:crypto';
 import 'node:fs';
 import './core.js';

@@ -12,7 +12,19 @@ import require$$0__default from 'buffer';
 /** Slurm release series the action supports, oldest first. */
 const SLURM_SERIES = ['23.11', '24.11', '25.05', '25.11', '26.05'];
 /** Slurm releases with a checksum in the bundled `slurm` recipe, newest first. */
-const SLURM_RELEASES = ['26.05.1', '26.05.0', '25.11.6', '25.05.8', '24.11.6', '24.11.5', '23.11.11'];
+const SLURM_RELEASES = [
+    '26.05.3',
+    '26.05.2',
+    '26.05.1',
+    '26.05.0',
+    '25.11.7',
+    '25.11.6',
+    '25.05.8',
+    '24.11.7',
+    '24.11.6',
+    '24.11.5',
+    '23.11.11'
+];
 /** GCC releases the action accepts as `compiler`, oldest first (gcc@7.5.0 to gcc@15.2.0). */
 const GCC_RELEASES = [
     '7.5.0',
@@ -102,6 +114,8 @@ const TARGET_PARENTS = {
     m1: ['armv8.4a'],
     m2: ['m1', 'armv8.5a']
 };
+/** The `variants` input's default (action.yml's, kept equal by a test): the bundled recipe's production variants. */
+const DEFAULT_VARIANTS = '+rest +pmix +hwloc +ucx';
 /** Variants of the bundled `slurm` recipe (a test keeps them equal to package.py). */
 const SLURM_VARIANTS = [
     'cgroup',
@@ -8933,6 +8947,29 @@ function mergeConfig(low, high) {
 }
 
 /**
+ * What the bundled recipe can build of a requested Slurm version: a series stands for its newest release, a full
+ * release must be one the recipe lists (with its checksum). With a user's package repository the catalog does not
+ * apply: that repository's recipe is asked instead (see spack/recipe-check.ts).
+ */
+/** The bundled recipe's releases of `series`, newest first. */
+function releasesOf(series) {
+    return SLURM_RELEASES.filter(release => release.startsWith(`${series}.`));
+}
+/**
+ * Why the bundled recipe cannot build `version`, or undefined when it can: a full release it does not list is refused
+ * before any Spack work (Spack would only say "Cannot satisfy" after a minute or two of concretizing).
+ */
+function unknownRelease(version) {
+    const parts = version.split('.');
+    if (parts.length !== 3 || SLURM_RELEASES.includes(version))
+        return undefined;
+    const series = parts.slice(0, 2).join('.');
+    const known = releasesOf(series);
+    return (`${JSON.stringify(version)} is not a release the bundled recipe has a checksum for; ` +
+        `${series} has ${known.join(', ')} (newest first), or give the series ${JSON.stringify(series)} for the newest`);
+}
+
+/**
  * Every input of the action: reading, validation and the error message for each bad value.
  * `parseInputs` is pure apart from checking that paths exist; `readInputs` binds it to the runner's inputs.
  */
@@ -8988,9 +9025,9 @@ function parseInputs(get, context) {
     const repo = parseRepo(get('spack-repo'), context);
     const buildcache = parseBuildcache(get);
     return {
-        slurmVersion: parseSlurmVersion(singleLine('slurm-version', get('slurm-version') || '25.11')),
+        slurmVersion: parseSlurmVersion(singleLine('slurm-version', get('slurm-version') || '25.11'), repo.kind === 'bundled'),
         compiler: parseCompiler(singleLine('compiler', get('compiler'))),
-        variants: parseVariants(singleLine('variants', get('variants') || '+rest +pmix +hwloc +ucx'), repo.kind === 'bundled'),
+        variants: parseVariants(singleLine('variants', get('variants') || DEFAULT_VARIANTS), repo.kind === 'bundled'),
         target: parseTarget(singleLine('target', get('target') || 'x86_64_v3')),
         spack: parseSpack(get, context),
         repo,
@@ -9039,7 +9076,8 @@ function singleLine(input, value) {
     }
     return value;
 }
-function parseSlurmVersion(value) {
+/** A series or a full release of a supported series; with `bundled`, a full release must be one the recipe lists. */
+function parseSlurmVersion(value, bundled = true) {
     const accepted = `accepted: ${SLURM_SERIES.join(', ')} or a full release such as ${SLURM_RELEASES[2]}`;
     const match = /^(\d+\.\d+)(\.\d+)?$/.exec(value);
     if (!match)
@@ -9048,6 +9086,9 @@ function parseSlurmVersion(value) {
     if (!SLURM_SERIES.includes(series)) {
         throw new InputError('slurm-version', `${JSON.stringify(value)} is not a supported release series (${accepted})`);
     }
+    const unknown = bundled ? unknownRelease(value) : undefined;
+    if (unknown)
+        throw new InputError('slurm-version', unknown);
     return value;
 }
 function parseCompiler(value) {
@@ -9266,4 +9307,4 @@ function parseJobs(value, cpus) {
     return jobs;
 }
 
-export { InputError as I, SPACK_PINS as S, TARGET_PARENTS as T, readInputs as a, parseCompiler as b, parseTarget as c, distExports as d, compareVersions as e, mergeConfig as m, parseSlurmVersion as p, render as r };
+export { DEFAULT_VARIANTS as D, InputError as I, SPACK_PINS as S, TARGET_PARENTS as T, readInputs as a, parseSlurmVersion as b, parseCompiler as c, distExports as d, parseTarget as e, compareVersions as f, mergeConfig as m, parseVariants as p, render as r };

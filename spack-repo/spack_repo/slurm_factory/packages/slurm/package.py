@@ -12,16 +12,22 @@ from spack_repo.builtin.build_systems.autotools import AutotoolsPackage
 
 from spack.package import *
 
-SCHEDMD_URL = "https://download.schedmd.com/slurm/slurm-{0}.tar.bz2"
 GITHUB_URL = "https://github.com/SchedMD/slurm/archive/slurm-{0}-1.tar.gz"
 
 
 def _github(version):
-    return GITHUB_URL.format(version.replace(".", "-"))
+    return GITHUB_URL.format(str(version).replace(".", "-"))
 
 
-def _schedmd(version):
-    return SCHEDMD_URL.format(version)
+# PMIx major versions each release's configure accepts: auxdir/x_ac_pmix.m4 probes
+# PMIX_VERSION_MAJOR for 2, 3, 4 and 5 up to 25.05.1, and also 6 from 25.05.2 on (SchedMD commit
+# 6028af2cf7, "pmix - Add support for PMIx v6.x"); no release accepts 7. A lower bound of 5 would
+# reject Debian 12's PMIx 4.2.2, which configure accepts. spack-repo/check-releases reads this
+# table and checks every listed release's x_ac_pmix.m4 against it.
+PMIX_BOUNDS = (
+    ("@:25.05.1", "2:5"),
+    ("@25.05.2:", "2:6"),
+)
 
 
 class Slurm(AutotoolsPackage):
@@ -30,49 +36,26 @@ class Slurm(AutotoolsPackage):
     whole prefix may be moved, and programs still find their libraries and plugins."""
 
     homepage = "https://slurm.schedmd.com"
-    url = "https://download.schedmd.com/slurm/slurm-25.11.6.tar.bz2"
+    url = "https://github.com/SchedMD/slurm/archive/slurm-24-11-5-1.tar.gz"
 
     license("GPL-2.0-or-later")
 
-    # Each checksum belongs to exactly one archive, so every version names its own URL:
-    # SchedMD's release tarballs (.tar.bz2) or GitHub's tag archives (.tar.gz). Spack's
-    # source mirror stores archives by sha256 plus the URL's extension, so the extension
-    # must stay that of the archive the checksum was taken from.
-    version(
-        "26.05.1",
-        sha256="432362d3ced66476a8edb61b6c06b6f0c0c1b3bbbf40589fae94de0664c803b5",
-        url=_github("26.05.1"),
-    )
-    version(
-        "26.05.0",
-        sha256="767f0f7f9bc0fb61bb3f67e27882ec190d1ba5a9b2814b7177388e5793c0dae6",
-        url=_schedmd("26.05.0"),
-    )
-    version(
-        "25.11.6",
-        sha256="6695aee51a36799917a4db4b1d787610af926b27b17c2e4246bf14c0fd029664",
-        url=_schedmd("25.11.6"),
-    )
-    version(
-        "25.05.8",
-        sha256="3f77fa80fdcec1e8a47f146bf0b34a6a6c2435f13dad26aea758a7a0f8c82954",
-        url=_github("25.05.8"),
-    )
-    version(
-        "24.11.6",
-        sha256="0614760306dfbd67eb76a31ed7a49e853fe3cdb48ca28ccdbe699c2e0db05a16",
-        url=_schedmd("24.11.6"),
-    )
-    version(
-        "24.11.5",
-        sha256="e1a5547edd212c38b5e3230a284133f777b32746551f094aaa81cc4af375e332",
-        url=_github("24.11.5"),
-    )
-    version(
-        "23.11.11",
-        sha256="4a1713dceb5bfad74d3f43c9bfedf23603933f0d7148cdad7feedea57da4e45d",
-        url=_schedmd("23.11.11"),
-    )
+    # Every version is GitHub's archive of SchedMD's release tag slurm-<a>-<b>-<c>-1, whose sha256
+    # anyone can remake from SchedMD's git: git archive --format=tar --prefix=slurm-<tag>/ <tag> |
+    # gzip -n -6 (spack-repo/check-releases does, for each line below, and --write adds the releases
+    # SchedMD tagged since). Spack's source mirror stores an archive as
+    # _source-cache/archive/<sha[0:2]>/<sha256>.tar.gz.
+    version("26.05.3", sha256="eeb2508a6307ecb08b385bc33e31497d4fc2e5c0c186a988f74b86ffb4bf38bf", url=_github("26.05.3"))
+    version("26.05.2", sha256="76ce4477d86c2d24d9cab7d42105707ff5a6cddf4892ff06780d927d3e3c1b53", url=_github("26.05.2"))
+    version("26.05.1", sha256="432362d3ced66476a8edb61b6c06b6f0c0c1b3bbbf40589fae94de0664c803b5", url=_github("26.05.1"))
+    version("26.05.0", sha256="449453cbd53df4bf2d06bc22d2703fc1cb5d0f52761f60cf3d783edfc57a9b77", url=_github("26.05.0"))
+    version("25.11.7", sha256="987c7e97bcc858a9314401f266f801a8e62aebd9b88fde73b334a24aeaf053ee", url=_github("25.11.7"))
+    version("25.11.6", sha256="2e305a5cc051d08ded4d710e349636b6a054da2c371bbce85797744b693ca790", url=_github("25.11.6"))
+    version("25.05.8", sha256="3f77fa80fdcec1e8a47f146bf0b34a6a6c2435f13dad26aea758a7a0f8c82954", url=_github("25.05.8"))
+    version("24.11.7", sha256="f0912d85a9a9b417fd23ca4997c8d3dfed89b3b70b15aad4da54f2812d30d48c", url=_github("24.11.7"))
+    version("24.11.6", sha256="282708483326f381eb001a14852a1a82e65e18f37b62b7a5f4936c0ed443b600", url=_github("24.11.6"))
+    version("24.11.5", sha256="e1a5547edd212c38b5e3230a284133f777b32746551f094aaa81cc4af375e332", url=_github("24.11.5"))
+    version("23.11.11", sha256="e9234e664ce30be206f73c0ff1a5f33e0ce32be35ece812eac930fcaa9da2c2f", url=_github("23.11.11"))
 
     # Production defaults: REST API, PMIx, hwloc and UCX on; the rest needs site hardware
     # or services and stays off.
@@ -103,27 +86,29 @@ class Slurm(AutotoolsPackage):
     depends_on("c", type="build")
     depends_on("pkgconfig", type="build")
 
+    # What configure links, per series (read in configure.ac and auxdir/ of every listed release).
+    # No series has an OpenSSL or zlib option, nor uses either library itself: TLS is the s2n plugin
+    # (24.11 on; not built here), compression lz4. OpenSSL reaches the tree through libcurl and
+    # libjwt, zlib through libcurl and glib, as their own dependencies.
     depends_on("munge")
     depends_on("json-c")
     depends_on("lz4")
-    depends_on("openssl@3:")
-    depends_on("zlib-api")
-    depends_on("glib")
 
     with when("+rest"):
-        # libcurl serves slurmrestd-related and profiling plugins; 24.11.5's configure
-        # (LIBCURL_CHECK_CONFIG in configure.ac) asks for no minimum version.
+        # libcurl serves slurmrestd-related and profiling plugins; configure.ac's
+        # LIBCURL_CHECK_CONFIG asks for no minimum version.
         depends_on("curl+ldap+libssh2 tls=openssl")
+        # auxdir/x_ac_http_parser.m4: --with-http-parser up to 25.11, --with-libhttp-parser from
+        # 26.05 (which also takes llhttp >= 9; Spack has no llhttp package, so configure is told
+        # --without-llhttp-parser and never picks one up from the build machine).
         depends_on("http-parser")
         depends_on("libyaml")
-        # auxdir/x_ac_jwt.m4 (24.11.5) probes jwt_add_header() from libjwt's 1.x API,
-        # which libjwt 3 dropped.
+        # auxdir/x_ac_jwt.m4 probes jwt_add_header(), of libjwt's 1.x/2.x API that libjwt 3
+        # dropped; 26.05 also requires jwt_get_grants_json ("need 1.x or 2.x").
         depends_on("libjwt@:2")
 
-    # auxdir/x_ac_pmix.m4 in 24.11.5 recognises PMIx v2, v3, v4 and v5 (by
-    # PMIX_VERSION_MAJOR) and rejects anything else, so v6 is excluded. A bound of @5: would
-    # reject Debian 12's PMIx 4.2.2, which configure accepts.
-    depends_on("pmix@2:5", when="+pmix")
+    for _when, _range in PMIX_BOUNDS:
+        depends_on(f"pmix@{_range}", when=f"{_when} +pmix")
     # auxdir/x_ac_ucx.m4 and x_ac_hwloc.m4 check headers and symbols only, no versions.
     depends_on("ucx", when="+ucx")
     depends_on("hwloc", when="+hwloc")
@@ -133,7 +118,10 @@ class Slurm(AutotoolsPackage):
     depends_on("linux-pam", when="+pam")
     depends_on("readline", when="+readline")
     depends_on("hdf5", when="+hdf5")
-    depends_on("gtkplus", when="+gtk")
+    # auxdir/x_ac_sview.m4 (every series) runs AM_PATH_GLIB_2_0 and AM_PATH_GTK_2_0 only for
+    # sview: glib and GTK+ 2 serve sview alone. (Spack marks gtkplus@2 deprecated.)
+    depends_on("glib", when="+gtk")
+    depends_on("gtkplus@2", when="+gtk")
     depends_on("mariadb", when="+mariadb")
 
     executables = ["^srun$", "^salloc$"]
@@ -146,29 +134,32 @@ class Slurm(AutotoolsPackage):
 
     def url_for_version(self, version):
         # Versions listed above carry their own URL; this covers versions given on the
-        # command line (spack checksum / versions) with SchedMD's layout.
-        return _schedmd(str(version))
+        # command line (spack checksum / versions): GitHub's archive of the release tag.
+        return _github(version)
 
     def configure_args(self):
+        # Every option below is one the series' configure recognises: configure-options/<series>.txt
+        # lists them, and __tests__/spack-repo/check_repo.py runs this method against those lists.
         spec = self.spec
         args = [
             f"--with-munge={spec['munge'].prefix}",
             f"--with-json={spec['json-c'].prefix}",
             f"--with-lz4={spec['lz4'].prefix}",
-            f"--with-ssl={spec['openssl'].prefix}",
-            f"--with-zlib={spec['zlib-api'].prefix}",
         ]
 
+        http_parser = "libhttp-parser" if spec.satisfies("@26.05:") else "http-parser"
         args += self.enable_or_disable("slurmrestd", variant="rest")
         if spec.satisfies("+rest"):
             args += [
                 f"--with-libcurl={spec['curl'].prefix}",
-                f"--with-http-parser={spec['http-parser'].prefix}",
+                f"--with-{http_parser}={spec['http-parser'].prefix}",
                 f"--with-yaml={spec['libyaml'].prefix}",
                 f"--with-jwt={spec['libjwt'].prefix}",
             ]
         else:
-            args += ["--without-libcurl", "--without-http-parser", "--without-jwt"]
+            args += ["--without-libcurl", f"--without-{http_parser}", "--without-jwt"]
+        if spec.satisfies("@26.05:"):
+            args.append("--without-llhttp-parser")
 
         args += self.with_or_without("pmix", activation_value="prefix")
         args += self.with_or_without("ucx", activation_value="prefix")
@@ -177,7 +168,9 @@ class Slurm(AutotoolsPackage):
             "nvml", activation_value=lambda _: spec["cuda"].prefix
         )
         args += self.with_or_without("rsmi", activation_value=lambda _: spec["rocm-smi-lib"].prefix)
-        args += self.enable_or_disable("cgroupv2", variant="cgroup")
+        # 23.11 has no --enable-cgroupv2: it builds cgroup/v2 whenever pkg-config finds dbus-1.
+        if spec.satisfies("@24.11:"):
+            args += self.enable_or_disable("cgroupv2", variant="cgroup")
         args += self.enable_or_disable("pam")
         if spec.satisfies("+pam"):
             args.append(f"--with-pam_dir={spec.prefix.lib.security}")
