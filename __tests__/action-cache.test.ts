@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { makeRunner, STAND_IN_SPACK, type Runner } from './helpers/action-run.js'
 import { startServices, type Services } from './services/index.js'
+import { workDirs } from '../src/work.js'
 
 const inputs = { 'spack-root': STAND_IN_SPACK, compiler: 'gcc@12.2.0', target: 'x86_64_v2', upload: 'false' }
 let services: Services
@@ -38,7 +39,7 @@ function savedKeys(): string[] {
 
 /** What the stand-in spack recorded about building the builtin packages' index in this run (one line per build). */
 function indexBuilds(runner: Runner): string[] {
-  const file = path.join(runner.temp, 'slurm-factory', 'spack-state', 'cache', 'cache', 'standin-index-builds')
+  const file = path.join(workDirs(runner.temp).spackState, 'cache', 'cache', 'standin-index-builds')
   return existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n') : []
 }
 

@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { makeRunner, STAND_IN_SPACK } from './helpers/action-run.js'
+import { workDirs } from '../src/work.js'
 
 const inputs = {
   'spack-root': STAND_IN_SPACK,
@@ -42,9 +43,9 @@ describe('buildcache-push', () => {
     expect(calls).toContain('-e buildcache push --update-index slurm-factory-push')
     expect(blobs(mirror).filter(name => name.endsWith('.tar'))).toHaveLength(3)
     expect(blobs(mirror).filter(name => name.endsWith('.sig'))).toHaveLength(3)
-    const scratch = path.join(runner.temp, 'slurm-factory', 'scratch')
+    const scratch = workDirs(runner.temp).scratch
     expect(existsSync(scratch) ? readdirSync(scratch).filter(name => name.endsWith('.asc')) : []).toEqual([])
-    const keyring = readFileSync(path.join(runner.temp, 'slurm-factory', 'spack-state', 'gpg', 'keys'), 'utf8')
+    const keyring = readFileSync(path.join(workDirs(runner.temp).spackState, 'gpg', 'keys'), 'utf8')
     expect(keyring.split('\n').filter(Boolean).sort()).toEqual(['PRIVATE', 'PUBLIC'])
   })
 

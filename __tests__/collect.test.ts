@@ -29,6 +29,7 @@ import {
 import { GCC_RELEASES, SLURM_RELEASES, SLURM_SERIES } from '../src/catalog.js'
 import { InputError } from '../src/inputs.js'
 import { AUDIT, BUILD, MACHINE, hasTool } from './helpers/tree-fixtures.js'
+import { workRoot } from '../src/work.js'
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..')
 /** How the runner runs a `run:` script with `shell: bash` (the default on Linux runners). */
@@ -430,7 +431,7 @@ describe('collect mode of the bundled action', () => {
     const summary = readFileSync(path.join(runner.dir, 'summary.md'), 'utf8')
     expect(summary).toContain('slurm-25.11.6-gcc13.3.0-x86_64_v3')
     expect(summary).toMatch(/failed/)
-    expect(existsSync(path.join(runner.temp, 'slurm-factory'))).toBe(false)
+    expect(existsSync(workRoot(runner.temp))).toBe(false)
   })
 
   test('a collect directory that is not there is refused, naming the input', async () => {

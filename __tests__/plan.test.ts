@@ -5,6 +5,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { parse } from 'yaml'
+import { workDirs, workRoot } from '../src/work.js'
 
 function runAction(inputs: Record<string, string>) {
   const temp = mkdtempSync(path.join(tmpdir(), 'plan-'))
@@ -34,7 +35,7 @@ describe('plan mode (dry-run: true)', () => {
     expect(run.stdout).toContain('spec: slurm@24.11 +rest ~ucx %gcc@13.3.0 target=x86_64_v3')
     expect(run.stdout).toContain('install --jobs')
     expect(run.stdout).not.toContain('::error::')
-    const envFile = path.join(run.temp, 'runner-temp', 'slurm-factory', 'environment', 'spack.yaml')
+    const envFile = path.join(workDirs(path.join(run.temp, 'runner-temp')).layout.envDir, 'spack.yaml')
     expect(existsSync(envFile)).toBe(true)
     const env = parse(readFileSync(envFile, 'utf8')) as { spack: { specs: string[] } }
     expect(env.spack.specs).toEqual(['slurm@24.11 +rest ~ucx %gcc@13.3.0 target=x86_64_v3'])
@@ -42,7 +43,7 @@ describe('plan mode (dry-run: true)', () => {
     expect(run.summary).toContain('slurm@24.11 +rest ~ucx %gcc@13.3.0 target=x86_64_v3')
     // Nothing but the environment was written: no install tree, no stage, no build cache.
     for (const dir of ['opt', 'stage', 'buildcache', 'view']) {
-      expect(existsSync(path.join(run.temp, 'runner-temp', 'slurm-factory', dir))).toBe(false)
+      expect(existsSync(path.join(workRoot(path.join(run.temp, 'runner-temp')), dir))).toBe(false)
     }
   })
 

@@ -3,7 +3,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { InputError, parseInputs } from '../src/inputs.js'
-import { environmentYaml, layoutUnder, renderEnvironment } from '../src/spack/environment.js'
+import { environmentYaml, renderEnvironment } from '../src/spack/environment.js'
+import { layoutUnder } from '../src/work.js'
 import { mergeConfig } from '../src/spack/site-config.js'
 
 const workspace = mkdtempSync(path.join(tmpdir(), 'site-'))

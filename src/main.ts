@@ -3,7 +3,6 @@
  * phase's typed result.
  */
 import * as core from '@actions/core'
-import path from 'node:path'
 import { adoptCachedLock, restoreBuildCache, type CachePaths } from './cache/build-cache.js'
 import { cacheKeys } from './cache/keys.js'
 import { repoIndexCacheOf, restoreRepoIndex } from './cache/repo-index.js'
@@ -27,6 +26,7 @@ import { checkHostTarget } from './spack/target-check.js'
 import { provisionSpack } from './spack/provision.js'
 import { registerRepo } from './spack/repo.js'
 import { readBuild } from './spack/result.js'
+import { runnerTemp, workDirs } from './work.js'
 
 export async function run(): Promise<void> {
   const phases = new Phases()
@@ -36,6 +36,7 @@ export async function run(): Promise<void> {
     if (request.collect) return await collectCells(request.collect)
     const gccVersion = await resolveGccVersion(request.compiler)
     const temp = runnerTemp()
+    const work = workDirs(temp)
     const plan = buildPlan(request, gccVersion, temp)
     if (request.dryRun) return await showPlan(plan)
 
@@ -70,7 +71,7 @@ export async function run(): Promise<void> {
       target: request.target,
       environment: [env.compiler?.environment ?? '', env.environment].join('\n')
     })
-    const paths = { mirror: layout.localMirror, state: path.join(path.dirname(layout.envDir), 'cache-state') }
+    const paths = { mirror: layout.localMirror, state: work.cacheState }
     const state = {
       cacheEnabled: request.cache.enabled,
       primaryKey: keys.primary,
@@ -86,7 +87,7 @@ export async function run(): Promise<void> {
     savePostState({ ...state, ...(restored.restoredKey ? { restoredKey: restored.restoredKey } : {}) })
     core.setOutput('cache-hit', restored.hit)
     report = { ...report, cacheHit: restored.restoredKey ? `${restored.hit} (${restored.restoredKey})` : restored.hit }
-    const scratch = path.join(temp, 'slurm-factory', 'scratch')
+    const scratch = work.scratch
     const steps: InstallSteps = {
       spack: spackRunner,
       paths,
@@ -113,12 +114,7 @@ export async function run(): Promise<void> {
     if (request.buildcache.push) {
       const push = request.buildcache.push
       await phases.run(`Push to ${push}`, async () => {
-        if (request.buildcache.signingKey)
-          await importSigningKey(
-            spackRunner,
-            request.buildcache.signingKey,
-            path.join(temp, 'slurm-factory', 'scratch')
-          )
+        if (request.buildcache.signingKey) await importSigningKey(spackRunner, request.buildcache.signingKey, scratch)
         await spackRunner.run(pushArgs(env.envDir, PUSH_MIRROR, request.buildcache.unsigned), {
           group: `spack buildcache push ${push}`
         })
@@ -139,7 +135,7 @@ export async function run(): Promise<void> {
         spack,
         repo,
         layout,
-        outDir: path.join(temp, 'slurm-factory', 'artifact')
+        outDir: work.artifact
       })
     )
     core.setOutput('artifact-name', artifact.name)
@@ -235,11 +231,4 @@ async function collectCells(dir: string): Promise<void> {
   const summary = process.env.GITHUB_STEP_SUMMARY
   const code = await runCollectCli(['summary', dir, ...(summary ? ['--markdown', summary] : [])])
   if (code !== 0) core.setFailed(`collect: the summary of ${dir} failed (exit code ${code})`)
-}
-
-function runnerTemp(): string {
-  const dir = process.env.RUNNER_TEMP
-  if (!dir)
-    throw new Error('RUNNER_TEMP is not set: the action must run on a GitHub Actions runner (or under `npm run local`)')
-  return dir
 }

@@ -10,14 +10,8 @@ import { type BuildRequest, render } from './inputs.js'
 import { concretizeArgs, displayCommand, installArgs, pushArgs, repoAddArgs } from './spack/commands.js'
 import { writeSummary } from './summary.js'
 import { checkTarget, cpuFlags, targetLineage, x86Level } from './spack/target-check.js'
-import {
-  environmentYaml,
-  layoutUnder,
-  LOCAL_MIRROR,
-  PUSH_MIRROR,
-  slurmSpec,
-  type EnvironmentLayout
-} from './spack/environment.js'
+import { environmentYaml, LOCAL_MIRROR, PUSH_MIRROR, slurmSpec } from './spack/environment.js'
+import { layoutUnder, workRoot, type EnvironmentLayout } from './work.js'
 
 export interface Plan {
   readonly request: BuildRequest
@@ -28,11 +22,6 @@ export interface Plan {
   readonly commands: readonly string[]
   /** What can be told of the target before Spack is there: the x86-64 level /proc/cpuinfo shows. */
   readonly targetCheck: string
-}
-
-/** Where the action keeps its working files on the runner. */
-export function workRoot(runnerTemp: string): string {
-  return path.join(runnerTemp, 'slurm-factory')
 }
 
 /** The namespace a repository declares in its repo.yaml, or the bundled one's when it can't be read yet. */

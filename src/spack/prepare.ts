@@ -7,7 +7,8 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { parse } from 'yaml'
 import type { BuildRequest } from '../inputs.js'
-import { compilerEnvironmentYaml, environmentYaml, type EnvironmentLayout } from './environment.js'
+import type { EnvironmentLayout } from '../work.js'
+import { compilerEnvironmentYaml, environmentYaml } from './environment.js'
 import type { SpackRunner } from './runner.js'
 
 /** An environment directory and the spack.yaml written into it. */

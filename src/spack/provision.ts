@@ -13,6 +13,7 @@ import path from 'node:path'
 import { parse, stringify } from 'yaml'
 import { type BuildRequest, SPACK_PINS } from '../inputs.js'
 import { FatalError, type RetryOptions } from '../retry.js'
+import { workDirs } from '../work.js'
 import { cloneVerified } from './git.js'
 import { CommandError, createSpackRunner, runProgram, type SpackRunner } from './runner.js'
 
@@ -171,7 +172,7 @@ async function provisionTree(request: TreeRequest): Promise<{ path: string; from
         'run the action once with network on this runner, or give an existing Spack with spack-root'
     )
   }
-  const staging = path.join(request.runnerTemp, 'slurm-factory', 'staging', `${request.tool}-${version}`)
+  const staging = path.join(workDirs(request.runnerTemp).staging, `${request.tool}-${version}`)
   core.info(`Cloning ${request.repository} ${request.tag} from ${request.url}`)
   const commit = await cloneVerified({
     repository: request.repository,
@@ -186,7 +187,7 @@ async function provisionTree(request: TreeRequest): Promise<{ path: string; from
   const provenance: Provenance = { repository: request.repository, url: request.url, tag: request.tag, commit }
   writeFileSync(path.join(staging, PROVENANCE_FILE), `${JSON.stringify(provenance, null, 2)}\n`)
   if (!useToolCache) {
-    const kept = path.join(request.runnerTemp, 'slurm-factory', request.tool, version)
+    const kept = path.join(workDirs(request.runnerTemp).tools, request.tool, version)
     rmSync(kept, { recursive: true, force: true })
     mkdirSync(path.dirname(kept), { recursive: true })
     renameSync(staging, kept)
@@ -258,7 +259,7 @@ export async function provisionSpack(
 ): Promise<ProvisionedSpack> {
   const sources: SpackSources = { ...DEFAULT_SOURCES, ...(options.sources ?? {}) }
   const existing = Boolean(request.root)
-  const stateDir = path.join(options.runnerTemp, 'slurm-factory', 'spack-state')
+  const stateDir = workDirs(options.runnerTemp).spackState
   const isolation = isolationEnv(stateDir, !existing)
   prepareState(stateDir, isolation)
   if (process.env.SPACK_DISABLE_LOCAL_CONFIG !== undefined) {

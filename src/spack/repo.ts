@@ -10,6 +10,7 @@ import path from 'node:path'
 import { parse } from 'yaml'
 import type { RepoSource } from '../inputs.js'
 import { FatalError, type RetryOptions } from '../retry.js'
+import { repoCheckout, workDirs } from '../work.js'
 import { cloneVerified, headCommit } from './git.js'
 import { CommandError, type SpackRunner } from './runner.js'
 
@@ -178,12 +179,6 @@ export async function checkRepo(
   return check.packages
 }
 
-/** Where a git source is checked out: one directory per URL and ref. */
-function checkoutDir(runnerTemp: string, url: string, ref: string): string {
-  const key = createHash('sha256').update(`${url}@${ref}`).digest('hex').slice(0, 16)
-  return path.join(runnerTemp, 'slurm-factory', 'repo-source', key)
-}
-
 async function addToScope(runner: SpackRunner, repoRoot: string, namespace: string, scope: string): Promise<void> {
   try {
     await runner.run(['repo', 'add', '--scope', scope, repoRoot], { silent: true })
@@ -208,7 +203,7 @@ export async function registerRepo(
   let base: string
   let commit: string | undefined
   if (source.kind === 'git') {
-    base = checkoutDir(options.runnerTemp, source.url, source.ref)
+    base = repoCheckout(options.runnerTemp, source.url, source.ref)
     commit = await cloneVerified({
       repository: 'the Spack package repository',
       url: source.url,
@@ -244,7 +239,7 @@ export async function registerRepo(
     runner,
     { path: repoRoot, namespace },
     options.required ?? ['slurm'],
-    path.join(options.runnerTemp, 'slurm-factory', 'scratch')
+    workDirs(options.runnerTemp).scratch
   )
   core.info(
     `Package repository ${namespace} at ${repoRoot}: content ${contentHash}${commit ? `, commit ${commit}` : ''}`
