@@ -7,7 +7,7 @@ import { existsSync, statSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import path from 'node:path'
 import { parseSiteConfig, type SiteConfig } from './spack/site-config.js'
-import { GCC_RELEASES, SLURM_RELEASES, SLURM_SERIES, SLURM_VARIANTS, TARGET_PARENTS } from './catalog.js'
+import { GCC_RELEASES, SLURM_RELEASES, SLURM_SERIES, SLURM_VARIANTS, SPACK_PINS, TARGET_PARENTS } from './catalog.js'
 
 /** A bad input value: the message names the input, the value and what is accepted. */
 export class InputError extends Error {
@@ -29,6 +29,14 @@ export type RepoSource =
   | { readonly kind: 'path'; readonly path: string }
   | { readonly kind: 'git'; readonly url: string; readonly ref: string }
 
+/**
+ * The Spack to build with: a release installed at the commit its tag must resolve to (the pin, or `spack-commit`), or
+ * an existing installation (`spack-root`), whose version and commit Spack itself reports.
+ */
+export type SpackSource =
+  | { readonly version: string; readonly commit: string; readonly root?: undefined }
+  | { readonly version: string; readonly commit?: string; readonly root: string }
+
 export type ModuleSystem = 'lmod' | 'tcl' | 'none'
 export type Compression = 'zstd' | 'gzip'
 
@@ -41,13 +49,7 @@ export interface BuildRequest {
   /** Variants in canonical order: booleans by name, then `name=value` by name. */
   readonly variants: readonly VariantSetting[]
   readonly target: string
-  readonly spack: {
-    readonly version: string
-    /** Commit the version must resolve to; set for an unpinned version. */
-    readonly commit?: string
-    /** An existing Spack to use instead of installing one. */
-    readonly root?: string
-  }
+  readonly spack: SpackSource
   readonly repo: RepoSource
   readonly buildcache: {
     /** Remote mirrors read before building, in the order given. */
@@ -91,12 +93,6 @@ export interface InputContext {
 }
 
 type Get = (name: string) => string
-
-export const SPACK_PINS: Readonly<Record<string, string>> = {
-  'v1.0.0': '443f356b12ec8e5f1220f89f4ad390b817143857',
-  'v1.0.1': 'abdad7e6e311429fee3b5a7139c52a490b81f07d',
-  'v1.0.2': '5efd8eea1b8ea701074d72372a4acf0a972d736b'
-}
 
 const MIRROR_SCHEMES = ['https://', 'http://', 's3://', 'oci://', 'file://'] as const
 const BOOLEAN_VARIANTS = SLURM_VARIANTS.filter(name => name !== 'sysconfdir')
@@ -325,25 +321,25 @@ function parseSpack(get: Get, context: InputContext): BuildRequest['spack'] {
   if (commitInput && pinned && commitInput !== pinned) {
     throw new InputError('spack-commit', `${commitInput} contradicts the pin of ${version}, which is ${pinned}`)
   }
+  const commit = commitInput || pinned
   const rootInput = singleLine('spack-root', get('spack-root'))
-  if (!pinned && !commitInput && !rootInput) {
-    throw new InputError(
-      'spack-version',
-      `${version} has no pinned commit (pinned: ${Object.keys(SPACK_PINS).join(', ')}); give its commit id in spack-commit, or use spack-root`
-    )
-  }
-  let root: string | undefined
   if (rootInput) {
-    root = path.resolve(context.workspace, rootInput)
+    const root = path.resolve(context.workspace, rootInput)
     if (!existsSync(path.join(root, 'bin', 'spack'))) {
       throw new InputError(
         'spack-root',
         `${JSON.stringify(rootInput)} is not a Spack installation (no bin/spack in ${root})`
       )
     }
+    return { version, root, ...(commit ? { commit } : {}) }
   }
-  const commit = commitInput || pinned
-  return { version, ...(commit ? { commit } : {}), ...(root ? { root } : {}) }
+  if (!commit) {
+    throw new InputError(
+      'spack-version',
+      `${version} has no pinned commit (pinned: ${Object.keys(SPACK_PINS).join(', ')}); give its commit id in spack-commit, or use spack-root`
+    )
+  }
+  return { version, commit }
 }
 
 export function parseRepo(value: string, context: InputContext): RepoSource {

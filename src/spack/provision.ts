@@ -11,7 +11,8 @@ import * as tc from '@actions/tool-cache'
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { parse, stringify } from 'yaml'
-import { type BuildRequest, SPACK_PINS } from '../inputs.js'
+import { BUILTIN_PINS, type BuiltinPin } from '../catalog.js'
+import type { SpackSource } from '../inputs.js'
 import { FatalError, type RetryOptions } from '../retry.js'
 import { workDirs } from '../work.js'
 import { cloneVerified } from './git.js'
@@ -26,17 +27,6 @@ export interface SpackSources {
 export const DEFAULT_SOURCES: SpackSources = {
   spack: 'https://github.com/spack/spack.git',
   packages: 'https://github.com/spack/spack-packages.git'
-}
-
-/** A tag of the builtin package repository and the commit it must resolve to. */
-export interface BuiltinPin {
-  readonly tag: string
-  readonly commit: string
-}
-
-/** The builtin packages each Spack release series is used with, by series (`v1.0`). */
-export const BUILTIN_PINS: Readonly<Record<string, BuiltinPin>> = {
-  'v1.0': { tag: 'v2025.07.0', commit: '4b8bb3514838ce9e8bbc2ca7f98e62dbd7100c63' }
 }
 
 /** Tool-cache names; prefixed so that no other action's `spack` entry is taken for ours. */
@@ -253,10 +243,7 @@ function prepareState(stateDir: string, env: Record<string, string>): void {
  * Provisions Spack for this job (or checks the existing one `request.root` names), isolates its user state under
  * `options.runnerTemp`, and, unless told not to, puts it on PATH and exports SPACK_ROOT and the isolation variables.
  */
-export async function provisionSpack(
-  request: BuildRequest['spack'],
-  options: ProvisionOptions
-): Promise<ProvisionedSpack> {
+export async function provisionSpack(request: SpackSource, options: ProvisionOptions): Promise<ProvisionedSpack> {
   const sources: SpackSources = { ...DEFAULT_SOURCES, ...(options.sources ?? {}) }
   const existing = Boolean(request.root)
   const stateDir = workDirs(options.runnerTemp).spackState
@@ -269,16 +256,10 @@ export async function provisionSpack(
   let root: string
   let fromToolCache = false
   let verifiedCommit: string | undefined
-  if (request.root) {
+  if (request.root !== undefined) {
     root = path.resolve(request.root)
   } else {
-    const commit = request.commit ?? SPACK_PINS[request.version]
-    if (!commit) {
-      throw new FatalError(
-        `Spack ${request.version} has no pinned commit (pinned: ${Object.keys(SPACK_PINS).join(', ')}); ` +
-          'give its commit id in spack-commit, or use an existing Spack with spack-root'
-      )
-    }
+    const commit = request.commit
     const tree = await provisionTree({
       tool: SPACK_TOOL,
       repository: 'Spack',
@@ -341,7 +322,7 @@ export async function provisionSpack(
 }
 
 async function provisionBuiltin(
-  request: BuildRequest['spack'],
+  request: SpackSource,
   root: string,
   existing: boolean,
   sources: SpackSources,
