@@ -157,7 +157,7 @@ describe('the summary', () => {
     expect(md).toContain(
       '| 24.11 gcc@13.3.0 | ✅ built | 24.11.5 | gcc@13.3.0 | ubuntu-24.04, glibc 2.39 | from the cache | slurm-24.11.5-gcc13.3.0-x86_64_v3.tar.zst (4.2 MB) | 3 KB, 2 files | ok (3 files) |'
     )
-    expect(md).toMatch(/\| 24\.11 gcc@11\.4\.0 \| ✅ built \|.*\| 2 problem\(s\): bin\/a \(needed\) \|/)
+    expect(md).toMatch(/\| 24\.11 gcc@11\.4\.0 \| ✅ built \|.*\| 2 problem\(s\): bin\/a \(needed-not-found\) \|/)
     expect(md).toMatch(
       /\| 24\.11 gcc@15\.2\.0 \| ❌ failed \| - \| gcc@15\.2\.0 \| ubuntu-24\.04 \| partly from the cache \|/
     )
@@ -192,7 +192,7 @@ describe('checks', () => {
     const cells = await readCells(root)
     expect(checkCells(cells, {})).toEqual([])
     expect(checkCells(cells, { requireAudit: true })).toEqual([
-      '24.11 gcc@11.4.0: the relocation audit failed (bin/a: needed, sbin/slurmd: runpath)'
+      '24.11 gcc@11.4.0: the relocation audit failed (bin/a: needed-not-found, sbin/slurmd: rpath-outside-tree)'
     ])
     expect(checkCells(cells, { requireSuccess: true })).toEqual(['1 cell(s) of the matrix left nothing to collect'])
     expect(checkCells(cells, { expect: 2 })).toEqual([])

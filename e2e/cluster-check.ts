@@ -9,6 +9,7 @@
 import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
+import { MODULES_DIR, SLURM_CONF } from '../src/artifact/layout.js'
 import { checkLmod, runCluster, writeClusterConf } from './cluster.js'
 
 async function main(): Promise<void> {
@@ -16,13 +17,13 @@ async function main(): Promise<void> {
   if (!process.argv[2] || !existsSync(path.join(prefix, 'sbin', 'slurmctld')))
     throw new Error('usage: npx tsx e2e/cluster-check.ts <prefix of an installed Slurm>')
   const dir = mkdtempSync(path.join(tmpdir(), 'slurm-cluster-'))
-  const conf = path.join(prefix, 'etc', 'slurm.conf')
+  const conf = path.join(prefix, SLURM_CONF)
   const saved = path.join(dir, 'slurm.conf.saved')
   const hadConf = existsSync(conf)
   if (hadConf) copyFileSync(conf, saved)
   try {
     const files = await writeClusterConf(conf, dir)
-    if (existsSync(path.join(prefix, 'modules')))
+    if (existsSync(path.join(prefix, MODULES_DIR)))
       process.stdout.write(`${checkLmod(prefix, process.env.E2E_SLURM ?? '24.11.5')}\n`)
     const jobs = await runCluster(prefix, files)
     process.stdout.write(`srun -N1 -n2 hostname:\n${jobs.srun}\nsbatch job: ${jobs.sbatch}\n`)

@@ -26,6 +26,7 @@ import { checkLmod, runCluster, writeClusterConf } from './cluster.js'
 import { pureExtraction } from './extraction.js'
 import { countSpackWork, type SpackWork } from './log.js'
 import { check, run } from './procs.js'
+import { SLURM_CONF, SUMS_FILE } from '../src/artifact/layout.js'
 import { layoutUnder, workRoot } from '../src/work.js'
 
 const SLURM = process.env.E2E_SLURM ?? '24.11.5'
@@ -174,7 +175,7 @@ async function main(): Promise<number> {
     const prefix = path.join(unpackRoot, top)
     if (!existsSync(prefix)) throw new Error(`the tarball has no top directory ${top}`)
     process.stdout.write(`e2e: unpacked into ${prefix} (${prefix.length} chars; build prefix ${buildPrefix.length})\n`)
-    check('sha256sum -c SHA256SUMS', 'sha256sum', ['--quiet', '--strict', '-c', 'SHA256SUMS'], { cwd: prefix })
+    check(`sha256sum -c ${SUMS_FILE}`, 'sha256sum', ['--quiet', '--strict', '-c', SUMS_FILE], { cwd: prefix })
     const auditArgs = [
       path.join(actionDir, 'dist', 'audit.js'),
       prefix,
@@ -198,7 +199,7 @@ async function main(): Promise<number> {
     process.stdout.write(`e2e: sha256sum -c: OK; audit: ${auditLine}\n`)
 
     // 3. Lmod, with the cluster's slurm.conf where the module's SLURM_CONF default points
-    const files = await writeClusterConf(path.join(prefix, 'etc', 'slurm.conf'), path.join(work, 'cluster'))
+    const files = await writeClusterConf(path.join(prefix, SLURM_CONF), path.join(work, 'cluster'))
     process.stdout.write(`${checkLmod(prefix, version).replace(/^/gm, '  lmod: ')}\n`)
 
     // 4. the cluster

@@ -11,13 +11,12 @@ import { appendFile, copyFile, mkdir, readdir, readFile, stat, writeFile } from 
 import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { compareBytes, renderSha256Sums, sha256File } from './artifact/checksums.js'
+import { MANIFEST_FILE, SUMS_FILE, tarballName } from './artifact/layout.js'
 import type { Manifest } from './artifact/manifest.js'
 import { TARGET_PARENTS } from './catalog.js'
 import { compareVersions, InputError, parseCompiler, parseSlurmVersion, parseTarget } from './inputs.js'
 
 export const CELL_FILE = 'cell.json'
-export const MANIFEST_FILE = 'manifest.json'
-export const SUMS_FILE = 'SHA256SUMS'
 export const CELL_SCHEMA = 1
 /** GitHub runs at most 256 jobs of one matrix. */
 export const MAX_CELLS = 256
@@ -428,7 +427,7 @@ export async function gatherAssets(cells: readonly Cell[], root: string, outDir:
     if (cellState(cell) !== 'built') continue
     const manifest = cell.manifest as Manifest
     const name =
-      cell.record?.tarball || `${manifest.name}${manifest.artifact?.compression === 'gzip' ? '.tar.gz' : '.tar.zst'}`
+      cell.record?.tarball || tarballName(manifest.name, manifest.artifact?.compression === 'gzip' ? 'gzip' : 'zstd')
     if (!/^[A-Za-z0-9][A-Za-z0-9._+-]*\.tar\.(zst|gz)$/.test(name)) {
       throw new Error(`${cell.dir}: ${JSON.stringify(name)} is not a tarball name`)
     }

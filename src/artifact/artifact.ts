@@ -11,6 +11,7 @@ import type { EnvironmentLayout } from '../work.js'
 import type { BuiltSlurm } from '../spack/result.js'
 import { auditTree, DEFAULT_STANDARD_LIB_DIRS, formatReport, type AuditReport } from './audit.js'
 import { detectBuildMachine, writeManifestAndSums, type ResolvedBuild } from './manifest.js'
+import { topDirectory } from './layout.js'
 import { writeModuleFile } from './modulefile.js'
 import { packArtifact, type PackResult } from './pack.js'
 import { relocatePrefix, type RelocateResult } from './relocate.js'
@@ -45,7 +46,7 @@ export class AuditError extends Error {
 
 /** `slurm-25.11.6-gcc13.3.0-x86_64_v3`, unless the request names the artifact. */
 export function artifactName(request: BuildRequest, slurmVersion: string, gccVersion: string): string {
-  return request.artifact.name ?? `slurm-${slurmVersion}-gcc${gccVersion}-${request.target}`
+  return request.artifact.name ?? topDirectory({ slurmVersion, gccVersion, target: request.target })
 }
 
 /**

@@ -14,7 +14,9 @@ import { pipeline } from 'node:stream/promises'
 import path from 'node:path'
 import * as io from '@actions/io'
 import type { Compression } from '../inputs.js'
+import { isWithin } from '../paths.js'
 import { CommandError, lastLines } from '../spack/runner.js'
+import { tarballName } from './layout.js'
 
 export interface PackOptions {
   /** The staged prefix; its base name is the archive's top-level directory and the archive's name. */
@@ -44,11 +46,6 @@ export interface PackResult {
   readonly size: number
   readonly sha256: string
   readonly elapsedMs: number
-}
-
-/** The archive suffix for a compression. */
-export function archiveSuffix(compression: Compression): string {
-  return compression === 'zstd' ? '.tar.zst' : '.tar.gz'
 }
 
 /** SOURCE_DATE_EPOCH when it is a non-negative integer, else 0. */
@@ -94,10 +91,10 @@ export async function packArtifact(options: PackOptions): Promise<PackResult> {
   const started = Date.now()
   const dir = path.resolve(options.dir)
   const topLevel = path.basename(dir)
-  const fileName = `${topLevel}${archiveSuffix(options.compression)}`
+  const fileName = tarballName(topLevel, options.compression)
   await mkdir(options.outDir, { recursive: true })
   const target = path.resolve(options.outDir, fileName)
-  if (isWithinDir(target, dir)) throw new Error(`the archive ${target} would be written inside the packed tree ${dir}`)
+  if (isWithin(target, dir)) throw new Error(`the archive ${target} would be written inside the packed tree ${dir}`)
   const partial = `${target}.partial`
   const tarCommand = await io.which(options.tar ?? 'tar', true)
   const tarArgs = tarArguments(path.dirname(dir), topLevel, options.mtime ?? sourceDateEpoch())
@@ -151,11 +148,6 @@ export async function packArtifact(options: PackOptions): Promise<PackResult> {
     sha256,
     elapsedMs: Date.now() - started
   }
-}
-
-function isWithinDir(child: string, parent: string): boolean {
-  const rel = path.relative(parent, child)
-  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel))
 }
 
 /** Resolves when the process exits 0; rejects with a CommandError carrying its stderr tail otherwise. */

@@ -16,7 +16,8 @@ import { chmod, open, readFile, stat, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { compareBytes, walkTree } from './checksums.js'
 import { ElfFormatError, hasElfMagic, readElfFile } from './elf.js'
-import { isWithin, spackPrefixOf } from './stage.js'
+import { isWithin } from '../paths.js'
+import { spackPrefixOf } from './stage.js'
 import { runProgram } from '../spack/runner.js'
 
 export interface RelocateOptions {

@@ -6,7 +6,9 @@
  */
 import { chmod, copyFile, lstat, mkdir, readdir, readlink, realpath, rm, stat, symlink } from 'node:fs/promises'
 import path from 'node:path'
+import { isWithin } from '../paths.js'
 import { compareBytes } from './checksums.js'
+import { STANDARD_DIRS } from './layout.js'
 
 export interface StageOptions {
   /** The Spack environment view. */
@@ -47,16 +49,7 @@ export interface StageResult {
   readonly external: readonly { readonly path: string; readonly target: string }[]
 }
 
-/** Directories every staged prefix has, whatever the view holds (`modules/` receives the module file). */
-export const STANDARD_DIRS = ['bin', 'sbin', 'lib', 'etc', 'share', 'modules'] as const
-
 const HASHED_DIR = /^.+-[a-z0-9]{32}$/
-
-/** Whether `child` is `parent` or lies below it (both absolute, normalized). */
-export function isWithin(child: string, parent: string): boolean {
-  const rel = path.relative(parent, child)
-  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel))
-}
 
 /**
  * The Spack install prefix holding `file`: the longest known prefix containing it, or else the first directory
