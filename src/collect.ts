@@ -593,6 +593,21 @@ export async function runCollectCli(argv: readonly string[], io: CliIo = default
 
 class UsageError extends Error {}
 
+/**
+ * Collect mode of the action: the summary of the cells under `root`, printed and appended to `markdownFile` (the job
+ * summary) when there is one. No checks: a matrix's final job decides what to require with the command line.
+ */
+export async function writeCollectSummary(root: string, markdownFile?: string, io: CliIo = defaultIo): Promise<void> {
+  const cells = await readCells(root)
+  io.out(renderText(cells))
+  if (markdownFile) await appendMarkdown(markdownFile, renderSummary(cells))
+}
+
+async function appendMarkdown(file: string, markdown: string): Promise<void> {
+  await mkdir(path.dirname(path.resolve(file)), { recursive: true })
+  await appendFile(file, markdown)
+}
+
 async function summaryCommand(argv: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -625,10 +640,7 @@ async function summaryCommand(argv: string[], io: CliIo): Promise<number> {
   if (failures.length > 0) {
     markdown += `**Checks failed:**\n\n${failures.map(f => `- ${md(f)}`).join('\n')}\n\n`
   }
-  if (values.markdown) {
-    await mkdir(path.dirname(path.resolve(values.markdown)), { recursive: true })
-    await appendFile(values.markdown, markdown)
-  }
+  if (values.markdown) await appendMarkdown(values.markdown, markdown)
   if (failures.length > 0) {
     io.err(`collect: ${failures.length} check(s) failed:\n${failures.map(f => `  ${f}\n`).join('')}`)
     return 1

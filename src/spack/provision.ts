@@ -15,6 +15,7 @@ import { BUILTIN_PINS, type BuiltinPin } from '../catalog.js'
 import type { SpackSource } from '../inputs.js'
 import { FatalError, type RetryOptions } from '../retry.js'
 import { workDirs } from '../work.js'
+import { versionArgs } from './commands.js'
 import { cloneVerified } from './git.js'
 import { CommandError, createSpackRunner, runProgram, type SpackRunner } from './runner.js'
 
@@ -136,6 +137,11 @@ interface TreeRequest {
   readonly offline?: boolean
 }
 
+/** Where a fresh clone of `tag` goes before it is verified and cached. */
+export function stagingDir(runnerTemp: string, tool: string, tag: string): string {
+  return path.join(workDirs(runnerTemp).staging, `${tool}-${toolVersion(tag)}`)
+}
+
 /** A verified copy of `tag`: the tool cache's when it holds the same commit, else a fresh clone that is then cached. */
 async function provisionTree(request: TreeRequest): Promise<{ path: string; fromToolCache: boolean }> {
   const version = toolVersion(request.tag)
@@ -162,7 +168,7 @@ async function provisionTree(request: TreeRequest): Promise<{ path: string; from
         'run the action once with network on this runner, or give an existing Spack with spack-root'
     )
   }
-  const staging = path.join(workDirs(request.runnerTemp).staging, `${request.tool}-${version}`)
+  const staging = stagingDir(request.runnerTemp, request.tool, request.tag)
   core.info(`Cloning ${request.repository} ${request.tag} from ${request.url}`)
   const commit = await cloneVerified({
     repository: request.repository,
@@ -205,7 +211,7 @@ async function spackVersion(
   if (!existsSync(executable)) throw new FatalError(`${what}: ${root} is not a Spack installation (no bin/spack)`)
   let output: string
   try {
-    const result = await runProgram(executable, ['--version'], { silent: true, baseEnv: env })
+    const result = await runProgram(executable, versionArgs(), { silent: true, baseEnv: env })
     output = result.stdout
   } catch (error) {
     const detail =
