@@ -133,6 +133,8 @@ async function bridge(root: string, request: IncomingMessage, response: ServerRe
   const out: Buffer[] = []
   child.stdout.on('data', (chunk: Buffer) => out.push(chunk))
   child.stderr.resume()
+  // A backend that answers without reading its input (a ref listing) closes the pipe: that is no error of the request.
+  child.stdin.on('error', () => undefined)
   child.stdin.end(body)
   await new Promise<void>(resolve => child.on('close', () => resolve()))
   const cgi = parseCgi(Buffer.concat(out))
