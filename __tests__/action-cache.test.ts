@@ -1,12 +1,13 @@
 /**
  * The build cache across runs, with the stand-in `spack` and a local cache service speaking the real protocol
- * (Twirp v2 and blob storage) to the real @actions/cache: each run is a fresh machine with the same paths.
+ * (Twirp v2 and blob storage) to the real @actions/cache: each run is a fresh machine with the same paths. The action
+ * runs in this process (helpers/action-run.ts), so fault tests shorten the toolkit's backoff instead of waiting it out.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals'
 import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { makeRunner, STAND_IN_SPACK, type Runner } from './helpers/action-run.js'
-import { startServices, type Services } from './services/index.js'
+import { scaleTimers, startServices, type Services } from './services/index.js'
 import { workDirs } from '../src/work.js'
 
 const inputs = { 'spack-root': STAND_IN_SPACK, compiler: 'gcc@12.2.0', target: 'x86_64_v2', upload: 'false' }
@@ -162,6 +163,7 @@ describe('build cache', () => {
   test('a cache service answering 500 gives warnings and the build still succeeds', async () => {
     const runner = makeRunner()
     const fault = services.fail({ endpoint: 'twirp', status: 500 })
+    const restoreTimers = scaleTimers(100) // the toolkit backs off for seconds between its attempts
     try {
       const run = await build(runner, { STANDIN_GCC: '10.5.0' })
       expect(run.main.status).toBe(0)
@@ -169,20 +171,24 @@ describe('build cache', () => {
       expect(run.post.status).toBe(0)
       expect(run.main.stdout + run.post.stdout).toMatch(/::(warning|error)::.*(restore|save|reserve|Failed)/i)
     } finally {
+      restoreTimers()
       fault.remove()
     }
-  }, 300_000)
+  })
 
   test('a cache service that does not answer gives a warning after the time limit and the build goes on', async () => {
     const runner = makeRunner()
     const fault = services.fail({ endpoint: 'twirp', delayMs: 60_000 })
+    // Every timer of the run, the action's 3 s limit and the service's 60 s delay alike, runs ten times faster.
+    const restoreTimers = scaleTimers(10)
     try {
       const run = await build(runner, { STANDIN_GCC: '9.5.0', SLURM_FACTORY_CACHE_TIMEOUT_MINS: '0.05' })
       expect(run.main.status).toBe(0)
       expect(run.main.stdout).toContain('restoring the build cache did not finish within 3 s')
       expect(run.post.stdout).toContain('saving the build cache did not finish within 3 s')
     } finally {
+      restoreTimers()
       fault.remove()
     }
-  }, 300_000)
+  })
 })

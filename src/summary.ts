@@ -3,7 +3,7 @@
  * summary is made from the phases' results, as far as the run got.
  */
 import * as core from '@actions/core'
-import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs'
+import { appendFileSync, mkdirSync } from 'node:fs'
 import path from 'node:path'
 import { AuditError, type BuiltArtifact } from './artifact/artifact.js'
 import type { Build } from './build.js'
@@ -23,11 +23,11 @@ export async function writeSummary(fill: (summary: Summary) => Summary): Promise
     core.debug('GITHUB_STEP_SUMMARY is not set: no job summary written')
     return
   }
-  if (!existsSync(file)) {
-    mkdirSync(path.dirname(file), { recursive: true })
-    closeSync(openSync(file, 'a'))
-  }
-  await fill(core.summary).write()
+  // Appended here rather than by summary.write(), which keeps the first file it was given for the process's life.
+  const text = fill(core.summary.emptyBuffer()).stringify()
+  core.summary.emptyBuffer()
+  mkdirSync(path.dirname(file), { recursive: true })
+  appendFileSync(file, text, 'utf8')
 }
 
 /** What a build run reports; every field but the request is filled as far as the run got. */
