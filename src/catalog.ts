@@ -1,6 +1,6 @@
 /**
- * What the action knows how to build: Slurm release series and releases, GCC releases, CPU targets, and the Spack
- * releases (with their builtin packages) it builds with.
+ * What the action knows how to build: Slurm release series and releases, GCC releases (and which runner images have
+ * them), CPU targets, and the Spack releases (with their builtin packages) it builds with.
  * The Slurm releases mirror `spack-repo/spack_repo/slurm_factory/packages/slurm/package.py` (a test keeps them equal).
  */
 
@@ -134,4 +134,10 @@ export interface BuiltinPin {
 /** The builtin packages each Spack release series is used with, by series (`v1.0`). */
 export const BUILTIN_PINS: Readonly<Record<string, BuiltinPin>> = {
   'v1.0': { tag: 'v2025.07.0', commit: '4b8bb3514838ce9e8bbc2ca7f98e62dbd7100c63' }
+}
+
+/** GitHub-hosted runner images, oldest first, with the GCC releases their packages install (`gcc-N`). */
+export const RUNNER_GCC: Readonly<Record<string, readonly string[]>> = {
+  'ubuntu-22.04': ['9.5.0', '10.5.0', '11.4.0', '12.3.0'],
+  'ubuntu-24.04': ['12.3.0', '13.3.0', '14.2.0']
 }

@@ -4,7 +4,7 @@
  */
 import * as core from '@actions/core'
 import { resolveBuild, type Build } from './build.js'
-import { writeCollectSummary } from './collect.js'
+import { writeCollectSummary } from './collect/cli.js'
 import { readInputs } from './inputs.js'
 import { packageArtifact } from './phases/artifact.js'
 import { restoreBuildCache } from './phases/build-cache.js'
