@@ -2,7 +2,7 @@ import { describe, expect, test } from '@jest/globals'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { checkTarget, cpuFlags, planTargetCheck, x86Level } from '../src/spack/target-check.js'
+import { checkTarget, cpuFlags, planTargetCheck, x86Level } from '../../src/spack/target-check.js'
 
 describe('checkTarget', () => {
   test.each([

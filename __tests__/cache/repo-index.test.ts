@@ -6,8 +6,8 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals'
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { indexFiles, repoIndexCache, restoreRepoIndex, saveRepoIndex } from '../src/cache/repo-index.js'
-import { applyEnv, scaleTimers, startServices, type Services } from './services/index.js'
+import { indexFiles, repoIndexCache, restoreRepoIndex, saveRepoIndex } from '../../src/cache/repo-index.js'
+import { applyEnv, scaleTimers, startServices, type Services } from '../services/index.js'
 
 let services: Services
 let restoreEnv: () => void

@@ -1,8 +1,8 @@
 import { describe, expect, test } from '@jest/globals'
-import { cacheKeys, classifyHit, partialKey, type CacheKeyInputs } from '../src/cache/keys.js'
-import { parseInputs } from '../src/inputs.js'
-import { environmentYaml } from '../src/spack/environment.js'
-import { layoutUnder } from '../src/work.js'
+import { cacheKeys, classifyHit, partialKey, type CacheKeyInputs } from '../../src/cache/keys.js'
+import { parseInputs } from '../../src/inputs.js'
+import { environmentYaml } from '../../src/spack/environment.js'
+import { layoutUnder } from '../../src/work.js'
 
 function keysFor(
   inputs: Record<string, string>,

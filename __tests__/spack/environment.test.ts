@@ -1,8 +1,8 @@
 import { describe, expect, test } from '@jest/globals'
 import { parse as parseYaml } from 'yaml'
-import { parseInputs, type BuildRequest } from '../src/inputs.js'
-import { environmentYaml, renderEnvironment, slurmSpec } from '../src/spack/environment.js'
-import { layoutUnder } from '../src/work.js'
+import { parseInputs, type BuildRequest } from '../../src/inputs.js'
+import { environmentYaml, renderEnvironment, slurmSpec } from '../../src/spack/environment.js'
+import { layoutUnder } from '../../src/work.js'
 
 function request(inputs: Record<string, string> = {}): BuildRequest {
   return parseInputs(name => inputs[name] ?? '', { workspace: '/ws', actionPath: '/action', cpus: 2 })

@@ -1,7 +1,7 @@
 import { describe, expect, test } from '@jest/globals'
-import { parseInstallOutput } from '../src/spack/install.js'
-import { externalLibraryDirs } from '../src/artifact/artifact.js'
-import { readLock } from '../src/spack/lock.js'
+import { parseInstallOutput } from '../../src/spack/install.js'
+import { externalLibraryDirs } from '../../src/artifact/artifact.js'
+import { readLock } from '../../src/spack/lock.js'
 
 const h = (c: string) => c.repeat(32)
 

@@ -2,10 +2,10 @@ import { describe, expect, test } from '@jest/globals'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { InputError, parseInputs } from '../src/inputs.js'
-import { environmentYaml, renderEnvironment } from '../src/spack/environment.js'
-import { layoutUnder } from '../src/work.js'
-import { mergeConfig } from '../src/spack/site-config.js'
+import { InputError, parseInputs } from '../../src/inputs.js'
+import { environmentYaml, renderEnvironment } from '../../src/spack/environment.js'
+import { layoutUnder } from '../../src/work.js'
+import { mergeConfig } from '../../src/spack/site-config.js'
 
 const workspace = mkdtempSync(path.join(tmpdir(), 'site-'))
 
