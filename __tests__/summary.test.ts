@@ -12,7 +12,8 @@ import { runReport, summaryRows, writeRunSummary, writeSummary } from '../src/su
 import { workDirs } from '../src/work.js'
 import { applyEnv } from './services/index.js'
 
-const request = parseInputs(name => ({ compiler: 'gcc@13.3.0', variants: '+rest' })[name] ?? '', {
+const given: Record<string, string> = { compiler: 'gcc@13.3.0', variants: '+rest' }
+const request = parseInputs(name => given[name] ?? '', {
   workspace: '/ws',
   actionPath: path.resolve('.'),
   cpus: 4

@@ -26,7 +26,7 @@ describeWithSpack('real Spack: site configuration, offline, host target', spackR
   const runnerTemp = mkdtempSync(path.join(tmpdir(), 'site-real-'))
   const request = parseInputs(
     name =>
-      ({
+      (<Record<string, string>>{
         'spack-root': spackRoot,
         'slurm-version': '24.11.5',
         target: 'x86_64_v2',
