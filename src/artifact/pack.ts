@@ -86,6 +86,55 @@ export function compressorCommand(options: PackOptions): { command: string; args
   return { command: options.gzip ?? 'gzip', args: ['-n', '-c', `-${options.level ?? 6}`] }
 }
 
+interface Command {
+  readonly command: string
+  readonly args: readonly string[]
+}
+
+/**
+ * Runs `tar | compressor > file`: tar writes into the compressor's stdin directly, and the compressed stream is
+ * hashed on its way into the file while compression goes on. A failure kills both and removes the file.
+ */
+async function streamArchive(
+  tar: Command,
+  compressor: Command,
+  file: string
+): Promise<{ size: number; sha256: string }> {
+  const env = { ...process.env, LC_ALL: 'C' }
+  const hash = createHash('sha256')
+  let size = 0
+  let compress: ChildProcess | undefined
+  let archive: ChildProcess | undefined
+  try {
+    compress = spawn(compressor.command, [...compressor.args], { stdio: ['pipe', 'pipe', 'pipe'], env })
+    const compressDone = finished(compress, compressor.command, compressor.args)
+    archive = spawn(tar.command, [...tar.args], {
+      stdio: ['ignore', compress.stdin as NonNullable<ChildProcess['stdin']>, 'pipe'],
+      env
+    })
+    const archiveDone = finished(archive, tar.command, tar.args)
+    // tar holds the compressor's stdin now; this process closes its own end of that pipe.
+    compress.stdin?.destroy()
+    const counted = new Transform({
+      transform(chunk: Buffer, _encoding, callback) {
+        hash.update(chunk)
+        size += chunk.length
+        callback(null, chunk)
+      }
+    })
+    const written = pipeline(compress.stdout as NonNullable<ChildProcess['stdout']>, counted, createWriteStream(file))
+    // When the compressor fails, tar only sees a broken pipe: report the compressor first.
+    const results = await Promise.allSettled([compressDone, archiveDone, written])
+    for (const result of results) if (result.status === 'rejected') throw result.reason
+  } catch (error) {
+    compress?.kill()
+    archive?.kill()
+    await rm(file, { force: true })
+    throw error
+  }
+  return { size, sha256: hash.digest('hex') }
+}
+
 /** Packs `dir` into `<outDir>/<basename(dir)>.tar.zst|.tar.gz`. */
 export async function packArtifact(options: PackOptions): Promise<PackResult> {
   const started = Date.now()
@@ -95,50 +144,15 @@ export async function packArtifact(options: PackOptions): Promise<PackResult> {
   await mkdir(options.outDir, { recursive: true })
   const target = path.resolve(options.outDir, fileName)
   if (isWithin(target, dir)) throw new Error(`the archive ${target} would be written inside the packed tree ${dir}`)
-  const partial = `${target}.partial`
-  const tarCommand = await io.which(options.tar ?? 'tar', true)
-  const tarArgs = tarArguments(path.dirname(dir), topLevel, options.mtime ?? sourceDateEpoch())
+  const tar = {
+    command: await io.which(options.tar ?? 'tar', true),
+    args: tarArguments(path.dirname(dir), topLevel, options.mtime ?? sourceDateEpoch())
+  }
   const compressor = compressorCommand(options)
   compressor.command = await io.which(compressor.command, true)
-  const env = { ...process.env, LC_ALL: 'C' }
-
-  const hash = createHash('sha256')
-  let size = 0
-  let compress: ChildProcess | undefined
-  let archive: ChildProcess | undefined
-  try {
-    compress = spawn(compressor.command, compressor.args, { stdio: ['pipe', 'pipe', 'pipe'], env })
-    const compressDone = finished(compress, compressor.command, compressor.args)
-    // tar writes into the compressor's stdin directly; this process then closes its own end of that pipe.
-    archive = spawn(tarCommand, tarArgs, {
-      stdio: ['ignore', compress.stdin as NonNullable<ChildProcess['stdin']>, 'pipe'],
-      env
-    })
-    const archiveDone = finished(archive, tarCommand, tarArgs)
-    compress.stdin?.destroy()
-    // The compressed stream is hashed on its way to the file, while compression goes on.
-    const written = pipeline(
-      compress.stdout as NonNullable<ChildProcess['stdout']>,
-      new Transform({
-        transform(chunk: Buffer, _encoding, callback) {
-          hash.update(chunk)
-          size += chunk.length
-          callback(null, chunk)
-        }
-      }),
-      createWriteStream(partial)
-    )
-    // When the compressor fails, tar only sees a broken pipe: report the compressor first.
-    const results = await Promise.allSettled([compressDone, archiveDone, written])
-    for (const result of results) if (result.status === 'rejected') throw result.reason
-  } catch (error) {
-    compress?.kill()
-    archive?.kill()
-    await rm(partial, { force: true })
-    throw error
-  }
+  const partial = `${target}.partial`
+  const { size, sha256 } = await streamArchive(tar, compressor, partial)
   await rename(partial, target)
-  const sha256 = hash.digest('hex')
   return {
     path: target,
     fileName,
