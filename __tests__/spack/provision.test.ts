@@ -14,15 +14,8 @@ import {
 } from '../helpers/git-server.js'
 import { CommitMismatchError } from '../../src/spack/git.js'
 import { BUILTIN_PINS } from '../../src/catalog.js'
-import {
-  PACKAGES_TOOL,
-  parseSpackVersion,
-  PROVENANCE_FILE,
-  provisionSpack,
-  releaseSeries,
-  SPACK_TOOL,
-  toolVersion
-} from '../../src/spack/provision.js'
+import { parseSpackVersion, provisionSpack, releaseSeries } from '../../src/spack/provision.js'
+import { PACKAGES_TOOL, PROVENANCE_FILE, SPACK_TOOL, toolVersion } from '../../src/spack/tool-cache.js'
 import { backoffDelays, FatalError, withRetry } from '../../src/retry.js'
 
 const FAKE_SPACK: FileSpec = {

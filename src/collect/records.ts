@@ -162,7 +162,6 @@ export function sortCells(cells: readonly Cell[]): Cell[] {
   )
 }
 
-
 export function cellState(cell: Cell): CellState {
   if (!cell.record && !cell.manifest) return 'unreadable'
   const outcome = cell.record?.outcome ?? 'success'
@@ -170,7 +169,6 @@ export function cellState(cell: Cell): CellState {
   if (outcome === 'cancelled' || outcome === 'skipped') return outcome
   return 'failed'
 }
-
 
 export interface Totals {
   readonly cells: number
@@ -199,4 +197,3 @@ export function totals(cells: readonly Cell[]): Totals {
     auditFailures: cells.filter(cell => cell.manifest && !cell.manifest.audit.ok).length
   }
 }
-

@@ -45,7 +45,6 @@ const STATE_MARK: Readonly<Record<CellState, string>> = {
   unreadable: '❓ unreadable'
 }
 
-
 function unpackedSize(manifest: Manifest): number {
   return manifest.files.reduce((sum, file) => sum + (typeof file.size === 'number' ? file.size : 0), 0)
 }

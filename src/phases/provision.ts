@@ -4,15 +4,8 @@ import type { Build } from '../build.js'
 import type { Phase, Step } from '../pipeline.js'
 import { versionArgs } from '../spack/commands.js'
 import { cloneArgs, GIT_OPTIONS } from '../spack/git.js'
-import {
-  DEFAULT_SOURCES,
-  PACKAGES_TOOL,
-  provisionSpack,
-  releaseSeries,
-  SPACK_TOOL,
-  stagingDir,
-  type ProvisionedSpack
-} from '../spack/provision.js'
+import { DEFAULT_SOURCES, provisionSpack, releaseSeries, type ProvisionedSpack } from '../spack/provision.js'
+import { PACKAGES_TOOL, SPACK_TOOL, stagingDir } from '../spack/tool-cache.js'
 
 function planProvision(build: Build): Step[] {
   const spack = build.request.spack
