@@ -4,5 +4,5 @@ import path from 'node:path'
 /** Whether `child` is `parent` or lies below it (both absolute, normalized). */
 export function isWithin(child: string, parent: string): boolean {
   const rel = path.relative(parent, child)
-  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel))
+  return rel === '' || (rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel))
 }
