@@ -6,11 +6,11 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals'
 import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
-import { makeRunner, STAND_IN_SPACK, type Runner } from './helpers/action-run.js'
+import { makeRunner, STAND_IN_BUILD, type Runner } from './helpers/action-run.js'
 import { scaleTimers, startServices, type Services } from './services/index.js'
 import { workDirs } from '../src/work.js'
 
-const inputs = { 'spack-root': STAND_IN_SPACK, compiler: 'gcc@12.2.0', target: 'x86_64_v2', upload: 'false' }
+const inputs = { ...STAND_IN_BUILD, cache: 'true' }
 let services: Services
 
 beforeAll(async () => {

@@ -3,16 +3,9 @@ import { describe, expect, test } from '@jest/globals'
 import { spawnSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
-import { makeRunner, STAND_IN_SPACK } from './helpers/action-run.js'
+import { makeRunner, STAND_IN_BUILD } from './helpers/action-run.js'
 
-const inputs = {
-  'spack-root': STAND_IN_SPACK,
-  compiler: 'gcc@12.2.0',
-  target: 'x86_64_v2',
-  cache: 'false',
-  upload: 'false',
-  jobs: '3'
-}
+const inputs = { ...STAND_IN_BUILD, jobs: '3' }
 
 describe('install phase with the stand-in spack', () => {
   test('registers the repo, finds compilers, concretizes, installs, and reports the build', async () => {

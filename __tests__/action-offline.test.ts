@@ -1,14 +1,8 @@
 /** Offline and host checks of the bundled action, with the stand-in `spack`. */
 import { describe, expect, test } from '@jest/globals'
-import { makeRunner, STAND_IN_SPACK } from './helpers/action-run.js'
+import { makeRunner, STAND_IN_BUILD } from './helpers/action-run.js'
 
-const inputs = {
-  'spack-root': STAND_IN_SPACK,
-  compiler: 'gcc@12.2.0',
-  target: 'x86_64_v2',
-  cache: 'false',
-  upload: 'false'
-}
+const inputs = STAND_IN_BUILD
 
 describe('offline and host checks', () => {
   test('an offline run whose source is missing fails before installing, naming the package and its checksum', async () => {

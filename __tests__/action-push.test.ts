@@ -3,16 +3,10 @@ import { describe, expect, test } from '@jest/globals'
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { makeRunner, STAND_IN_SPACK } from './helpers/action-run.js'
+import { makeRunner, STAND_IN_BUILD } from './helpers/action-run.js'
 import { workDirs } from '../src/work.js'
 
-const inputs = {
-  'spack-root': STAND_IN_SPACK,
-  compiler: 'gcc@12.2.0',
-  target: 'x86_64_v2',
-  cache: 'false',
-  upload: 'false'
-}
+const inputs = STAND_IN_BUILD
 const privateKey =
   '-----BEGIN PGP PRIVATE KEY BLOCK-----\nsecret-material-of-the-test\n-----END PGP PRIVATE KEY BLOCK-----\n'
 const publicKey = '-----BEGIN PGP PUBLIC KEY BLOCK-----\npublic-material\n-----END PGP PUBLIC KEY BLOCK-----\n'

@@ -8,26 +8,19 @@ import { spawnSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { makeRunner, STAND_IN_SPACK } from './helpers/action-run.js'
+import { makeRunner, STAND_IN_BUILD } from './helpers/action-run.js'
 
 const dist = { dist: true }
 
 describe('dist/index.js and dist/post.js', () => {
   test('a build with the stand-in spack sets the outputs and exits 0; the post step saves nothing without a cache', async () => {
     const runner = makeRunner()
-    const inputs = {
-      'spack-root': STAND_IN_SPACK,
-      compiler: 'gcc@12.2.0',
-      target: 'x86_64_v2',
-      cache: 'false',
-      upload: 'false'
-    }
-    const main = await runner.run('index', inputs, {}, dist)
+    const main = await runner.run('index', STAND_IN_BUILD, {}, dist)
     expect(main.stdout).not.toContain('::error')
     expect(main.status).toBe(0)
     expect(runner.outputs()).toMatchObject({ 'slurm-version': '25.11.6', 'cache-hit': 'none' })
     expect(runner.outputs()['artifact-sha256']).toMatch(/^[0-9a-f]{64}$/)
-    const post = await runner.run('post', inputs, {}, dist)
+    const post = await runner.run('post', STAND_IN_BUILD, {}, dist)
     expect(post.status).toBe(0)
     expect(post.stdout).toContain('slurm-factory: no build cache to save')
   })

@@ -2,7 +2,7 @@
  * The main step: the phases in order, what a failed run still reports, and collect mode. The action runs in this
  * process with the stand-in `spack` (helpers/action-run.ts).
  */
-import { afterAll, describe, expect, test } from '@jest/globals'
+import { describe, expect, test } from '@jest/globals'
 import { existsSync, readFileSync } from 'node:fs'
 import { availableParallelism } from 'node:os'
 import path from 'node:path'
@@ -11,20 +11,12 @@ import { parseInputs } from '../src/inputs.js'
 import { planBuild } from '../src/main.js'
 import { STATE } from '../src/state.js'
 import { workRoot } from '../src/work.js'
-import { fileCommands, makeRunner, STAND_IN_SPACK } from './helpers/action-run.js'
-import { cellDir, cellsBase, PASSED, record, stagedPrefix } from './helpers/cells.js'
+import { fileCommands, makeRunner, STAND_IN_BUILD } from './helpers/action-run.js'
+import { cellDir, useCellsDir, PASSED, record, stagedPrefix } from './helpers/cells.js'
 
-const cells = cellsBase()
-const base = cells.dir
-afterAll(() => cells.remove())
+const base = useCellsDir()
 
-const inputs = {
-  'spack-root': STAND_IN_SPACK,
-  compiler: 'gcc@12.2.0',
-  target: 'x86_64_v2',
-  cache: 'false',
-  upload: 'false'
-}
+const inputs = STAND_IN_BUILD
 
 async function buildFor(more: Record<string, string>, runnerTemp: string) {
   const values: Record<string, string> = { ...inputs, ...more }

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals'
 import { keyToSave } from '../src/post-step.js'
 import { STATE, type PostState } from '../src/state.js'
-import { makeRunner, STAND_IN_SPACK } from './helpers/action-run.js'
+import { makeRunner, STAND_IN_BUILD } from './helpers/action-run.js'
 import { scaleTimers, startServices, type Services } from './services/index.js'
 
 let services: Services
@@ -17,7 +17,7 @@ afterAll(async () => {
   await services.close()
 })
 
-const inputs = { 'spack-root': STAND_IN_SPACK, compiler: 'gcc@12.2.0', target: 'x86_64_v2', upload: 'false' }
+const inputs = { ...STAND_IN_BUILD, cache: 'true' }
 
 function postCalls(calls: string[][], from: number): string[] {
   return calls.slice(from).map(args => args.filter(arg => !arg.startsWith('/')).join(' '))

@@ -3,9 +3,8 @@
  * service speaking the real protocol, real files; and the lock kept beside it, reused only for the very spack.yaml it
  * was made from.
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from '@jest/globals'
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { afterEach, beforeEach, describe, expect, test } from '@jest/globals'
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import {
   adoptCachedLock,
@@ -16,23 +15,13 @@ import {
   type CachePaths
 } from '../../src/cache/build-cache.js'
 import { cacheKeys, partialKey, type CacheKeys } from '../../src/cache/keys.js'
-import { applyEnv, scaleTimers, startServices, type Services } from '../services/index.js'
+import { useLocalServices } from '../helpers/local-services.js'
+import { applyEnv, scaleTimers } from '../services/index.js'
 import { captureWorkflowLog, type WorkflowLog } from '../helpers/workflow-log.js'
 
-let services: Services
-let restoreEnv: () => void
+const local = useLocalServices({ artifact: false })
+const root = local.root
 let log: WorkflowLog
-const root = mkdtempSync(path.join(tmpdir(), 'build-cache-'))
-
-beforeAll(async () => {
-  services = await startServices({ artifact: false })
-  restoreEnv = applyEnv({ ...services.env, GITHUB_WORKSPACE: root })
-})
-afterAll(async () => {
-  restoreEnv()
-  await services.close()
-  rmSync(root, { recursive: true, force: true })
-})
 beforeEach(() => {
   log = captureWorkflowLog()
 })
@@ -120,7 +109,7 @@ describe('restore and save', () => {
   })
 
   test('a failing service costs warnings, not the build', async () => {
-    const fault = services.fail({ endpoint: 'twirp', status: 500 })
+    const fault = local.services.fail({ endpoint: 'twirp', status: 500 })
     const restoreTimers = scaleTimers(100) // the toolkit backs off for seconds between attempts
     try {
       expect(await restoreBuildCache(keysFor('fault', 'bf'), machine())).toEqual({ hit: 'none' })

@@ -2,26 +2,15 @@
  * Spack's index of the builtin packages in the Actions cache: the real @actions/cache against the local cache
  * service, real files and their modification times (which decide whether Spack reads or rebuilds an index).
  */
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals'
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { describe, expect, test } from '@jest/globals'
+import { mkdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { indexFiles, repoIndexCache, restoreRepoIndex, saveRepoIndex } from '../../src/cache/repo-index.js'
-import { applyEnv, scaleTimers, startServices, type Services } from '../services/index.js'
+import { useLocalServices } from '../helpers/local-services.js'
+import { scaleTimers } from '../services/index.js'
 
-let services: Services
-let restoreEnv: () => void
-const root = mkdtempSync(path.join(tmpdir(), 'repo-index-'))
-
-beforeAll(async () => {
-  services = await startServices({ artifact: false })
-  restoreEnv = applyEnv({ ...services.env, GITHUB_WORKSPACE: root })
-})
-afterAll(async () => {
-  restoreEnv()
-  await services.close()
-  rmSync(root, { recursive: true, force: true })
-})
+const local = useLocalServices({ artifact: false })
+const root = local.root
 
 const LONG_AGO = new Date('2020-01-01T00:00:00Z')
 
@@ -77,7 +66,7 @@ describe('save and restore', () => {
       spackRoot: '/x'
     })
     expect(await saveRepoIndex(cache)).toBe(false)
-    expect(services.cache?.entries.some(e => e.key === cache.key)).toBe(false)
+    expect(local.services.cache?.entries.some(e => e.key === cache.key)).toBe(false)
   })
 
   test.each([
@@ -109,7 +98,7 @@ describe('save and restore', () => {
   test('a failing cache service costs a warning, not the build', async () => {
     const misc = path.join(root, 'failing', 'cache')
     const cache = repoIndexCache({ keyPrefix: 'fail', miscCache: misc, spack: '1.0.0', spackRoot: '/f' })
-    const fault = services.fail({ endpoint: 'twirp', status: 500 })
+    const fault = local.services.fail({ endpoint: 'twirp', status: 500 })
     const restoreTimers = scaleTimers(100) // the toolkit backs off for seconds between attempts
     try {
       expect(await restoreRepoIndex(cache)).toBe(false)

@@ -1,5 +1,5 @@
 /** A release's assets from tarballs packed by the artifact phase, and the matrix workflows' own cell records. */
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals'
+import { beforeAll, describe, expect, test } from '@jest/globals'
 import { execFileSync, spawnSync } from 'node:child_process'
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs'
 import path from 'node:path'
@@ -8,16 +8,14 @@ import { packArtifact, type PackResult } from '../../src/artifact/pack.js'
 import { gatherAssets } from '../../src/collect/assets.js'
 import { runCollectCli } from '../../src/collect/cli.js'
 import { cellState, readCells } from '../../src/collect/records.js'
-import { capture, cellDir, cellsBase, record, stagedPrefix } from '../helpers/cells.js'
+import { capture, cellDir, useCellsDir, record, stagedPrefix } from '../helpers/cells.js'
 import { hasTool } from '../helpers/tree-fixtures.js'
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..')
 /** How the runner runs a `run:` script with `shell: bash` (the default on Linux runners). */
 const BASH = ['--noprofile', '--norc', '-eo', 'pipefail', '-c']
 
-const cells = cellsBase()
-const base = cells.dir
-afterAll(() => cells.remove())
+const base = useCellsDir()
 
 const packTools = ['tar', 'zstd', 'sha256sum'].filter(tool => !hasTool(tool))
 const describePacked = packTools.length === 0 ? describe : describe.skip

@@ -1,14 +1,12 @@
 /** What a matrix's final job may require of its cells. */
-import { afterAll, describe, expect, test } from '@jest/globals'
+import { describe, expect, test } from '@jest/globals'
 import path from 'node:path'
 import { checkCells } from '../../src/collect/checks.js'
 import { parseCellRecord, readCells } from '../../src/collect/records.js'
-import { cellDir, cellsBase, record, stagedPrefix } from '../helpers/cells.js'
+import { cellDir, useCellsDir, record, stagedPrefix } from '../helpers/cells.js'
 import { AUDIT } from '../helpers/tree-fixtures.js'
 
-const cells = cellsBase()
-const base = cells.dir
-afterAll(() => cells.remove())
+const base = useCellsDir()
 
 describe('checks', () => {
   test('--require-audit fails on audit.ok false and on a missing manifest; --require-success on any cell not built', async () => {

@@ -1,14 +1,12 @@
 /** The collector's command line: the table, the Markdown, the checks' exit codes, the matrix. */
-import { afterAll, describe, expect, test } from '@jest/globals'
+import { describe, expect, test } from '@jest/globals'
 import { readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { runCollectCli } from '../../src/collect/cli.js'
-import { capture, cellDir, cellsBase, quiet, record, stagedPrefix } from '../helpers/cells.js'
+import { capture, cellDir, useCellsDir, quiet, record, stagedPrefix } from '../helpers/cells.js'
 import { AUDIT } from '../helpers/tree-fixtures.js'
 
-const cells = cellsBase()
-const base = cells.dir
-afterAll(() => cells.remove())
+const base = useCellsDir()
 
 describe('the command line', () => {
   test('prints the table, appends the Markdown to --markdown, exits 1 on a failed check and says why', async () => {

@@ -1,15 +1,13 @@
 /** Reading the cells a matrix's jobs left: cell.json and manifest.json, trusted only as far as they parse. */
-import { afterAll, describe, expect, test } from '@jest/globals'
+import { describe, expect, test } from '@jest/globals'
 import { writeFileSync } from 'node:fs'
 import path from 'node:path'
 import type { Manifest } from '../../src/artifact/manifest.js'
 import { checkCells } from '../../src/collect/checks.js'
 import { cellState, parseCellRecord, readCells } from '../../src/collect/records.js'
-import { cellDir, cellsBase, PASSED, record, stagedPrefix } from '../helpers/cells.js'
+import { cellDir, useCellsDir, PASSED, record, stagedPrefix } from '../helpers/cells.js'
 
-const cells = cellsBase()
-const base = cells.dir
-afterAll(() => cells.remove())
+const base = useCellsDir()
 
 describe('reading cells', () => {
   test('cell.json and the manifest written by writeManifestAndSums are read; order is Slurm then compiler', async () => {

@@ -1,14 +1,12 @@
 /** The collector's summary table and its totals. */
-import { afterAll, describe, expect, test } from '@jest/globals'
+import { describe, expect, test } from '@jest/globals'
 import path from 'node:path'
 import { readCells } from '../../src/collect/records.js'
 import { cacheLabel, formatSize, renderSummary } from '../../src/collect/render.js'
-import { cellDir, cellsBase, record, stagedPrefix } from '../helpers/cells.js'
+import { cellDir, useCellsDir, record, stagedPrefix } from '../helpers/cells.js'
 import { AUDIT } from '../helpers/tree-fixtures.js'
 
-const cells = cellsBase()
-const base = cells.dir
-afterAll(() => cells.remove())
+const base = useCellsDir()
 
 describe('the summary', () => {
   test('one row per cell: result, versions, runner and glibc, cache, sizes, audit; totals below', async () => {

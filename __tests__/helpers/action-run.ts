@@ -16,6 +16,15 @@ import { runPost } from '../../src/post-step.js'
 
 export const STAND_IN_SPACK = path.resolve('__tests__/fixtures/stand-in-spack')
 
+/** A quick build on the stand-in: its GCC is the runner's, no Actions cache, no upload. */
+export const STAND_IN_BUILD: Readonly<Record<string, string>> = {
+  'spack-root': STAND_IN_SPACK,
+  compiler: 'gcc@12.2.0',
+  target: 'x86_64_v2',
+  cache: 'false',
+  upload: 'false'
+}
+
 export interface RunOptions {
   /** Spawn the bundled dist/ entry point instead of running the source in-process. */
   readonly dist?: boolean

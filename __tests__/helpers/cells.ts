@@ -2,6 +2,7 @@
  * Cells of a build matrix as the collector finds them after actions/download-artifact: `cell.json` records and
  * manifests written by the artifact phase's own code, under a temporary directory.
  */
+import { afterAll } from '@jest/globals'
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -11,10 +12,11 @@ import { BUILD, MACHINE } from './tree-fixtures.js'
 
 export const PASSED: AuditResult = { ok: true, filesScanned: 3, problems: [] }
 
-/** A temporary directory for one test file's cells; `remove` when done. */
-export function cellsBase(): { readonly dir: string; remove(): void } {
+/** A temporary directory for one test file's cells, removed after the file's tests. */
+export function useCellsDir(): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'collect-'))
-  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) }
+  afterAll(() => rmSync(dir, { recursive: true, force: true }))
+  return dir
 }
 
 /** A staged prefix named `name` under `base` with a manifest and SHA256SUMS written by the artifact phase's code. */
