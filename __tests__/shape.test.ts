@@ -131,4 +131,15 @@ describe('the shape of src/', () => {
     )
     expect(untested.sort()).toEqual(Object.keys(TESTED_ELSEWHERE).sort())
   })
+
+  test('every source path the docs name exists', () => {
+    const docs = ['README.md', 'DEVELOPERS.md', ...readdirSync('docs').map(name => path.join('docs', name))]
+    const missing = docs.flatMap(doc =>
+      [...readFileSync(doc, 'utf8').matchAll(/`(src\/[\w./-]+)`/g)]
+        .map(match => (match[1] as string).replace(/\/$/, ''))
+        .filter(named => !existsSync(named))
+        .map(named => `${doc}: ${named}`)
+    )
+    expect(missing).toEqual([])
+  })
 })
