@@ -19,7 +19,7 @@ import { checkRunner } from './phases/runner-check.js'
 import { trustBuildCacheKeys } from './phases/trust-keys.js'
 import { uploadArtifact } from './phases/upload.js'
 import { Pipeline, Progress, type ResultsOf } from './pipeline.js'
-import { planOf, showPlan } from './plan.js'
+import { planOf, showPlan, type Plan } from './plan.js'
 import { planPost } from './post-step.js'
 import { runReport, writeRunSummary, type RunResults } from './summary.js'
 
@@ -44,7 +44,7 @@ type Holds<T extends true> = T
 export type _SummaryReadsThePipeline = Holds<Results extends Required<RunResults> ? true : false>
 
 /** What plan mode shows: the main step's phases, then the post step. */
-export function planBuild(build: Build) {
+export function planBuild(build: Build): Plan {
   return planOf(
     build,
     [...BUILD.plan(build), planPost(build)].filter(phase => phase.steps.length > 0)

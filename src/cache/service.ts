@@ -3,9 +3,10 @@
  * the feature check, a time limit on each call, the service's "not saved" answer (`id === -1`), and a warning instead
  * of a failed build when the service is down, slow or full.
  *
- * What a call may cost is asked of a `CachePolicy`. Today each call gets its own time limit; the policy is the place
- * where one deadline shared by all of a job's cache traffic (main and post step), or "skip the rest after the first
- * fatal failure", would be decided, without touching the callers.
+ * What a call may cost is asked of a `CachePolicy`, which is also told how every call ended. Today each call gets its
+ * own time limit (`perCallPolicy`, the default of both functions). One deadline shared by all of a job's cache traffic
+ * (main and post step, its end handed over in the post state), or "skip the rest after the first fatal failure",
+ * is a policy of its own put in that default's place: the callers do not change.
  */
 import * as core from '@actions/core'
 
