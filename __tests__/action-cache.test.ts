@@ -1,18 +1,16 @@
 /**
  * The build cache across runs, with the stand-in `spack` and a local cache service speaking the real protocol
- * (Twirp v2 and blob storage) to the real @actions/cache: each run is a fresh machine with the same paths.
+ * (Twirp v2 and blob storage) to the real @actions/cache: each run is a fresh machine with the same paths. The action
+ * runs in this process (helpers/action-run.ts), so fault tests shorten the toolkit's backoff instead of waiting it out.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals'
 import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
-import { makeRunner, STAND_IN_SPACK, type Runner } from './helpers/action-run.js'
-import { startServices, type Services } from './services/index.js'
-import { SLURM_RELEASES } from '../src/catalog.js'
+import { makeRunner, STAND_IN_BUILD, type Runner, DEFAULT_RELEASE } from './helpers/action-run.js'
+import { scaleTimers, startServices, type Services } from './services/index.js'
+import { workDirs } from '../src/work.js'
 
-/** What `slurm-version: 25.11` (the default) builds: the bundled recipe's newest 25.11 release. */
-const NEWEST_25_11 = SLURM_RELEASES.find(v => v.startsWith('25.11.')) as string
-
-const inputs = { 'spack-root': STAND_IN_SPACK, compiler: 'gcc@12.2.0', target: 'x86_64_v2', upload: 'false' }
+const inputs = { ...STAND_IN_BUILD, cache: 'true' }
 let services: Services
 
 beforeAll(async () => {
@@ -42,7 +40,7 @@ function savedKeys(): string[] {
 
 /** What the stand-in spack recorded about building the builtin packages' index in this run (one line per build). */
 function indexBuilds(runner: Runner): string[] {
-  const file = path.join(runner.temp, 'slurm-factory', 'spack-state', 'cache', 'cache', 'standin-index-builds')
+  const file = path.join(workDirs(runner.temp).spackState, 'cache', 'cache', 'standin-index-builds')
   return existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n') : []
 }
 
@@ -64,7 +62,7 @@ describe('build cache', () => {
     expect(warm.calls).not.toContain('-e concretize')
     expect(warm.main.stdout).toContain('nothing to concretize')
     expect(warm.main.stdout).toMatch(
-      new RegExp(`==> Extracting slurm-${NEWEST_25_11.replace(/\./g, '\\.')}-\\w+ from binary cache`)
+      new RegExp(`==> Extracting slurm-${DEFAULT_RELEASE.replace(/\./g, '\\.')}-\\w+ from binary cache`)
     )
     expect(warm.main.stdout).not.toContain('installing from source')
     expect(warm.main.stdout).not.toContain('Executing phase')
@@ -167,6 +165,7 @@ describe('build cache', () => {
   test('a cache service answering 500 gives warnings and the build still succeeds', async () => {
     const runner = makeRunner()
     const fault = services.fail({ endpoint: 'twirp', status: 500 })
+    const restoreTimers = scaleTimers(100) // the toolkit backs off for seconds between its attempts
     try {
       const run = await build(runner, { STANDIN_GCC: '10.5.0' })
       expect(run.main.status).toBe(0)
@@ -174,20 +173,24 @@ describe('build cache', () => {
       expect(run.post.status).toBe(0)
       expect(run.main.stdout + run.post.stdout).toMatch(/::(warning|error)::.*(restore|save|reserve|Failed)/i)
     } finally {
+      restoreTimers()
       fault.remove()
     }
-  }, 300_000)
+  })
 
   test('a cache service that does not answer gives a warning after the time limit and the build goes on', async () => {
     const runner = makeRunner()
     const fault = services.fail({ endpoint: 'twirp', delayMs: 60_000 })
+    // Every timer of the run, the action's 3 s limit and the service's 60 s delay alike, runs ten times faster.
+    const restoreTimers = scaleTimers(10)
     try {
       const run = await build(runner, { STANDIN_GCC: '9.5.0', SLURM_FACTORY_CACHE_TIMEOUT_MINS: '0.05' })
       expect(run.main.status).toBe(0)
       expect(run.main.stdout).toContain('restoring the build cache did not finish within 3 s')
       expect(run.post.stdout).toContain('saving the build cache did not finish within 3 s')
     } finally {
+      restoreTimers()
       fault.remove()
     }
-  }, 300_000)
+  })
 })

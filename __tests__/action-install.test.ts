@@ -3,20 +3,9 @@ import { describe, expect, test } from '@jest/globals'
 import { spawnSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
-import { makeRunner, STAND_IN_SPACK } from './helpers/action-run.js'
-import { SLURM_RELEASES } from '../src/catalog.js'
+import { makeRunner, STAND_IN_BUILD, DEFAULT_RELEASE } from './helpers/action-run.js'
 
-/** What `slurm-version: 25.11` (the default) builds: the bundled recipe's newest 25.11 release. */
-const NEWEST_25_11 = SLURM_RELEASES.find(v => v.startsWith('25.11.')) as string
-
-const inputs = {
-  'spack-root': STAND_IN_SPACK,
-  compiler: 'gcc@12.2.0',
-  target: 'x86_64_v2',
-  cache: 'false',
-  upload: 'false',
-  jobs: '3'
-}
+const inputs = { ...STAND_IN_BUILD, jobs: '3' }
 
 describe('install phase with the stand-in spack', () => {
   test('registers the repo, finds compilers, concretizes, installs, and reports the build', async () => {
@@ -35,9 +24,9 @@ describe('install phase with the stand-in spack', () => {
       '-e location --install-dir'
     ])
     const outputs = runner.outputs()
-    expect(outputs['slurm-version']).toBe(NEWEST_25_11)
+    expect(outputs['slurm-version']).toBe(DEFAULT_RELEASE)
     expect(outputs['spec-hash']).toMatch(/^[a-z]{32}$/)
-    expect(outputs.prefix).toContain(`/slurm-${NEWEST_25_11}-${outputs['spec-hash']}`)
+    expect(outputs.prefix).toContain(`/slurm-${DEFAULT_RELEASE}-${outputs['spec-hash']}`)
     expect(outputs['cache-hit']).toBe('none')
     for (const phase of [
       'Provision Spack',
@@ -78,7 +67,7 @@ describe('artifact phase with the stand-in spack', () => {
       'slurm-test/lib/libmunge.so.txt',
       'slurm-test/manifest.json',
       'slurm-test/SHA256SUMS',
-      `slurm-test/modules/slurm/${NEWEST_25_11}.lua`
+      `slurm-test/modules/slurm/${DEFAULT_RELEASE}.lua`
     ]) {
       expect(listing).toContain(entry)
     }

@@ -1,18 +1,8 @@
 /** Offline and host checks of the bundled action, with the stand-in `spack`. */
 import { describe, expect, test } from '@jest/globals'
-import { makeRunner, STAND_IN_SPACK } from './helpers/action-run.js'
-import { SLURM_RELEASES } from '../src/catalog.js'
+import { makeRunner, STAND_IN_BUILD, DEFAULT_RELEASE } from './helpers/action-run.js'
 
-/** What `slurm-version: 25.11` (the default) builds: the bundled recipe's newest 25.11 release. */
-const NEWEST_25_11 = SLURM_RELEASES.find(v => v.startsWith('25.11.')) as string
-
-const inputs = {
-  'spack-root': STAND_IN_SPACK,
-  compiler: 'gcc@12.2.0',
-  target: 'x86_64_v2',
-  cache: 'false',
-  upload: 'false'
-}
+const inputs = STAND_IN_BUILD
 
 describe('offline and host checks', () => {
   test('an offline run whose source is missing fails before installing, naming the package and its checksum', async () => {
@@ -26,7 +16,7 @@ describe('offline and host checks', () => {
     expect(run.stdout).toMatch(/::error::offline: 1 package\(s\) to build have no source archive/)
     expect(run.stdout).toMatch(
       new RegExp(
-        `slurm@${NEWEST_25_11.replace(/\./g, '\\.')}: source archive _source-cache/archive/\\w\\w/\\w{64}\\.tar\\.gz \\(sha256 \\w{64}\\)`
+        `slurm@${DEFAULT_RELEASE.replace(/\./g, '\\.')}: source archive _source-cache/archive/\\w\\w/\\w{64}\\.tar\\.gz \\(sha256 \\w{64}\\)`
       )
     )
     const calls = runner.calls().map(args => args.filter(arg => !arg.startsWith('/')).join(' '))

@@ -3,15 +3,10 @@ import { describe, expect, test } from '@jest/globals'
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { makeRunner, STAND_IN_SPACK } from './helpers/action-run.js'
+import { makeRunner, STAND_IN_BUILD } from './helpers/action-run.js'
+import { workDirs } from '../src/work.js'
 
-const inputs = {
-  'spack-root': STAND_IN_SPACK,
-  compiler: 'gcc@12.2.0',
-  target: 'x86_64_v2',
-  cache: 'false',
-  upload: 'false'
-}
+const inputs = STAND_IN_BUILD
 const privateKey =
   '-----BEGIN PGP PRIVATE KEY BLOCK-----\nsecret-material-of-the-test\n-----END PGP PRIVATE KEY BLOCK-----\n'
 const publicKey = '-----BEGIN PGP PUBLIC KEY BLOCK-----\npublic-material\n-----END PGP PUBLIC KEY BLOCK-----\n'
@@ -42,9 +37,9 @@ describe('buildcache-push', () => {
     expect(calls).toContain('-e buildcache push --update-index slurm-factory-push')
     expect(blobs(mirror).filter(name => name.endsWith('.tar'))).toHaveLength(3)
     expect(blobs(mirror).filter(name => name.endsWith('.sig'))).toHaveLength(3)
-    const scratch = path.join(runner.temp, 'slurm-factory', 'scratch')
+    const scratch = workDirs(runner.temp).scratch
     expect(existsSync(scratch) ? readdirSync(scratch).filter(name => name.endsWith('.asc')) : []).toEqual([])
-    const keyring = readFileSync(path.join(runner.temp, 'slurm-factory', 'spack-state', 'gpg', 'keys'), 'utf8')
+    const keyring = readFileSync(path.join(workDirs(runner.temp).spackState, 'gpg', 'keys'), 'utf8')
     expect(keyring.split('\n').filter(Boolean).sort()).toEqual(['PRIVATE', 'PUBLIC'])
   })
 

@@ -1,7 +1,10 @@
 import { describe, expect, test } from '@jest/globals'
 import { readFileSync } from 'node:fs'
+import path from 'node:path'
 import { parse } from 'yaml'
+import { OUTPUTS } from '../src/contract.js'
 import { parseInputs } from '../src/inputs.js'
+import { DEFAULTS, RUNNER_DEFAULTS, type InputName } from '../src/inputs/names.js'
 
 interface ActionYaml {
   inputs: Record<string, { description: string; default?: string }>
@@ -48,6 +51,26 @@ describe('action.yml', () => {
       expect(read).toContain(name)
     }
     expect([...read].sort()).toEqual(Object.keys(action.inputs).sort())
+  })
+
+  test("every input's default is the one the parsers apply (or a runner expression the runner fills in)", () => {
+    expect(Object.keys(action.inputs).sort()).toEqual(Object.keys(DEFAULTS).sort())
+    for (const [name, input] of Object.entries(action.inputs)) {
+      const parsers = RUNNER_DEFAULTS[name as InputName] ?? DEFAULTS[name as InputName]
+      expect(`${name}: ${input.default}`).toBe(`${name}: ${parsers}`)
+    }
+  })
+
+  test('an empty input means its default: parsing nothing equals parsing every default', () => {
+    const context = { workspace: '/ws', actionPath: path.resolve('.'), cpus: 3 }
+    const empty = parseInputs(() => '', context)
+    const defaults = parseInputs(name => (name in RUNNER_DEFAULTS ? '' : DEFAULTS[name]), context)
+    expect(empty).toEqual(defaults)
+    expect(empty).toMatchObject({ slurmVersion: '25.11', target: 'x86_64_v3', jobs: 3, modules: 'lmod' })
+  })
+
+  test('the outputs the action sets are the ones it declares', () => {
+    expect(Object.values(OUTPUTS).sort()).toEqual(Object.keys(action.outputs).sort())
   })
 
   test('declares the documented outputs', () => {

@@ -1,60 +1,170 @@
-/** Plan mode, run the way a runner runs the action: `node dist/index.js` with INPUT_* variables. */
-import { describe, expect, test } from '@jest/globals'
-import { spawnSync } from 'node:child_process'
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+/**
+ * Plan mode (`dry-run: true`), run as a runner runs the action, and held against real runs: every Spack command a
+ * build runs on the stand-in `spack` (main and post step) is the one its plan lists, argument for argument, in order,
+ * for the conditions that held in that run.
+ */
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals'
+import { cpSync, existsSync, readFileSync } from 'node:fs'
+import { availableParallelism } from 'node:os'
 import path from 'node:path'
 import { parse } from 'yaml'
+import { resolveBuild } from '../src/build.js'
+import { parseInputs } from '../src/inputs.js'
+import { planBuild } from '../src/main.js'
+import { planLines } from '../src/plan.js'
+import { workDirs, workRoot } from '../src/work.js'
+import { makeRunner, STAND_IN_SPACK, type Runner } from './helpers/action-run.js'
+import { startServices, type Services } from './services/index.js'
 
-function runAction(inputs: Record<string, string>) {
-  const temp = mkdtempSync(path.join(tmpdir(), 'plan-'))
-  const summary = path.join(temp, 'summary.md')
-  writeFileSync(summary, '')
-  const env: Record<string, string> = {
-    PATH: process.env.PATH ?? '',
-    RUNNER_TEMP: path.join(temp, 'runner-temp'),
-    GITHUB_WORKSPACE: temp,
-    GITHUB_STEP_SUMMARY: summary
-  }
-  for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.toUpperCase()}`] = value
-  const result = spawnSync(process.execPath, ['dist/index.js'], { env, encoding: 'utf8' })
-  return { ...result, temp, summary: readFileSync(summary, 'utf8') }
+let services: Services
+beforeAll(async () => {
+  services = await startServices({ artifact: false })
+})
+afterAll(async () => {
+  await services.close()
+})
+
+const PLACEHOLDER = /^\/<[\w.-]+>$/
+
+/** The Spack commands the plan lists for `inputs` on `runner`, keeping the steps whose conditions all hold. */
+async function plannedSpackCalls(runner: Runner, inputs: Record<string, string>, holds: ReadonlySet<string>) {
+  const request = parseInputs(name => inputs[name] ?? '', {
+    workspace: runner.dir,
+    actionPath: path.resolve('.'),
+    cpus: availableParallelism()
+  })
+  const plan = planBuild(await resolveBuild(request, { RUNNER_TEMP: runner.temp }))
+  return plan.phases
+    .flatMap(phase => phase.steps)
+    .filter(step => (step.when ?? []).every(condition => holds.has(condition.id)))
+    .flatMap(step => ('spack' in step ? [[...step.spack]] : []))
 }
 
+/** `expected` with each placeholder argument (`/<slurm-hash-in-spack.lock>`) taken from `actual` where it fits. */
+function filled(expected: string[][], actual: string[][]): string[][] {
+  return expected.map((args, i) =>
+    args.map((arg, j) => (PLACEHOLDER.test(arg) && /^\/[a-z]{32}$/.test(actual[i]?.[j] ?? '') ? actual[i]![j]! : arg))
+  )
+}
+
+const standIn = { 'spack-root': STAND_IN_SPACK, target: 'x86_64_v2', upload: 'false', jobs: '3' }
+
+describe('plan mode lists the commands a real run runs', () => {
+  test.each([
+    ['cache off, the runner has the GCC', { compiler: 'gcc@12.2.0', cache: 'false' }, {}],
+    ['cache off, Spack builds the GCC first', { compiler: 'gcc@13.3.0', cache: 'false' }, { STANDIN_GCC: '7.5.0' }],
+    [
+      'offline, with a push mirror and a workspace repository shaped like slurm-factory-spack-repo',
+      {
+        compiler: 'gcc@12.2.0',
+        cache: 'false',
+        offline: 'true',
+        'buildcache-mirrors': 'file:///srv/mirror',
+        'buildcache-push': 'file:///srv/push',
+        unsigned: 'true',
+        'spack-repo': 'checkout'
+      },
+      {}
+    ]
+  ])('%s', async (_name, more, env) => {
+    const runner = makeRunner()
+    cpSync('spack-repo', path.join(runner.dir, 'checkout'), { recursive: true })
+    const inputs = { ...standIn, ...more }
+    const holds = new Set(['no-cached-lock', 'not-restored-whole', ...('STANDIN_GCC' in env ? ['gcc-missing'] : [])])
+    const plan = await runner.run('index', { ...inputs, 'dry-run': 'true' }, env)
+    expect(plan.status).toBe(0)
+    expect(runner.calls()).toEqual([]) // plan mode runs no Spack
+    const planned = await plannedSpackCalls(runner, inputs, holds)
+
+    const main = await runner.run('index', inputs, env)
+    expect(main.stdout).not.toContain('::error')
+    await runner.run('post', inputs, env)
+    const actual = runner.calls()
+    expect(actual).toEqual(filled(planned, actual))
+  })
+
+  test('a cold run and a warm one with the cache on: the warm run skips what its plan says it may', async () => {
+    const runner = makeRunner()
+    const inputs = { ...standIn, compiler: 'gcc@12.2.0', 'cache-key-prefix': 'plan-test' }
+    const cold = new Set(['no-cached-lock', 'not-restored-whole'])
+    for (const [hit, holds] of [
+      ['none', cold],
+      ['exact', new Set<string>()]
+    ] as const) {
+      runner.wipe()
+      const main = await runner.run('index', inputs, services.env)
+      expect(main.stdout).not.toContain('::error')
+      expect(runner.outputs()['cache-hit']).toBe(hit)
+      await runner.run('post', inputs, services.env)
+      const actual = runner.calls()
+      expect(actual).toEqual(filled(await plannedSpackCalls(runner, inputs, holds), actual))
+    }
+  })
+})
+
 describe('plan mode (dry-run: true)', () => {
-  test('prints the request, spec, environment and commands, writes the environment, and builds nothing', () => {
-    const run = runAction({
-      'dry-run': 'true',
-      compiler: 'gcc@13.3.0',
-      'slurm-version': '24.11',
-      variants: '+rest ~ucx'
-    })
+  test('prints the request, spec, environment and commands, writes the environment, and builds nothing', async () => {
+    const runner = makeRunner()
+    const inputs = { 'dry-run': 'true', compiler: 'gcc@13.3.0', 'slurm-version': '24.11', variants: '+rest ~ucx' }
+    const run = await runner.run('index', inputs)
     expect(run.status).toBe(0)
     expect(run.stdout).toContain('::group::Plan (dry-run: nothing is built)')
     expect(run.stdout).toContain('spec: slurm@24.11 +rest ~ucx %gcc@13.3.0 target=x86_64_v3')
     expect(run.stdout).toContain('install --jobs')
     expect(run.stdout).not.toContain('::error::')
-    const envFile = path.join(run.temp, 'runner-temp', 'slurm-factory', 'environment', 'spack.yaml')
+    const envFile = path.join(workDirs(runner.temp).layout.envDir, 'spack.yaml')
     expect(existsSync(envFile)).toBe(true)
     const env = parse(readFileSync(envFile, 'utf8')) as { spack: { specs: string[] } }
     expect(env.spack.specs).toEqual(['slurm@24.11 +rest ~ucx %gcc@13.3.0 target=x86_64_v3'])
-    expect(run.summary).toContain('Slurm Factory: plan (dry-run)')
-    expect(run.summary).toContain('slurm@24.11 +rest ~ucx %gcc@13.3.0 target=x86_64_v3')
+    const summary = readFileSync(path.join(runner.dir, 'summary.md'), 'utf8')
+    expect(summary).toContain('Slurm Factory: plan (dry-run)')
+    expect(summary).toContain('slurm@24.11 +rest ~ucx %gcc@13.3.0 target=x86_64_v3')
+    // What the log shows is the plan the phases give.
+    const request = parseInputs(name => (inputs as Record<string, string>)[name] ?? '', {
+      workspace: runner.dir,
+      actionPath: path.resolve('.'),
+      cpus: availableParallelism()
+    })
+    const lines = planLines(planBuild(await resolveBuild(request, { RUNNER_TEMP: runner.temp })))
+    expect(run.stdout).toContain(lines.join('\n'))
     // Nothing but the environment was written: no install tree, no stage, no build cache.
     for (const dir of ['opt', 'stage', 'buildcache', 'view']) {
-      expect(existsSync(path.join(run.temp, 'runner-temp', 'slurm-factory', dir))).toBe(false)
+      expect(existsSync(path.join(workRoot(runner.temp), dir))).toBe(false)
     }
   })
 
-  test('a bad input fails the step before any work, naming the input', () => {
-    const run = runAction({ 'dry-run': 'true', compiler: 'gcc@6.3.0' })
-    expect(run.status).not.toBe(0)
-    expect(run.stdout).toContain('::error::compiler: "gcc@6.3.0" is outside the supported range gcc@7.5.0..15.2.0')
-    expect(existsSync(path.join(run.temp, 'runner-temp'))).toBe(false)
+  test('a repository checked out like slurm-factory-spack-repo is registered at spack_repo/<namespace>, as a run does', async () => {
+    const runner = makeRunner()
+    cpSync('spack-repo', path.join(runner.dir, 'checkout'), { recursive: true })
+    const run = await runner.run('index', { ...standIn, 'dry-run': 'true', 'spack-repo': 'checkout' })
+    expect(run.status).toBe(0)
+    const repo = path.join(runner.dir, 'checkout', 'spack_repo', 'slurm_factory')
+    expect(run.stdout).toContain(`repo add --scope user ${repo}\n`)
+    const envFile = path.join(workDirs(runner.temp).layout.envDir, 'spack.yaml')
+    const env = parse(readFileSync(envFile, 'utf8')) as { spack: { repos: Record<string, string> } }
+    expect(env.spack.repos).toEqual({ slurm_factory: repo })
   })
 
-  test('an injection attempt in variants is refused', () => {
-    const run = runAction({ 'dry-run': 'true', compiler: 'gcc@13.3.0', variants: '+rest; rm -rf /' })
+  test('a workspace path that is no package repository fails the plan as it would fail the run', async () => {
+    const run = await makeRunner().run('index', { 'dry-run': 'true', 'spack-repo': '.' })
+    expect(run.status).not.toBe(0)
+    expect(run.stdout).toMatch(/::error::.* is not a Spack package repository \(no repo.yaml in it/)
+  })
+
+  test('a bad input fails the step before any work, naming the input', async () => {
+    const runner = makeRunner()
+    const run = await runner.run('index', { 'dry-run': 'true', compiler: 'gcc@6.3.0' })
+    expect(run.status).not.toBe(0)
+    expect(run.stdout).toContain('::error::compiler: "gcc@6.3.0" is outside the supported range gcc@7.5.0..15.2.0')
+    expect(existsSync(workRoot(runner.temp))).toBe(false)
+  })
+
+  test('an injection attempt in variants is refused', async () => {
+    const run = await makeRunner().run('index', {
+      'dry-run': 'true',
+      compiler: 'gcc@13.3.0',
+      variants: '+rest; rm -rf /'
+    })
     expect(run.status).not.toBe(0)
     expect(run.stdout).toContain('::error::variants: "+rest;" is not a Spack variant')
   })

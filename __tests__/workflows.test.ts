@@ -9,7 +9,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { parse, parseDocument } from 'yaml'
-import { planMatrix, runnerFor } from '../src/collect.js'
+import { planMatrix, runnerFor } from '../src/collect/matrix.js'
 import { parseInputs, type InputContext } from '../src/inputs.js'
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..')

@@ -18,7 +18,8 @@ import { parse } from 'yaml'
 import { tinyEnvironmentYaml, writeTinySourceMirror } from '../__tests__/fixtures/tiny-repo/tiny-env.js'
 import { adoptCachedLock, keepLock, type CachePaths } from '../src/cache/build-cache.js'
 import { installArgs, pushArgs } from '../src/spack/commands.js'
-import { LOCAL_MIRROR, layoutUnder } from '../src/spack/environment.js'
+import { LOCAL_MIRROR } from '../src/spack/environment.js'
+import { layoutUnder, workDirs, workRoot } from '../src/work.js'
 import { parseInstallOutput } from '../src/spack/install.js'
 import { isolationEnv } from '../src/spack/provision.js'
 import { detectedCompilers } from '../src/spack/prepare.js'
@@ -59,9 +60,9 @@ async function main(): Promise<void> {
   // As __tests__/helpers/real-spack.ts isolatedSpackEnv (which needs jest): user, cache and system scopes isolated.
   const spackEnv: Record<string, string> = { SPACK_ROOT: root, ...isolationEnv(path.join(base, 'spack-user'), true) }
   const spack = createSpackRunner(path.join(root, 'bin', 'spack'), spackEnv)
-  const slurmFactory = path.join(base, 'runner-temp', 'slurm-factory')
+  const slurmFactory = workRoot(path.join(base, 'runner-temp'))
   const layout = layoutUnder(slurmFactory)
-  const paths: CachePaths = { mirror: layout.localMirror, state: path.join(slurmFactory, 'cache-state') }
+  const paths: CachePaths = { mirror: layout.localMirror, state: workDirs(path.join(base, 'runner-temp')).cacheState }
   const sourceMirror = path.join(base, 'sources')
 
   try {

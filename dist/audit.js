@@ -2,6 +2,7 @@ import { statSync } from 'node:fs';
 import { r as readTreeRecord, a as auditTree, f as formatReport, A as AUDIT_PROBLEM_KINDS } from './lib/relocation-record.js';
 import 'node:path';
 import 'node:perf_hooks';
+import './lib/layout.js';
 
 /**
  * The audit's command line (`node dist/audit.js DIR ...`). By default it audits an unpacked artifact against its

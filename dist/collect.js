@@ -1,11 +1,8 @@
-import { runCollectCli } from './lib/collect.js';
+import { r as runCollectCli } from './lib/cli.js';
 import 'node:fs/promises';
 import 'node:path';
 import 'node:util';
-import './lib/checksums.js';
-import 'node:crypto';
-import 'node:fs';
-import './lib/inputs.js';
+import './lib/layout.js';
 import './lib/core.js';
 import 'os';
 import 'crypto';
@@ -38,9 +35,12 @@ import 'node:dns';
 import 'string_decoder';
 import 'child_process';
 import 'timers';
+import 'node:fs';
 import 'node:os';
+import './lib/index.js';
 import 'process';
 import 'buffer';
+import 'node:crypto';
 
 // Command line of the matrix collector: node dist/collect.js [summary] DIR [--markdown FILE] [--require-success]
 // [--require-audit] [--expect N] [--assets OUTDIR], or node dist/collect.js matrix --slurm-versions LIST --compilers LIST

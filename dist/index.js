@@ -1,19 +1,20 @@
-import { g as group, d as debug, s as summary, i as info, w as which, e as error, c as cp, r as rmRF, m as mkdirP, a as warning, b as addPath, f as exportVariable, h as setOutput, j as setFailed } from './lib/core.js';
+import { g as getInput, s as setSecret, w as which, i as info, e as error, a as warning, d as debug, c as cp, r as rmRF, m as mkdirP, b as addPath, f as exportVariable, h as setOutput, j as group, k as summary, l as setFailed } from './lib/core.js';
+import { p as parseSiteConfig, r as runProgram, c as createSpackRunner, a as runnerTemp, w as workDirs, O as OCI_PASSWORD_VAR, b as OCI_USERNAME_VAR, C as CommandError, l as lastLines, L as LOCAL_MIRROR, d as cacheKeys, e as restoreBuildCache$1, s as saveCacheState, f as concretizeArgs, i as installArgs, g as clingoArgs, h as environmentPythonArgs, j as gccMissing, k as adoptCachedLock, m as readLock, n as locationArgs, o as markComplete, q as pythonArgs, t as plannedRepo, u as repoIndexCacheOf, v as restoreRepoIndex, F as FatalError, x as cloneVerified, y as versionArgs, G as GIT_OPTIONS, z as cloneArgs, A as gpgTrustArgs, B as pushArgs, P as PUSH_MIRROR, D as hostTargetArgs, E as slurmSpec, H as displayCommand, I as registerRepository, J as renderEnvironment, K as planPost } from './lib/post-step.js';
+import { w as walkTree, h as hashEntries, s as sha256File, c as compareBytes, a as renderSha256Sums, b as writeCollectSummary } from './lib/cli.js';
+import { existsSync, statSync, readFileSync, createWriteStream, realpathSync, rmSync, mkdirSync, copyFileSync, writeFileSync, renameSync, chmodSync, appendFileSync } from 'node:fs';
+import os$1, { availableParallelism, machine } from 'node:os';
 import path$1 from 'node:path';
-import { r as runProgram, l as layoutUnder, e as environmentYaml, d as displayCommand, L as LOCAL_MIRROR, i as installArgs, p as pushArgs, P as PUSH_MIRROR, s as slurmSpec, a as repoAddArgs, c as concretizeArgs, C as CommandError, b as lastLines, f as compilerEnvironmentYaml, g as createSpackRunner, h as readLock, j as repoIndexCacheOf, k as restoreRepoIndex, m as cacheKeys, n as restoreBuildCache, o as savePostState, q as adoptCachedLock, O as OCI_PASSWORD_VAR, t as OCI_USERNAME_VAR } from './lib/state.js';
-import { existsSync, readFileSync, mkdirSync, closeSync, openSync, writeFileSync, createWriteStream, realpathSync, rmSync, copyFileSync, chmodSync, renameSync, statSync, readdirSync, readlinkSync } from 'node:fs';
-import os$1, { machine } from 'node:os';
-import { T as TARGET_PARENTS, d as distExports, r as render, S as SPACK_PINS, I as InputError, p as parseVariants, D as DEFAULT_VARIANTS, a as readInputs } from './lib/inputs.js';
-import { b as readElfFile, E as ElfFormatError, h as hasElfMagic, c as readResolvedPaths, a as auditTree, D as DEFAULT_STANDARD_LIB_DIRS, f as formatReport } from './lib/relocation-record.js';
-import { writeFile, readFile, mkdir, rm, rename, readdir, lstat, readlink, realpath, stat, copyFile, chmod, symlink, open } from 'node:fs/promises';
-import { w as walkTree, h as hashEntries, s as sha256File, c as compareBytes, r as renderSha256Sums } from './lib/checksums.js';
+import { v as valueOf, l as lineOf, b as booleanOf, I as InputError, p as parseChoice, s as singleLine, S as SPACK_PINS, a as SECRET_INPUTS, c as parseTarget, d as parseVariants, e as parseCompiler, f as parseSlurmVersion, r as render, D as DEFAULT_VARIANTS, B as BUILTIN_PINS, g as distExports, T as TARGET_PARENTS } from './lib/index.js';
+import { h as hasElfMagic, b as readElfFile, E as ElfFormatError, c as readResolvedPaths, a as auditTree, D as DEFAULT_STANDARD_LIB_DIRS, f as formatReport } from './lib/relocation-record.js';
+import { writeFile, readFile, mkdir, rename, rm, copyFile, stat, chmod, symlink, lstat, readlink, realpath, readdir, open } from 'node:fs/promises';
+import { T as TREE_RECORDS, M as MANIFEST_FILE, S as SUMS_FILE, a as SLURM_CONF, m as moduleFile, b as MODULE_NAME, t as tarballName, c as STANDARD_DIRS, d as topDirectory } from './lib/layout.js';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import 'crypto';
 import * as fs from 'fs';
-import { s as semverExports } from './lib/index.js';
+import { s as semverExports } from './lib/index2.js';
 import * as os from 'os';
 import 'child_process';
 import * as path from 'path';
@@ -47,6 +48,230 @@ import 'timers';
 import 'process';
 import 'buffer';
 
+/** The remote build caches: mirrors read, the mirror pushed to, signing and trusted keys, OCI credentials. */
+const MIRROR_SCHEMES = ['https://', 'http://', 's3://', 'oci://', 'file://'];
+function parseMirror(input, value) {
+    if (!MIRROR_SCHEMES.some(scheme => value.startsWith(scheme)) || /\s/.test(value)) {
+        throw new InputError(input, `${JSON.stringify(value)} is not a mirror URL (accepted: ${MIRROR_SCHEMES.map(s => `${s}...`).join(', ')})`);
+    }
+    if (value.startsWith('file://') && !value.startsWith('file:///')) {
+        throw new InputError(input, `${JSON.stringify(value)}: a file:// mirror needs an absolute path (file:///path/to/mirror)`);
+    }
+    return value.replace(/\/+$/, '');
+}
+function parseBuildcache(get) {
+    const mirrors = valueOf(get, 'buildcache-mirrors')
+        .split('\n')
+        .map(line => line.trim())
+        .filter(line => line && !line.startsWith('#'))
+        .map(line => parseMirror('buildcache-mirrors', line));
+    const pushInput = lineOf(get, 'buildcache-push');
+    const push = pushInput ? parseMirror('buildcache-push', pushInput) : undefined;
+    const signingKey = valueOf(get, 'signing-key') || undefined;
+    const unsigned = booleanOf(get, 'unsigned');
+    if (signingKey && !signingKey.includes('BEGIN PGP PRIVATE KEY BLOCK')) {
+        throw new InputError('signing-key', 'is not an ASCII-armored GPG private key (expected a "-----BEGIN PGP PRIVATE KEY BLOCK-----" block)');
+    }
+    if (push && !signingKey && !unsigned) {
+        throw new InputError('buildcache-push', `pushing to ${push} signs the binaries: give signing-key, or set unsigned: true`);
+    }
+    const trustedKeys = valueOf(get, 'buildcache-keys') || undefined;
+    if (trustedKeys && !trustedKeys.includes('BEGIN PGP PUBLIC KEY BLOCK')) {
+        throw new InputError('buildcache-keys', 'is not an ASCII-armored GPG public key (expected a "-----BEGIN PGP PUBLIC KEY BLOCK-----" block)');
+    }
+    const ociUsername = lineOf(get, 'oci-username') || undefined;
+    const ociPassword = valueOf(get, 'oci-password') || undefined;
+    return {
+        mirrors,
+        unsigned,
+        ...(push ? { push } : {}),
+        ...(signingKey ? { signingKey } : {}),
+        ...(trustedKeys ? { trustedKeys } : {}),
+        ...(ociUsername ? { ociUsername } : {}),
+        ...(ociPassword ? { ociPassword } : {})
+    };
+}
+
+/** How the job runs: the Actions cache, the artifact, parallel jobs, module files, and collect mode. */
+function parseKeyPrefix(value) {
+    if (!/^[A-Za-z0-9._-]{1,64}$/.test(value)) {
+        throw new InputError('cache-key-prefix', `${JSON.stringify(value)} is not accepted (accepted: 1 to 64 letters, digits, '.', '_' or '-')`);
+    }
+    return value;
+}
+function parseArtifactName(value) {
+    if (value === '')
+        return undefined;
+    if (!/^[A-Za-z0-9][A-Za-z0-9._+-]{0,127}$/.test(value)) {
+        throw new InputError('artifact-name', `${JSON.stringify(value)} is not accepted (accepted: up to 128 letters, digits, '.', '_', '+' or '-', starting with a letter or digit)`);
+    }
+    return value;
+}
+function parseRetention(value) {
+    if (value === '')
+        return undefined;
+    const days = /^\d+$/.test(value) ? Number(value) : NaN;
+    if (!(days >= 1 && days <= 90)) {
+        throw new InputError('retention-days', `${JSON.stringify(value)} is not accepted (accepted: a whole number of days from 1 to 90, or empty for the repository's setting)`);
+    }
+    return days;
+}
+function parseJobs(value, cpus) {
+    if (value === '')
+        return Math.max(1, cpus);
+    const jobs = /^\d+$/.test(value) ? Number(value) : NaN;
+    if (!(jobs >= 1 && jobs <= 1024)) {
+        throw new InputError('jobs', `${JSON.stringify(value)} is not accepted (accepted: a whole number from 1 to 1024, or empty for the number of cores)`);
+    }
+    return jobs;
+}
+function parseCollect(value, workspace) {
+    if (value === '')
+        return {};
+    const dir = path$1.resolve(workspace, value);
+    if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+        throw new InputError('collect', `${JSON.stringify(value)} is not a directory of downloaded cell records (looked at ${dir})`);
+    }
+    return { collect: dir };
+}
+function parseCache(get) {
+    return { enabled: booleanOf(get, 'cache'), keyPrefix: parseKeyPrefix(lineOf(get, 'cache-key-prefix')) };
+}
+function parseArtifact(get) {
+    return {
+        name: parseArtifactName(valueOf(get, 'artifact-name')),
+        compression: parseChoice('compression', valueOf(get, 'compression'), ['zstd', 'gzip']),
+        retentionDays: parseRetention(valueOf(get, 'retention-days')),
+        upload: booleanOf(get, 'upload'),
+        slim: booleanOf(get, 'slim')
+    };
+}
+/** How the job runs its build and what it ships besides the tarball. */
+function parseJob(get, context) {
+    return {
+        jobs: parseJobs(valueOf(get, 'jobs'), context.cpus),
+        modules: parseChoice('modules', valueOf(get, 'modules'), ['lmod', 'tcl', 'none']),
+        dryRun: booleanOf(get, 'dry-run'),
+        ...parseCollect(lineOf(get, 'collect'), context.workspace),
+        offline: booleanOf(get, 'offline')
+    };
+}
+
+/** The Spack to build with and the package repository that provides slurm, and the site's Spack configuration. */
+function parseSpack(get, context) {
+    const version = lineOf(get, 'spack-version');
+    if (!/^v\d+\.\d+\.\d+$/.test(version)) {
+        throw new InputError('spack-version', `${JSON.stringify(version)} is not a Spack release tag (accepted: vX.Y.Z, for example v1.0.0)`);
+    }
+    const commitInput = lineOf(get, 'spack-commit');
+    if (commitInput && !/^[0-9a-f]{40}$/.test(commitInput)) {
+        throw new InputError('spack-commit', `${JSON.stringify(commitInput)} is not a full 40-hex-digit commit id`);
+    }
+    const pinned = SPACK_PINS[version];
+    if (commitInput && pinned && commitInput !== pinned) {
+        throw new InputError('spack-commit', `${commitInput} contradicts the pin of ${version}, which is ${pinned}`);
+    }
+    const commit = commitInput || pinned;
+    const rootInput = lineOf(get, 'spack-root');
+    if (rootInput) {
+        const root = path$1.resolve(context.workspace, rootInput);
+        if (!existsSync(path$1.join(root, 'bin', 'spack'))) {
+            throw new InputError('spack-root', `${JSON.stringify(rootInput)} is not a Spack installation (no bin/spack in ${root})`);
+        }
+        return { version, root, ...(commit ? { commit } : {}) };
+    }
+    if (!commit) {
+        throw new InputError('spack-version', `${version} has no pinned commit (pinned: ${Object.keys(SPACK_PINS).join(', ')}); give its commit id in spack-commit, or use spack-root`);
+    }
+    return { version, commit };
+}
+function parseRepo(value, context) {
+    value = singleLine('spack-repo', value);
+    if (value === '')
+        return { kind: 'bundled', path: path$1.join(context.actionPath, 'spack-repo') };
+    const git = /^((?:https?|ssh|git|file):\/\/[^\s@]+|git@[A-Za-z0-9.-]+:[^\s@]+)(?:@([A-Za-z0-9._/-]+))?$/.exec(value);
+    if (git) {
+        const [, url, ref] = git;
+        if (!ref)
+            throw new InputError('spack-repo', `${JSON.stringify(value)} names a git repository but no ref; append @<tag, branch or commit>`);
+        if (ref.startsWith('-') || ref.includes('..'))
+            throw new InputError('spack-repo', `${JSON.stringify(ref)} is not a valid git ref`);
+        return { kind: 'git', url, ref };
+    }
+    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) {
+        throw new InputError('spack-repo', `${JSON.stringify(value)} is neither a path nor a git URL (accepted: empty for the bundled repo, a workspace path, or https://host/repo.git@ref)`);
+    }
+    const resolved = path$1.resolve(context.workspace, value);
+    if (!existsSync(resolved) || !statSync(resolved).isDirectory()) {
+        throw new InputError('spack-repo', `${JSON.stringify(value)} is not a directory (looked at ${resolved})`);
+    }
+    return { kind: 'path', path: resolved };
+}
+/** `spack-config`: inline YAML or a workspace file, checked for Spack's sections. */
+function parseSpackConfig(get, workspace) {
+    const value = valueOf(get, 'spack-config');
+    try {
+        const parsed = parseSiteConfig(value, workspace);
+        return parsed ? { siteConfig: parsed } : {};
+    }
+    catch (error) {
+        throw new InputError('spack-config', error.message);
+    }
+}
+
+/**
+ * Every input of the action: reading, validation and the error message for each bad value, one group of inputs per
+ * module of src/inputs/. `parseInputs` is pure apart from checking that paths exist; `readInputs` binds it to the
+ * runner's inputs.
+ */
+/**
+ * Reads the action's inputs from the runner; masks secrets before anything can print them. A multi-line secret (an
+ * ASCII-armored key) is masked whole and line by line, since the runner matches masks within a line.
+ */
+function readInputs(context = defaultContext()) {
+    for (const secret of SECRET_INPUTS) {
+        const value = getInput(secret);
+        if (!value)
+            continue;
+        setSecret(value);
+        for (const line of value.split(/\r?\n/))
+            if (line.trim().length >= 8 && !line.startsWith('-----'))
+                setSecret(line.trim());
+    }
+    return parseInputs(name => getInput(name), context);
+}
+function defaultContext() {
+    return {
+        workspace: process.env.GITHUB_WORKSPACE || process.cwd(),
+        actionPath: process.env.GITHUB_ACTION_PATH || actionRoot(),
+        cpus: availableParallelism()
+    };
+}
+/** The action's root: the nearest directory above this module (bundled or not) that holds action.yml. */
+function actionRoot() {
+    let dir = path$1.dirname(new URL(import.meta.url).pathname);
+    while (!existsSync(path$1.join(dir, 'action.yml')) && path$1.dirname(dir) !== dir)
+        dir = path$1.dirname(dir);
+    return dir;
+}
+function parseInputs(get, context) {
+    const repo = parseRepo(valueOf(get, 'spack-repo'), context);
+    const buildcache = parseBuildcache(get);
+    return {
+        slurmVersion: parseSlurmVersion(lineOf(get, 'slurm-version'), repo.kind === 'bundled'),
+        compiler: parseCompiler(lineOf(get, 'compiler')),
+        variants: parseVariants(lineOf(get, 'variants'), repo.kind === 'bundled'),
+        target: parseTarget(lineOf(get, 'target')),
+        spack: parseSpack(get, context),
+        repo,
+        buildcache,
+        cache: parseCache(get),
+        artifact: parseArtifact(get),
+        ...parseJob(get, context),
+        ...parseSpackConfig(get, context.workspace)
+    };
+}
+
 /** The full version of the runner's `gcc` (`gcc -dumpfullversion`), or undefined when there is none. */
 async function systemGccVersion(gcc = 'gcc') {
     try {
@@ -67,6 +292,34 @@ async function resolveGccVersion(compiler) {
         throw new Error('compiler: empty (the runner\'s GCC) but no gcc answers "gcc -dumpfullversion" on this runner; install gcc or set compiler: gcc@X.Y.Z');
     }
     return found;
+}
+
+async function resolveBuild(request, env = process.env) {
+    const gccVersion = await resolveGccVersion(request.compiler);
+    const temp = runnerTemp(env);
+    return { request, gccVersion, runnerTemp: temp, work: workDirs(temp) };
+}
+/** The local mirror and the kept locks: what the build cache saves and restores. */
+function cachePaths(build) {
+    return { mirror: build.work.layout.localMirror, state: build.work.cacheState };
+}
+/** Whether any mirror of the build is an OCI registry, whose credentials spack.yaml names by variable. */
+function usesOci(request) {
+    return [...request.buildcache.mirrors, request.buildcache.push ?? ''].some(url => url.startsWith('oci://'));
+}
+/**
+ * The runner for the main step's Spack commands that reach the mirrors: with the OCI credentials, which spack.yaml
+ * names by variable. The post step and the checks get none.
+ */
+function withCredentials(runner, request) {
+    const { ociUsername, ociPassword } = request.buildcache;
+    if (!usesOci(request) || !ociUsername || !ociPassword)
+        return runner;
+    return createSpackRunner(runner.executable, {
+        ...runner.env,
+        [OCI_USERNAME_VAR]: ociUsername,
+        [OCI_PASSWORD_VAR]: ociPassword
+    });
 }
 
 /** Facts about the runner that decide binary compatibility: OS id and version, machine architecture. */
@@ -101,304 +354,6 @@ function hostArch() {
     return machine();
 }
 
-/** One log group per phase, and the time each phase took, for the job summary. */
-class Phases {
-    times = [];
-    async run(name, body) {
-        const started = Date.now();
-        let ok = false;
-        try {
-            const result = await group(name, body);
-            ok = true;
-            return result;
-        }
-        finally {
-            this.times.push({ name, seconds: (Date.now() - started) / 1000, ok });
-        }
-    }
-}
-
-/** The job summary: written when the runner offers one (GITHUB_STEP_SUMMARY), skipped with a note otherwise. */
-/** Builds the summary with `fill` and writes it; a runner without a summary file gets a debug note instead. */
-async function writeSummary(fill) {
-    const file = process.env.GITHUB_STEP_SUMMARY;
-    if (!file) {
-        debug('GITHUB_STEP_SUMMARY is not set: no job summary written');
-        return;
-    }
-    if (!existsSync(file)) {
-        mkdirSync(path$1.dirname(file), { recursive: true });
-        closeSync(openSync(file, 'a'));
-    }
-    await fill(summary).write();
-}
-function megabytes(bytes) {
-    return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
-}
-/** The rows of the summary table, as text; a pure function of the report. */
-function summaryRows(report) {
-    const rows = [
-        ['result', report.error ? `failed: ${report.error.split('\n')[0]}` : 'success']
-    ];
-    if (report.spec)
-        rows.push(['spec', `<code>${report.spec}</code>`]);
-    if (report.slurmVersion)
-        rows.push(['Slurm', report.slurmVersion]);
-    if (report.compiler)
-        rows.push(['compiler', report.compiler]);
-    if (report.target)
-        rows.push(['target', report.target]);
-    if (report.cacheHit)
-        rows.push(['build cache', report.cacheHit]);
-    if (report.built)
-        rows.push(['built from source', report.built.length ? report.built.join(', ') : 'nothing']);
-    if (report.extracted)
-        rows.push(['from the build cache', report.extracted.length ? report.extracted.join(', ') : 'nothing']);
-    if (report.artifact) {
-        rows.push([
-            'artifact',
-            `${report.artifact.name}${report.artifact.uploaded ? ` (uploaded${report.artifact.id !== undefined ? `, id ${report.artifact.id}` : ''})` : ' (not uploaded)'}`
-        ]);
-        rows.push(['size', megabytes(report.artifact.size)]);
-        rows.push(['sha256', `<code>${report.artifact.sha256}</code>`]);
-    }
-    if (report.audit) {
-        rows.push([
-            'relocation audit',
-            `${report.audit.ok ? 'passed' : 'failed'}: ${report.audit.filesScanned} files, ${report.audit.errors} errors, ${report.audit.warnings} warnings`
-        ]);
-    }
-    for (const phase of report.phases)
-        rows.push([`time: ${phase.name}`, `${phase.seconds.toFixed(1)} s${phase.ok ? '' : ' (failed)'}`]);
-    return rows;
-}
-async function writeRunSummary(report) {
-    await writeSummary(summary => summary
-        .addHeading(`Slurm Factory: ${report.error ? 'build failed' : (report.artifact?.name ?? 'build')}`, 2)
-        .addTable([
-        [
-            { data: 'what', header: true },
-            { data: 'value', header: true }
-        ],
-        ...summaryRows(report)
-    ]));
-}
-
-/**
- * Can this runner run the requested target? Checked before concretizing, so that a target the host can't run fails
- * at once with the ways out, instead of Spack's late "not compatible with this machine".
- */
-/** The target and every target it descends from. */
-function targetLineage(name) {
-    const seen = new Set();
-    const visit = (target) => {
-        if (seen.has(target))
-            return;
-        seen.add(target);
-        for (const parent of TARGET_PARENTS[target] ?? [])
-            visit(parent);
-    };
-    visit(name);
-    return seen;
-}
-/** Pure: the decision for a requested target on a host Spack names `host`. */
-function checkTarget(requested, host) {
-    if (!(host in TARGET_PARENTS)) {
-        return {
-            ok: true,
-            requested,
-            host,
-            message: `the runner's CPU is ${host}, unknown to this action: Spack decides whether it runs ${requested}`
-        };
-    }
-    const lineage = targetLineage(host);
-    if (lineage.has(requested))
-        return { ok: true, requested, host, message: `the runner's CPU (${host}) runs ${requested}` };
-    const generic = [...lineage]
-        .filter(name => /^(x86_64(_v\d)?|aarch64|ppc64le|riscv64)$/.test(name))
-        .sort()
-        .reverse();
-    const suggestion = generic[0] ?? host;
-    return {
-        ok: false,
-        requested,
-        host,
-        message: `target: ${requested} can't run on this runner, whose CPU Spack sees as ${host}. ` +
-            `Use target: ${suggestion}${host !== suggestion ? ` (or ${host})` : ''}, or a runner whose CPU supports ${requested}`
-    };
-}
-/**
- * The x86-64 level a CPU's flags (from /proc/cpuinfo) reach, the way archspec decides it; undefined for other
- * architectures. Used by plan mode, which runs no Spack.
- */
-function x86Level(flags) {
-    const has = (...names) => names.every(name => flags.has(name));
-    if (!has('cx16', 'lahf_lm', 'popcnt', 'sse4_1', 'sse4_2', 'ssse3'))
-        return 'x86_64';
-    if (!has('avx', 'avx2', 'bmi1', 'bmi2', 'f16c', 'fma', 'abm', 'movbe', 'xsave'))
-        return 'x86_64_v2';
-    if (!has('avx512f', 'avx512bw', 'avx512cd', 'avx512dq', 'avx512vl'))
-        return 'x86_64_v3';
-    return 'x86_64_v4';
-}
-/** The flags line of a /proc/cpuinfo text. */
-function cpuFlags(cpuinfo) {
-    const line = /^flags\s*:\s*(.*)$/m.exec(cpuinfo)?.[1] ?? '';
-    return new Set(line.split(/\s+/).filter(Boolean));
-}
-/** Asks Spack (archspec) which target this runner is, and checks the request against it. */
-async function checkHostTarget(spack, requested) {
-    const result = await spack.run(['arch', '--target'], { silent: true });
-    const check = checkTarget(requested, result.stdout.trim());
-    if (!check.ok)
-        throw new Error(check.message);
-    return check;
-}
-
-/**
- * Plan mode: what a build would do, shown without doing it. The resolved request, the root spec, the rendered
- * environment (written under RUNNER_TEMP so it can be tried by hand) and the command lines, in order.
- */
-/** Where the action keeps its working files on the runner. */
-function workRoot(runnerTemp) {
-    return path$1.join(runnerTemp, 'slurm-factory');
-}
-/** The namespace a repository declares in its repo.yaml, or the bundled one's when it can't be read yet. */
-function repoNamespace(repoPath) {
-    for (const file of [
-        path$1.join(repoPath, 'repo.yaml'),
-        path$1.join(repoPath, 'spack_repo', 'slurm_factory', 'repo.yaml')
-    ]) {
-        if (existsSync(file)) {
-            const doc = distExports.parse(readFileSync(file, 'utf8'));
-            if (doc?.repo?.namespace)
-                return doc.repo.namespace;
-        }
-    }
-    return 'slurm_factory';
-}
-/** The package repository directory Spack is given: the bundled repo keeps it under spack_repo/slurm_factory. */
-function repoPathFor(request, root) {
-    switch (request.repo.kind) {
-        case 'bundled':
-            return path$1.join(request.repo.path, 'spack_repo', 'slurm_factory');
-        case 'path':
-            return request.repo.path;
-        case 'git':
-            return path$1.join(root, 'repo');
-    }
-}
-function buildPlan(request, gccVersion, runnerTemp) {
-    const root = workRoot(runnerTemp);
-    const layout = layoutUnder(root);
-    const repoPath = repoPathFor(request, root);
-    const environment = environmentYaml({ request, gccVersion, repoPath, repoNamespace: repoNamespace(repoPath), layout });
-    const spack = request.spack.root ? path$1.join(request.spack.root, 'bin', 'spack') : 'spack';
-    const commands = [];
-    if (!request.spack.root) {
-        commands.push(`# Spack ${request.spack.version} (commit ${request.spack.commit}) from the runner's tool cache, or:`, displayCommand('git', [
-            'clone',
-            '--depth',
-            '1',
-            '--branch',
-            request.spack.version,
-            'https://github.com/spack/spack.git',
-            '<tool cache>'
-        ]));
-    }
-    if (request.repo.kind === 'git') {
-        commands.push(displayCommand('git', ['clone', '--depth', '1', '--branch', request.repo.ref, request.repo.url, repoPath]));
-    }
-    if (request.cache.enabled)
-        commands.push("# restore Spack's index of the builtin packages from the Actions cache");
-    commands.push(displayCommand(spack, repoAddArgs(repoPath, 'user')));
-    if (request.cache.enabled)
-        commands.push(`# restore ${LOCAL_MIRROR} (${layout.localMirror}) and spack.lock from the Actions cache`);
-    commands.push(displayCommand(spack, concretizeArgs(layout.envDir)) +
-        '   # skipped when the cached spack.lock belongs to this spack.yaml', displayCommand(spack, installArgs(layout.envDir, request.jobs)), displayCommand(spack, pushArgs(layout.envDir, LOCAL_MIRROR, true)));
-    if (request.buildcache.push)
-        commands.push(displayCommand(spack, pushArgs(layout.envDir, PUSH_MIRROR, request.buildcache.unsigned)));
-    commands.push(`# stage ${layout.viewRoot} into <artifact-name>/, relocate, audit, write ${request.modules === 'none' ? 'no module file' : `a ${request.modules} module`}, manifest.json and SHA256SUMS`, `# pack <artifact-name>.tar.${request.artifact.compression === 'zstd' ? 'zst' : 'gz'}${request.artifact.upload ? ' and upload it' : ''}`);
-    if (request.cache.enabled)
-        commands.push('# post step: save the build cache (a partial key after a failure)');
-    return {
-        request,
-        gccVersion,
-        spec: slurmSpec(request, gccVersion),
-        layout,
-        environment,
-        commands,
-        targetCheck: planTargetCheck(request.target)
-    };
-}
-/** Plan mode runs no Spack: on x86-64 it reads the CPU's level from /proc/cpuinfo, as archspec would. */
-function planTargetCheck(target, cpuinfoFile = '/proc/cpuinfo') {
-    if (!existsSync(cpuinfoFile) || !targetLineage(target).has('x86_64')) {
-        return `${target}: checked against the runner's CPU by Spack before concretizing`;
-    }
-    const check = checkTarget(target, x86Level(cpuFlags(readFileSync(cpuinfoFile, 'utf8'))));
-    return `${check.ok ? 'passes' : 'fails'}: ${check.message} (from /proc/cpuinfo; Spack checks again before concretizing)`;
-}
-/** The resolved request as name/value rows, secrets left out. */
-function requestRows(request) {
-    const repo = request.repo.kind === 'git'
-        ? `${request.repo.url}@${request.repo.ref}`
-        : `${request.repo.path}${request.repo.kind === 'bundled' ? ' (bundled)' : ''}`;
-    return [
-        ['slurm-version', request.slurmVersion],
-        ['compiler', request.compiler.kind === 'gcc' ? `gcc@${request.compiler.version}` : "the runner's GCC"],
-        ['variants', request.variants.map(render).join(' ')],
-        ['target', request.target],
-        [
-            'spack',
-            request.spack.root ? `${request.spack.root} (existing)` : `${request.spack.version} (${request.spack.commit})`
-        ],
-        ['spack-repo', repo],
-        ['buildcache-mirrors', request.buildcache.mirrors.join(', ') || '(none)'],
-        [
-            'buildcache-push',
-            request.buildcache.push
-                ? `${request.buildcache.push}${request.buildcache.unsigned ? ' (unsigned)' : ' (signed)'}`
-                : '(none)'
-        ],
-        ['cache', request.cache.enabled ? `on (prefix ${request.cache.keyPrefix})` : 'off'],
-        [
-            'artifact',
-            `${request.artifact.name ?? '(derived)'}, ${request.artifact.compression}${request.artifact.slim ? ', slim' : ''}${request.artifact.upload ? ', uploaded' : ', not uploaded'}`
-        ],
-        ['jobs', String(request.jobs)],
-        ['modules', request.modules],
-        ['spack-config', request.siteConfig ? Object.keys(request.siteConfig).join(', ') : '(none)'],
-        ['offline', request.offline ? 'yes: no default mirror, no bootstrapping, sources from the given mirrors' : 'no']
-    ];
-}
-/** Prints the plan in a log group and the job summary, and writes the environment directory. */
-async function showPlan(plan) {
-    mkdirSync(plan.layout.envDir, { recursive: true });
-    const envFile = path$1.join(plan.layout.envDir, 'spack.yaml');
-    writeFileSync(envFile, plan.environment);
-    await group('Plan (dry-run: nothing is built)', async () => {
-        for (const [name, value] of requestRows(plan.request))
-            info(`${name}: ${value}`);
-        info(`\nspec: ${plan.spec}`);
-        info(`target check: ${plan.targetCheck}`);
-        info(`\nenvironment: ${envFile} (try it: spack -e ${plan.layout.envDir} concretize)\n${plan.environment}`);
-        info(`commands:\n${plan.commands.join('\n')}`);
-    });
-    await writeSummary(summary => summary
-        .addHeading('Slurm Factory: plan (dry-run)', 2)
-        .addTable([
-        [
-            { data: 'input', header: true },
-            { data: 'resolved', header: true }
-        ],
-        ...requestRows(plan.request)
-    ])
-        .addRaw(`\n\n**Spec:** \`${plan.spec}\`\n\n**Target check:** ${plan.targetCheck}\n\n`)
-        .addDetails('spack.yaml', `\n\n\`\`\`yaml\n${plan.environment}\`\`\`\n\n`)
-        .addCodeBlock(plan.commands.join('\n'), 'sh'));
-}
-
 /**
  * `manifest.json` and `SHA256SUMS` of the artifact. The manifest records what was built (Slurm version, spec, DAG
  * hash, variants, compiler, target), where (OS and glibc of the build machine), with what (Spack version and
@@ -406,8 +361,6 @@ async function showPlan(plan) {
  * every file. `buildManifest` is pure; the same inputs always render the same bytes (no timestamps, sorted lists).
  * `SHA256SUMS` (`sha256sum -c` format) covers every regular file of the prefix, manifest.json included, but itself.
  */
-const MANIFEST_FILE = 'manifest.json';
-const SUMS_FILE = 'SHA256SUMS';
 const MANIFEST_SCHEMA = 1;
 /** The glibc version from `getconf GNU_LIBC_VERSION` (`glibc 2.39`) or the first line of `ldd --version`. */
 function parseGlibcVersion(text) {
@@ -488,7 +441,7 @@ function renderManifest(manifest) {
  * SHA256SUMS (every file but itself). Existing manifest.json and SHA256SUMS are replaced.
  */
 async function writeManifestAndSums(prefix, input) {
-    const own = new Set([MANIFEST_FILE, SUMS_FILE]);
+    const own = new Set(TREE_RECORDS);
     const entries = (await walkTree(prefix)).filter(entry => !own.has(entry.path));
     const files = await hashEntries(prefix, entries);
     const symlinks = entries
@@ -520,7 +473,7 @@ async function writeManifestAndSums(prefix, input) {
  */
 const DEFAULT_DESCRIPTION = 'Slurm workload manager: commands, daemons, libraries and plugins';
 function moduleName(options) {
-    return options.name ?? 'slurm';
+    return options.name ?? MODULE_NAME;
 }
 function checkVersion(version) {
     if (!/^[A-Za-z0-9][A-Za-z0-9._+-]*$/.test(version))
@@ -538,7 +491,7 @@ function helpText(options) {
         `${moduleName(options)} ${options.version}${options.artifactName ? ` (${options.artifactName})` : ''}`,
         options.description ?? DEFAULT_DESCRIPTION,
         '',
-        'Sets PATH, MANPATH, PKG_CONFIG_PATH, and SLURM_CONF to <prefix>/etc/slurm.conf unless SLURM_CONF is set.',
+        `Sets PATH, MANPATH, PKG_CONFIG_PATH, and SLURM_CONF to <prefix>/${SLURM_CONF} unless SLURM_CONF is set.`,
         'The prefix is found from this file: the module works wherever the tarball is unpacked.'
     ].join('\n');
 }
@@ -571,8 +524,8 @@ function renderLmodModule(options) {
         `prepend_path("MANPATH", ${join('share/man')})`,
         ...[...pkgConfig].reverse().map(dir => `prepend_path("PKG_CONFIG_PATH", ${join(dir)})`),
         '',
-        '-- SLURM_CONF points at the bundled etc/slurm.conf unless it was already set to another file.',
-        `local conf = ${join('etc/slurm.conf')}`,
+        `-- SLURM_CONF points at the bundled ${SLURM_CONF} unless it was already set to another file.`,
+        `local conf = ${join(SLURM_CONF)}`,
         'local current = os.getenv("SLURM_CONF")',
         'if current == nil or current == "" or current == conf then',
         '  setenv("SLURM_CONF", conf)',
@@ -611,8 +564,8 @@ function renderTclModule(options) {
         `prepend-path MANPATH ${join('share/man')}`,
         ...[...pkgConfig].reverse().map(dir => `prepend-path PKG_CONFIG_PATH ${join(dir)}`),
         '',
-        '# SLURM_CONF points at the bundled etc/slurm.conf unless it was already set to another file.',
-        `set conf ${join('etc/slurm.conf')}`,
+        `# SLURM_CONF points at the bundled ${SLURM_CONF} unless it was already set to another file.`,
+        `set conf ${join(SLURM_CONF)}`,
         'if {![info exists env(SLURM_CONF)] || $env(SLURM_CONF) eq "" || $env(SLURM_CONF) eq $conf} {',
         '  setenv SLURM_CONF $conf',
         '}',
@@ -621,10 +574,8 @@ function renderTclModule(options) {
 }
 /** Where the module file of a module system goes inside the prefix, or null for `none`. */
 function moduleFilePath(prefix, system, options) {
-    if (system === 'none')
-        return null;
-    const base = path$1.join(prefix, 'modules', moduleName(options), options.version);
-    return system === 'lmod' ? `${base}.lua` : base;
+    const relative = moduleFile(system, options.version, moduleName(options));
+    return relative === null ? null : path$1.join(prefix, ...relative.split('/'));
 }
 /** Writes the module file for `system` into the prefix; returns its path, or null for `none`. */
 async function writeModuleFile(prefix, system, options) {
@@ -636,6 +587,13 @@ async function writeModuleFile(prefix, system, options) {
     return file;
 }
 
+/** Path relations shared by staging, relocation and packing. */
+/** Whether `child` is `parent` or lies below it (both absolute, normalized). */
+function isWithin(child, parent) {
+    const rel = path$1.relative(parent, child);
+    return rel === '' || (rel !== '..' && !rel.startsWith(`..${path$1.sep}`) && !path$1.isAbsolute(rel));
+}
+
 /**
  * Reproducible packing of the staged prefix into `<artifact-name>.tar.zst` (multi-threaded zstd) or `.tar.gz`.
  * The same tree always gives the same bytes: entries sorted by name, owner and group 0 (numeric), one fixed mtime
@@ -643,10 +601,6 @@ async function writeModuleFile(prefix, system, options) {
  * headers), no ACLs or extended attributes. `tar` writes straight into the compressor through a pipe the two
  * processes share (no shell, no copy through this process); the compressed stream is hashed on its way into the file.
  */
-/** The archive suffix for a compression. */
-function archiveSuffix(compression) {
-    return compression === 'zstd' ? '.tar.zst' : '.tar.gz';
-}
 /** SOURCE_DATE_EPOCH when it is a non-negative integer, else 0. */
 function sourceDateEpoch(env = process.env) {
     const value = env.SOURCE_DATE_EPOCH?.trim();
@@ -682,44 +636,34 @@ function compressorCommand(options) {
     }
     return { command: options.gzip ?? 'gzip', args: ['-n', '-c', `-${options.level ?? 6}`] };
 }
-/** Packs `dir` into `<outDir>/<basename(dir)>.tar.zst|.tar.gz`. */
-async function packArtifact(options) {
-    const started = Date.now();
-    const dir = path$1.resolve(options.dir);
-    const topLevel = path$1.basename(dir);
-    const fileName = `${topLevel}${archiveSuffix(options.compression)}`;
-    await mkdir(options.outDir, { recursive: true });
-    const target = path$1.resolve(options.outDir, fileName);
-    if (isWithinDir(target, dir))
-        throw new Error(`the archive ${target} would be written inside the packed tree ${dir}`);
-    const partial = `${target}.partial`;
-    const tarCommand = await which(options.tar ?? 'tar', true);
-    const tarArgs = tarArguments(path$1.dirname(dir), topLevel, options.mtime ?? sourceDateEpoch());
-    const compressor = compressorCommand(options);
-    compressor.command = await which(compressor.command, true);
+/**
+ * Runs `tar | compressor > file`: tar writes into the compressor's stdin directly, and the compressed stream is
+ * hashed on its way into the file while compression goes on. A failure kills both and removes the file.
+ */
+async function streamArchive(tar, compressor, file) {
     const env = { ...process.env, LC_ALL: 'C' };
     const hash = createHash('sha256');
     let size = 0;
     let compress;
     let archive;
     try {
-        compress = spawn(compressor.command, compressor.args, { stdio: ['pipe', 'pipe', 'pipe'], env });
+        compress = spawn(compressor.command, [...compressor.args], { stdio: ['pipe', 'pipe', 'pipe'], env });
         const compressDone = finished(compress, compressor.command, compressor.args);
-        // tar writes into the compressor's stdin directly; this process then closes its own end of that pipe.
-        archive = spawn(tarCommand, tarArgs, {
+        archive = spawn(tar.command, [...tar.args], {
             stdio: ['ignore', compress.stdin, 'pipe'],
             env
         });
-        const archiveDone = finished(archive, tarCommand, tarArgs);
+        const archiveDone = finished(archive, tar.command, tar.args);
+        // tar holds the compressor's stdin now; this process closes its own end of that pipe.
         compress.stdin?.destroy();
-        // The compressed stream is hashed on its way to the file, while compression goes on.
-        const written = pipeline(compress.stdout, new Transform({
+        const counted = new Transform({
             transform(chunk, _encoding, callback) {
                 hash.update(chunk);
                 size += chunk.length;
                 callback(null, chunk);
             }
-        }), createWriteStream(partial));
+        });
+        const written = pipeline(compress.stdout, counted, createWriteStream(file));
         // When the compressor fails, tar only sees a broken pipe: report the compressor first.
         const results = await Promise.allSettled([compressDone, archiveDone, written]);
         for (const result of results)
@@ -729,11 +673,30 @@ async function packArtifact(options) {
     catch (error) {
         compress?.kill();
         archive?.kill();
-        await rm(partial, { force: true });
+        await rm(file, { force: true });
         throw error;
     }
+    return { size, sha256: hash.digest('hex') };
+}
+/** Packs `dir` into `<outDir>/<basename(dir)>.tar.zst|.tar.gz`. */
+async function packArtifact(options) {
+    const started = Date.now();
+    const dir = path$1.resolve(options.dir);
+    const topLevel = path$1.basename(dir);
+    const fileName = tarballName(topLevel, options.compression);
+    await mkdir(options.outDir, { recursive: true });
+    const target = path$1.resolve(options.outDir, fileName);
+    if (isWithin(target, dir))
+        throw new Error(`the archive ${target} would be written inside the packed tree ${dir}`);
+    const tar = {
+        command: await which(options.tar ?? 'tar', true),
+        args: tarArguments(path$1.dirname(dir), topLevel, options.mtime ?? sourceDateEpoch())
+    };
+    const compressor = compressorCommand(options);
+    compressor.command = await which(compressor.command, true);
+    const partial = `${target}.partial`;
+    const { size, sha256 } = await streamArchive(tar, compressor, partial);
     await rename(partial, target);
-    const sha256 = hash.digest('hex');
     return {
         path: target,
         fileName,
@@ -743,10 +706,6 @@ async function packArtifact(options) {
         sha256,
         elapsedMs: Date.now() - started
     };
-}
-function isWithinDir(child, parent) {
-    const rel = path$1.relative(parent, child);
-    return rel === '' || (!rel.startsWith('..') && !path$1.isAbsolute(rel));
 }
 /** Resolves when the process exits 0; rejects with a CommandError carrying its stderr tail otherwise. */
 function finished(child, command, args) {
@@ -773,14 +732,7 @@ function finished(child, command, args) {
  * relative in the install prefix (`libfoo.so -> libfoo.so.1`) and whose target the view also holds stays a relative
  * link; links inside the view stay as they are. `slim` leaves out `include/`, static libraries and libtool archives.
  */
-/** Directories every staged prefix has, whatever the view holds (`modules/` receives the module file). */
-const STANDARD_DIRS = ['bin', 'sbin', 'lib', 'etc', 'share', 'modules'];
 const HASHED_DIR = /^.+-[a-z0-9]{32}$/;
-/** Whether `child` is `parent` or lies below it (both absolute, normalized). */
-function isWithin(child, parent) {
-    const rel = path$1.relative(parent, child);
-    return rel === '' || (!rel.startsWith('..') && !path$1.isAbsolute(rel));
-}
 /**
  * The Spack install prefix holding `file`: the longest known prefix containing it, or else the first directory
  * below an install root named `<name>-<version>-<32-character hash>`. Null outside the install tree.
@@ -804,64 +756,72 @@ function spackPrefixOf(file, installRoots, known = []) {
 function isSlimDropped(rel) {
     return rel === 'include' || rel.startsWith('include/') || rel.endsWith('.a') || rel.endsWith('.la');
 }
-/** Stages the view into `<outDir>/<artifactName>/`. */
-async function stageView(options) {
-    const viewRoot = path$1.resolve(options.viewRoot);
-    const installRoots = options.installRoots.map(root => path$1.resolve(root));
-    const known = (options.spackPrefixes ?? []).map(prefix => path$1.resolve(prefix));
-    const prefix = path$1.resolve(options.outDir, options.artifactName);
-    await rm(prefix, { recursive: true, force: true });
-    await mkdir(prefix, { recursive: true });
-    const entries = [];
-    const dropped = [];
-    const external = [];
-    const fromPrefix = new Map();
-    const inBuild = (target) => isWithin(target, viewRoot) || installRoots.some(root => isWithin(target, root));
-    const copyReal = async (real, rel) => {
-        const dest = path$1.join(prefix, rel);
+/** One staging: the prefix being filled, and what was placed in it. */
+class Stager {
+    prefix;
+    viewRoot;
+    installRoots;
+    known;
+    slim;
+    entries = [];
+    dropped = [];
+    external = [];
+    fromPrefix = new Map();
+    constructor(prefix, viewRoot, installRoots, known, slim) {
+        this.prefix = prefix;
+        this.viewRoot = viewRoot;
+        this.installRoots = installRoots;
+        this.known = known;
+        this.slim = slim;
+    }
+    inBuild(target) {
+        return isWithin(target, this.viewRoot) || this.installRoots.some(root => isWithin(target, root));
+    }
+    async copyReal(real, rel) {
+        const dest = path$1.join(this.prefix, rel);
         await copyFile(real, dest);
         const mode = (await stat(real)).mode & 0o777;
         await chmod(dest, mode | 0o200);
-        const spackPrefix = spackPrefixOf(real, installRoots, known);
+        const spackPrefix = spackPrefixOf(real, this.installRoots, this.known);
         if (spackPrefix)
-            fromPrefix.set(spackPrefix, (fromPrefix.get(spackPrefix) ?? 0) + 1);
-        entries.push({ path: rel, type: 'file', source: real, ...(spackPrefix ? { spackPrefix } : {}) });
-    };
-    const keepLink = async (rel, text) => {
-        await symlink(text, path$1.join(prefix, rel));
-        entries.push({ path: rel, type: 'symlink', target: text });
-    };
+            this.fromPrefix.set(spackPrefix, (this.fromPrefix.get(spackPrefix) ?? 0) + 1);
+        this.entries.push({ path: rel, type: 'file', source: real, ...(spackPrefix ? { spackPrefix } : {}) });
+    }
+    async keepLink(rel, text) {
+        await symlink(text, path$1.join(this.prefix, rel));
+        this.entries.push({ path: rel, type: 'symlink', target: text });
+    }
     /**
      * Places `source` (an entry of the view, or of an install-tree directory reached through the view) at `rel`.
      * `viewPath` is where the entry sits in the view (to resolve relative links against the view); `localRoot` is the
      * directory whose relative links stay links.
      */
-    const place = async (source, rel, viewPath, localRoot) => {
-        if (options.slim && isSlimDropped(rel)) {
-            dropped.push(rel);
+    async place(source, rel, viewPath, localRoot) {
+        if (this.slim && isSlimDropped(rel)) {
+            this.dropped.push(rel);
             return;
         }
         const info = await lstat(source);
         if (info.isDirectory()) {
-            await mkdir(path$1.join(prefix, rel), { recursive: true });
-            const names = (await readdir(source)).filter(name => !name.startsWith('.spack')).sort(compareBytes);
-            for (const name of names) {
-                await place(path$1.join(source, name), `${rel}/${name}`, path$1.join(viewPath, name), localRoot);
-            }
+            await mkdir(path$1.join(this.prefix, rel), { recursive: true });
+            for (const name of await viewEntries(source))
+                await this.place(path$1.join(source, name), `${rel}/${name}`, path$1.join(viewPath, name), localRoot);
             return;
         }
         if (info.isFile())
-            return copyReal(source, rel);
-        if (!info.isSymbolicLink())
-            return;
+            return this.copyReal(source, rel);
+        if (info.isSymbolicLink())
+            return this.placeLink(source, rel, viewPath, localRoot);
+    }
+    async placeLink(source, rel, viewPath, localRoot) {
         const text = await readlink(source);
         const resolved = path$1.resolve(path$1.dirname(source), text);
         // A relative link that stays inside the view (or inside the dereferenced directory) stays a link.
         if (!path$1.isAbsolute(text) && isWithin(resolved, localRoot))
-            return keepLink(rel, text);
-        if (!inBuild(resolved)) {
-            external.push({ path: rel, target: text });
-            return keepLink(rel, text);
+            return this.keepLink(rel, text);
+        if (!this.inBuild(resolved)) {
+            this.external.push({ path: rel, target: text });
+            return this.keepLink(rel, text);
         }
         // A link into the install tree: keep a relative same-tree link of the install prefix when the view has its target.
         const targetInfo = await lstat(resolved).catch(() => null);
@@ -869,48 +829,50 @@ async function stageView(options) {
             const inner = await readlink(resolved);
             if (!path$1.isAbsolute(inner)) {
                 const inView = path$1.resolve(path$1.dirname(viewPath), inner);
-                if (isWithin(inView, viewRoot) && (await lstat(inView).catch(() => null)))
-                    return keepLink(rel, inner);
+                if (isWithin(inView, this.viewRoot) && (await lstat(inView).catch(() => null)))
+                    return this.keepLink(rel, inner);
             }
         }
         const real = await realpath(resolved);
-        const realInfo = await stat(real);
-        if (realInfo.isDirectory())
-            return place(real, rel, viewPath, real);
-        return copyReal(real, rel);
-    };
-    const top = (await readdir(viewRoot)).filter(name => !name.startsWith('.spack')).sort(compareBytes);
-    for (const name of top)
-        await place(path$1.join(viewRoot, name), name, path$1.join(viewRoot, name), viewRoot);
+        if ((await stat(real)).isDirectory())
+            return this.place(real, rel, viewPath, real);
+        return this.copyReal(real, rel);
+    }
+    result() {
+        return {
+            prefix: this.prefix,
+            entries: this.entries.sort((a, b) => compareBytes(a.path, b.path)),
+            spackPrefixes: [...this.fromPrefix.entries()]
+                .map(([spackPrefix, files]) => ({ prefix: spackPrefix, files }))
+                .sort((a, b) => compareBytes(a.prefix, b.prefix)),
+            dropped: this.dropped.sort(compareBytes),
+            external: this.external.sort((a, b) => compareBytes(a.path, b.path))
+        };
+    }
+}
+/** A directory's entries as the view shows them: Spack's own `.spack*` bookkeeping left out, in byte order. */
+async function viewEntries(dir) {
+    return (await readdir(dir)).filter(name => !name.startsWith('.spack')).sort(compareBytes);
+}
+/** Stages the view into `<outDir>/<artifactName>/`. */
+async function stageView(options) {
+    const viewRoot = path$1.resolve(options.viewRoot);
+    const prefix = path$1.resolve(options.outDir, options.artifactName);
+    await rm(prefix, { recursive: true, force: true });
+    await mkdir(prefix, { recursive: true });
+    const stager = new Stager(prefix, viewRoot, options.installRoots.map(root => path$1.resolve(root)), (options.spackPrefixes ?? []).map(known => path$1.resolve(known)), options.slim ?? false);
+    for (const name of await viewEntries(viewRoot))
+        await stager.place(path$1.join(viewRoot, name), name, path$1.join(viewRoot, name), viewRoot);
     for (const dir of STANDARD_DIRS)
         await mkdir(path$1.join(prefix, dir), { recursive: true });
-    return {
-        prefix,
-        entries: entries.sort((a, b) => compareBytes(a.path, b.path)),
-        spackPrefixes: [...fromPrefix.entries()]
-            .map(([spackPrefix, files]) => ({ prefix: spackPrefix, files }))
-            .sort((a, b) => compareBytes(a.prefix, b.prefix)),
-        dropped: dropped.sort(compareBytes),
-        external: external.sort((a, b) => compareBytes(a.path, b.path))
-    };
+    return stager.result();
 }
 
 /**
- * Relocation of a staged prefix: every ELF's RPATH/RUNPATH entry that points into the build (the Spack install
- * tree or the view) becomes an `$ORIGIN`-relative entry inside the prefix, written with patchelf as DT_RUNPATH;
- * text files naming the build are rewritten where a location-independent form exists (pkg-config files, script
- * interpreters) and reported where none does. ELF string tables are never patched by hand.
- *
- * Entries are handled as follows:
- * - `$ORIGIN…` entries are kept;
- * - entries into the view or an install prefix map to the same subdirectory of the staged prefix (every install
- *   prefix was merged into the one tree); when that directory was not staged they are dropped and reported;
- * - system directories (`/lib`, `/lib64`, `/usr/lib…`, `/usr/local/lib…`) are kept;
- * - any other entry (an absolute path elsewhere, a relative path, an empty entry) is "foreign": kept and reported
- *   by default, dropped with `foreign: 'drop'` (empty entries, which mean the working directory, are always dropped).
+ * Where a build path lands in the staged prefix: the view and every Spack install prefix were merged into one tree,
+ * so a path into either maps to the same subdirectory of the prefix. And the new RUNPATH of one ELF file, from its
+ * old entries (see relocate.ts for what happens to each kind of entry). Pure.
  */
-/** How many files one patchelf invocation receives. */
-const PATCHELF_BATCH = 64;
 const SYSTEM_DIR = /^\/(usr\/)?(local\/)?lib(32|64|x32)?(\/|$)/;
 const PATH_CHAR = 'A-Za-z0-9._+@%~-';
 /** Whether a RUNPATH entry names a system library directory. */
@@ -995,73 +957,154 @@ function planRunpath(file, entries, build, dirExists, foreignMode = 'keep') {
     }
     return { entries: out, dropped, foreign };
 }
-/** Relocates the staged prefix in place. */
-async function relocatePrefix(options) {
-    const prefix = path$1.resolve(options.prefix);
-    const build = new BuildPaths(options);
-    const patchelf = options.patchelf ?? 'patchelf';
-    const maxText = options.maxTextBytes ?? 64 * 1024 * 1024;
-    const tree = await walkTree(prefix);
-    const dirs = new Set(tree.filter(entry => entry.type === 'dir').map(entry => entry.path));
-    dirs.add('');
-    const dirExists = (rel) => dirs.has(rel);
-    const elf = [];
-    const rewritten = [];
-    const remaining = [];
-    const groups = new Map();
-    let elfFiles = 0;
-    for (const entry of tree) {
-        if (entry.type !== 'file')
-            continue;
-        const full = path$1.join(prefix, entry.path);
-        if (await startsWithElfMagic(full)) {
-            elfFiles++;
-            let info;
-            try {
-                info = readElfFile(full);
-            }
-            catch (error) {
-                if (!(error instanceof ElfFormatError))
-                    throw error;
-                remaining.push({ file: entry.path, kind: 'runpath', detail: `unreadable ELF, not relocated: ${error.reason}` });
-                continue;
-            }
-            if (info.kind !== 'elf' || !info.dynamic)
-                continue;
-            const tag = info.runpath !== null ? 'RUNPATH' : info.rpath !== null ? 'RPATH' : null;
-            if (tag === null)
-                continue;
-            const before = (tag === 'RUNPATH' ? info.runpath : info.rpath);
-            const plan = planRunpath(entry.path, before.split(':'), build, dirExists, options.foreign);
-            const after = plan.entries.join(':');
-            const changed = after !== before || info.rpath !== null;
-            elf.push({ file: entry.path, tag, before, after, changed, dropped: plan.dropped, foreign: plan.foreign });
-            for (const item of plan.foreign) {
-                remaining.push({ file: entry.path, kind: 'runpath', detail: `foreign RUNPATH entry ${JSON.stringify(item)}` });
-            }
-            for (const item of plan.dropped) {
-                if (item)
-                    remaining.push({ file: entry.path, kind: 'runpath', detail: `dropped unstaged build entry ${item}` });
-            }
-            if (changed)
-                groups.set(after, [...(groups.get(after) ?? []), full]);
-            continue;
-        }
-        if (entry.size > maxText)
-            continue;
-        await relocateText(prefix, entry.path, await readFile(full), build, rewritten, remaining);
+
+/**
+ * Text files of a staged prefix that name the build: rewritten where a location-independent form exists (pkg-config
+ * files, script interpreters), reported where none does (libtool archives, other text, binary files).
+ */
+function textKind(rel, text) {
+    if (rel.endsWith('.pc') && path$1.posix.basename(path$1.posix.dirname(rel)) === 'pkgconfig')
+        return 'pkgconfig';
+    if (rel.endsWith('.la'))
+        return 'libtool';
+    if (text.startsWith('#!'))
+        return 'script';
+    return 'text';
+}
+/** pkg-config paths into the build become paths relative to the file (`${pcfiledir}`), or to `${prefix}`. */
+function rewritePkgConfig(rel, text, build) {
+    const root = path$1.posix.relative(path$1.posix.dirname(rel), '.') || '';
+    const pcRoot = root ? `\${pcfiledir}/${root}` : '${pcfiledir}';
+    const hasPrefixVar = /^prefix=/m.test(text);
+    let count = 0;
+    const next = text
+        .split('\n')
+        .map(line => {
+        const own = line.startsWith('prefix=') || !hasPrefixVar;
+        return line.replace(build.matcher(), match => {
+            const sub = build.staged(match);
+            if (sub === null)
+                return match;
+            count++;
+            const base = own ? pcRoot : '${prefix}';
+            return sub ? `${base}/${sub}` : base;
+        });
+    })
+        .join('\n');
+    return { next, changes: count > 0 ? ['prefix'] : [], count };
+}
+/** A script's Spack `sbang` line is dropped and an interpreter in the build found on PATH instead. */
+function rewriteScript(text, build) {
+    const lines = text.split('\n');
+    const changes = [];
+    if (/^#!\s*\/bin\/(ba)?sh\s+\S*\/sbang\s*$/.test(lines[0]) && (lines[1] ?? '').startsWith('#!')) {
+        lines.shift();
+        changes.push('sbang');
     }
-    let patchelfRuns = 0;
-    const keys = [...groups.keys()].sort(compareBytes);
-    for (const value of keys) {
-        const files = groups.get(value);
+    const shebang = /^#!\s*(\S+)(?:\s+(.*))?$/.exec(lines[0]);
+    if (shebang && build.contains(path$1.resolve(shebang[1]))) {
+        const program = path$1.posix.basename(shebang[1]);
+        const rest = (shebang[2] ?? '').trim();
+        lines[0] = rest ? `#!/usr/bin/env -S ${program} ${rest}` : `#!/usr/bin/env ${program}`;
+        changes.push('shebang');
+    }
+    return { next: lines.join('\n'), changes, count: changes.length };
+}
+/** Rewrites one text file that names the build where it can, and reports what it leaves. */
+async function relocateText(prefix, rel, data, build, rewritten, remaining) {
+    const probe = data.toString('latin1');
+    if (!build.matcher().test(probe))
+        return;
+    if (data.includes(0)) {
+        remaining.push({
+            file: rel,
+            kind: 'binary',
+            detail: `names ${firstMatch(probe, build)} (binary file, not rewritten)`
+        });
+        return;
+    }
+    const text = data.toString('utf8');
+    const kind = textKind(rel, text);
+    const { next, changes, count } = kind === 'pkgconfig'
+        ? rewritePkgConfig(rel, text, build)
+        : kind === 'script'
+            ? rewriteScript(text, build)
+            : { next: text, changes: [], count: 0 };
+    if (next !== text) {
+        await writeFile(path$1.join(prefix, rel), next);
+        rewritten.push({ file: rel, kind, changes, count });
+    }
+    const left = next.match(build.matcher());
+    if (left) {
+        const unique = [...new Set(left)];
+        const shown = unique.slice(0, 3).join(', ');
+        const more = unique.length > 3 ? ` and ${unique.length - 3} more` : '';
+        const why = kind === 'libtool' ? 'libtool archives have no relocatable form' : 'no relocatable form; left as is';
+        remaining.push({ file: rel, kind, detail: `names ${shown}${more} (${why})` });
+    }
+}
+function firstMatch(text, build) {
+    return (text.match(build.matcher()) ?? [''])[0];
+}
+
+/**
+ * Relocation of a staged prefix: every ELF's RPATH/RUNPATH entry that points into the build (the Spack install
+ * tree or the view) becomes an `$ORIGIN`-relative entry inside the prefix, written with patchelf as DT_RUNPATH;
+ * text files naming the build are rewritten where a location-independent form exists (pkg-config files, script
+ * interpreters) and reported where none does. ELF string tables are never patched by hand.
+ *
+ * Entries are handled as follows:
+ * - `$ORIGIN…` entries are kept;
+ * - entries into the view or an install prefix map to the same subdirectory of the staged prefix (every install
+ *   prefix was merged into the one tree); when that directory was not staged they are dropped and reported;
+ * - system directories (`/lib`, `/lib64`, `/usr/lib…`, `/usr/local/lib…`) are kept;
+ * - any other entry (an absolute path elsewhere, a relative path, an empty entry) is "foreign": kept and reported
+ *   by default, dropped with `foreign: 'drop'` (empty entries, which mean the working directory, are always dropped).
+ */
+/** How many files one patchelf invocation receives. */
+const PATCHELF_BATCH = 64;
+/** Plans the new RUNPATH of one ELF file and notes what it leaves behind; an unreadable ELF is reported. */
+function relocateElf(rel, full, build, dirExists, foreign, found) {
+    let info;
+    try {
+        info = readElfFile(full);
+    }
+    catch (error) {
+        if (!(error instanceof ElfFormatError))
+            throw error;
+        found.remaining.push({ file: rel, kind: 'runpath', detail: `unreadable ELF, not relocated: ${error.reason}` });
+        return;
+    }
+    if (info.kind !== 'elf' || !info.dynamic)
+        return;
+    const tag = info.runpath !== null ? 'RUNPATH' : info.rpath !== null ? 'RPATH' : null;
+    if (tag === null)
+        return;
+    const before = (tag === 'RUNPATH' ? info.runpath : info.rpath);
+    const plan = planRunpath(rel, before.split(':'), build, dirExists, foreign);
+    const after = plan.entries.join(':');
+    const changed = after !== before || info.rpath !== null;
+    found.elf.push({ file: rel, tag, before, after, changed, dropped: plan.dropped, foreign: plan.foreign });
+    for (const item of plan.foreign)
+        found.remaining.push({ file: rel, kind: 'runpath', detail: `foreign RUNPATH entry ${JSON.stringify(item)}` });
+    for (const item of plan.dropped)
+        if (item)
+            found.remaining.push({ file: rel, kind: 'runpath', detail: `dropped unstaged build entry ${item}` });
+    if (changed)
+        found.runpaths.set(after, [...(found.runpaths.get(after) ?? []), full]);
+}
+/** Writes the new RUNPATHs with patchelf, batched by value; read-only files are made writable for the call. */
+async function writeRunpaths(runpaths, patchelf) {
+    let runs = 0;
+    for (const value of [...runpaths.keys()].sort(compareBytes)) {
+        const files = runpaths.get(value);
         for (let i = 0; i < files.length; i += PATCHELF_BATCH) {
             const batch = files.slice(i, i + PATCHELF_BATCH);
             const restore = await makeWritable(batch);
             try {
                 const args = value === '' ? ['--remove-rpath', ...batch] : ['--set-rpath', value, ...batch];
                 await runProgram(patchelf, args, { silent: true });
-                patchelfRuns++;
+                runs++;
             }
             finally {
                 for (const [file, mode] of restore)
@@ -1069,12 +1112,36 @@ async function relocatePrefix(options) {
             }
         }
     }
+    return runs;
+}
+/** Relocates the staged prefix in place. */
+async function relocatePrefix(options) {
+    const prefix = path$1.resolve(options.prefix);
+    const build = new BuildPaths(options);
+    const maxText = options.maxTextBytes ?? 64 * 1024 * 1024;
+    const tree = await walkTree(prefix);
+    const dirs = new Set(['', ...tree.filter(entry => entry.type === 'dir').map(entry => entry.path)]);
+    const found = { elf: [], rewritten: [], remaining: [], runpaths: new Map() };
+    let elfFiles = 0;
+    for (const entry of tree) {
+        if (entry.type !== 'file')
+            continue;
+        const full = path$1.join(prefix, entry.path);
+        if (await startsWithElfMagic(full)) {
+            elfFiles++;
+            relocateElf(entry.path, full, build, rel => dirs.has(rel), options.foreign, found);
+        }
+        else if (entry.size <= maxText) {
+            await relocateText(prefix, entry.path, await readFile(full), build, found.rewritten, found.remaining);
+        }
+    }
+    const patchelfRuns = await writeRunpaths(found.runpaths, options.patchelf ?? 'patchelf');
     const byFile = (a, b) => compareBytes(a.file, b.file);
     return {
         elfFiles,
-        elf: elf.sort(byFile),
-        rewritten: rewritten.sort(byFile),
-        remaining: remaining.sort(byFile),
+        elf: found.elf.sort(byFile),
+        rewritten: found.rewritten.sort(byFile),
+        remaining: found.remaining.sort(byFile),
         patchelfRuns
     };
 }
@@ -1100,86 +1167,6 @@ async function makeWritable(files) {
     }
     return restore;
 }
-function textKind(rel, text) {
-    if (rel.endsWith('.pc') && path$1.posix.basename(path$1.posix.dirname(rel)) === 'pkgconfig')
-        return 'pkgconfig';
-    if (rel.endsWith('.la'))
-        return 'libtool';
-    if (text.startsWith('#!'))
-        return 'script';
-    return 'text';
-}
-async function relocateText(prefix, rel, data, build, rewritten, remaining) {
-    const probe = data.toString('latin1');
-    if (!build.matcher().test(probe))
-        return;
-    if (data.includes(0)) {
-        remaining.push({
-            file: rel,
-            kind: 'binary',
-            detail: `names ${firstMatch(probe, build)} (binary file, not rewritten)`
-        });
-        return;
-    }
-    const text = data.toString('utf8');
-    const kind = textKind(rel, text);
-    let next = text;
-    const changes = [];
-    let count = 0;
-    if (kind === 'pkgconfig') {
-        const root = path$1.posix.relative(path$1.posix.dirname(rel), '.') || '';
-        const pcRoot = root ? `\${pcfiledir}/${root}` : '${pcfiledir}';
-        const hasPrefixVar = /^prefix=/m.test(text);
-        next = text
-            .split('\n')
-            .map(line => {
-            const own = line.startsWith('prefix=') || !hasPrefixVar;
-            return line.replace(build.matcher(), match => {
-                const sub = build.staged(match);
-                if (sub === null)
-                    return match;
-                count++;
-                const base = own ? pcRoot : '${prefix}';
-                return sub ? `${base}/${sub}` : base;
-            });
-        })
-            .join('\n');
-        if (count > 0)
-            changes.push('prefix');
-    }
-    else if (kind === 'script') {
-        const lines = text.split('\n');
-        if (/^#!\s*\/bin\/(ba)?sh\s+\S*\/sbang\s*$/.test(lines[0]) && (lines[1] ?? '').startsWith('#!')) {
-            lines.shift();
-            changes.push('sbang');
-            count++;
-        }
-        const shebang = /^#!\s*(\S+)(?:\s+(.*))?$/.exec(lines[0]);
-        if (shebang && build.contains(path$1.resolve(shebang[1]))) {
-            const program = path$1.posix.basename(shebang[1]);
-            const rest = (shebang[2] ?? '').trim();
-            lines[0] = rest ? `#!/usr/bin/env -S ${program} ${rest}` : `#!/usr/bin/env ${program}`;
-            changes.push('shebang');
-            count++;
-        }
-        next = lines.join('\n');
-    }
-    if (next !== text) {
-        await writeFile(path$1.join(prefix, rel), next);
-        rewritten.push({ file: rel, kind, changes, count });
-    }
-    const left = next.match(build.matcher());
-    if (left) {
-        const unique = [...new Set(left)];
-        const shown = unique.slice(0, 3).join(', ');
-        const more = unique.length > 3 ? ` and ${unique.length - 3} more` : '';
-        const why = kind === 'libtool' ? 'libtool archives have no relocatable form' : 'no relocatable form; left as is';
-        remaining.push({ file: rel, kind, detail: `names ${shown}${more} (${why})` });
-    }
-}
-function firstMatch(text, build) {
-    return (text.match(build.matcher()) ?? [''])[0];
-}
 
 /**
  * The artifact phase: stage the environment's view into one prefix, relocate it, audit it, write the module file,
@@ -1195,7 +1182,7 @@ class AuditError extends Error {
 }
 /** `slurm-25.11.6-gcc13.3.0-x86_64_v3`, unless the request names the artifact. */
 function artifactName(request, slurmVersion, gccVersion) {
-    return request.artifact.name ?? `slurm-${slurmVersion}-gcc${gccVersion}-${request.target}`;
+    return request.artifact.name ?? topDirectory({ slurmVersion, gccVersion, target: request.target });
 }
 /**
  * Library directories of the build's external packages (system libraries Spack was told to use, such as Debian's
@@ -1224,6 +1211,30 @@ function resolvedBuild(inputs) {
         dependencies: build.dependencies.map(dep => ({ name: dep.name, version: dep.version, hash: dep.hash }))
     };
 }
+/**
+ * Audits the staged tree against the build's paths, the external packages' library directories and the compiled-in
+ * paths the recipe resolves at run time; returns the report and the relocation record the manifest carries.
+ */
+async function auditStaged(inputs, prefix, installRoots) {
+    const { layout } = inputs;
+    const externalDirs = externalLibraryDirs(inputs.build);
+    if (externalDirs.length > 0)
+        info(`Library directories of external packages, accepted like the system's: ${externalDirs.join(', ')}`);
+    const record = {
+        buildPrefixes: [...new Set([...installRoots, layout.installRoot, layout.viewRoot])].sort(),
+        resolvedAtRunTime: readResolvedPaths(prefix)
+    };
+    info(record.resolvedAtRunTime.length > 0
+        ? `Compiled-in paths the recipe resolves at run time: ${record.resolvedAtRunTime.join(', ')}`
+        : 'The recipe records no compiled-in paths resolved at run time');
+    const audit = await auditTree(prefix, {
+        ...record,
+        standardLibDirs: [...DEFAULT_STANDARD_LIB_DIRS, ...externalDirs],
+        warningKinds: ['build-prefix-in-elf', 'build-prefix-in-text']
+    });
+    info(formatReport(audit));
+    return { audit, record };
+}
 async function buildArtifact(inputs) {
     const { request, layout } = inputs;
     const name = artifactName(request, inputs.build.root.version, inputs.gccVersion);
@@ -1246,22 +1257,7 @@ async function buildArtifact(inputs) {
     info(`Relocated ${relocation.elf.filter(e => e.changed).length} of ${relocation.elfFiles} ELF files; rewrote ${relocation.rewritten.length} text files`);
     for (const left of relocation.remaining)
         info(`left as built: ${left.file} (${left.kind}): ${left.detail}`);
-    const externalDirs = externalLibraryDirs(inputs.build);
-    if (externalDirs.length > 0)
-        info(`Library directories of external packages, accepted like the system's: ${externalDirs.join(', ')}`);
-    const relocationRecord = {
-        buildPrefixes: [...new Set([...installRoots, layout.installRoot, layout.viewRoot])].sort(),
-        resolvedAtRunTime: readResolvedPaths(staged.prefix)
-    };
-    info(relocationRecord.resolvedAtRunTime.length > 0
-        ? `Compiled-in paths the recipe resolves at run time: ${relocationRecord.resolvedAtRunTime.join(', ')}`
-        : 'The recipe records no compiled-in paths resolved at run time');
-    const audit = await auditTree(staged.prefix, {
-        ...relocationRecord,
-        standardLibDirs: [...DEFAULT_STANDARD_LIB_DIRS, ...externalDirs],
-        warningKinds: ['build-prefix-in-elf', 'build-prefix-in-text']
-    });
-    info(formatReport(audit));
+    const { audit, record: relocationRecord } = await auditStaged(inputs, staged.prefix, installRoots);
     if (!audit.ok)
         throw new AuditError(audit);
     if (request.modules !== 'none')
@@ -1286,6 +1282,113 @@ async function buildArtifact(inputs) {
     info(`Packed ${tarball.path}: ${tarball.size} bytes, sha256 ${tarball.sha256}`);
     return { name, prefix: staged.prefix, tarball, audit, relocation, files: manifest.files.length };
 }
+
+/**
+ * The action's contract with its workflows, as named constants: the outputs it sets (action.yml declares the same,
+ * kept equal by a test). The inputs, with their defaults, are in src/inputs/names.ts.
+ */
+const OUTPUTS = {
+    slurmVersion: 'slurm-version',
+    specHash: 'spec-hash',
+    prefix: 'prefix',
+    cacheHit: 'cache-hit',
+    artifactName: 'artifact-name',
+    artifactPath: 'artifact-path',
+    artifactId: 'artifact-id',
+    artifactSha256: 'artifact-sha256'
+};
+
+/** Package the artifact: stage, relocate, audit, module file, manifest and checksums, packed into one tarball. */
+/** The artifact's name as far as the request tells it: a release series' full version is known once concretized. */
+function plannedArtifactName(build) {
+    const version = build.request.slurmVersion;
+    return artifactName(build.request, version.split('.').length === 3 ? version : `${version}.x`, build.gccVersion);
+}
+function planArtifact(build) {
+    const { request, work } = build;
+    const name = plannedArtifactName(build);
+    const prefix = path$1.join(work.artifact, name);
+    const version = request.slurmVersion.split('.').length === 3 ? request.slurmVersion : `${request.slurmVersion}.x`;
+    const module = moduleFile(request.modules, version);
+    const compressor = compressorCommand({
+        outDir: work.artifact,
+        compression: request.artifact.compression
+    });
+    return [
+        { note: `stage ${work.layout.viewRoot} into ${prefix}/, relocate it and audit it` },
+        ...(module ? [{ writes: path$1.join(prefix, module) }] : []),
+        { writes: path$1.join(prefix, MANIFEST_FILE) },
+        { writes: path$1.join(prefix, SUMS_FILE) },
+        { program: 'tar', args: tarArguments(work.artifact, name, sourceDateEpoch()) },
+        { program: compressor.command, args: compressor.args },
+        { writes: path$1.join(work.artifact, tarballName(name, request.artifact.compression)) }
+    ];
+}
+const packageArtifact = {
+    key: 'artifact',
+    title: () => 'Package the artifact',
+    plan: planArtifact,
+    run: ({ build, spack, repo, slurm }) => buildArtifact({
+        request: build.request,
+        build: slurm,
+        gccVersion: build.gccVersion,
+        spack,
+        repo,
+        layout: build.work.layout,
+        outDir: build.work.artifact
+    }),
+    outputs: artifact => ({
+        [OUTPUTS.artifactName]: artifact.name,
+        [OUTPUTS.artifactPath]: artifact.tarball.path,
+        [OUTPUTS.artifactSha256]: artifact.tarball.sha256
+    })
+};
+
+/**
+ * Restore the build cache: keys made from everything that decides the concretization, the local mirror and the kept
+ * locks restored, and what the post step must save handed to it.
+ */
+async function restoreCache({ build, spack, index, repo, environment }) {
+    const keys = cacheKeys({
+        prefix: build.request.cache.keyPrefix,
+        os: hostOs(),
+        arch: hostArch(),
+        spackCommit: spack.commit ?? spack.version,
+        builtinCommit: spack.builtin?.commit ?? 'site',
+        repoHash: repo.contentHash,
+        gccVersion: build.gccVersion,
+        target: build.request.target,
+        environment: [environment.compiler?.environment ?? '', environment.environment].join('\n')
+    });
+    const paths = cachePaths(build);
+    const restored = await restoreBuildCache$1(keys, paths);
+    saveCacheState({
+        primaryKey: keys.primary,
+        ...(restored.restoredKey ? { restoredKey: restored.restoredKey } : {}),
+        paths,
+        environments: [
+            ...(environment.compiler ? [environment.compiler] : []),
+            { envDir: environment.envDir, environment: environment.environment }
+        ],
+        spack: { executable: spack.executable, env: spack.env },
+        repoIndex: index
+    });
+    return restored;
+}
+const restoreBuildCache = {
+    key: 'cache',
+    title: () => 'Restore the build cache',
+    plan: build => build.request.cache.enabled
+        ? [
+            {
+                note: `restore ${LOCAL_MIRROR} (${build.work.layout.localMirror}) and spack.lock from the Actions cache`
+            }
+        ]
+        : [],
+    skip: ({ build }) => (build.request.cache.enabled ? undefined : { hit: 'none' }),
+    run: restoreCache,
+    outputs: restored => ({ [OUTPUTS.cacheHit]: restored.hit })
+};
 
 /** Uploads the tarball as a workflow artifact with @actions/artifact. */
 /** The service's answer when the workflow run already holds an artifact of that name (a re-run of the job). */
@@ -1419,29 +1522,6 @@ function debugFiles(failure, envDir) {
 }
 
 /**
- * GPG keys for build caches: public keys trusted for reading signed mirrors, and the private key that signs what is
- * pushed. Keys go into Spack's keyring (SPACK_GNUPGHOME, under RUNNER_TEMP) through files that only the runner's
- * user can read, removed once imported; a key is never printed.
- */
-async function trustFile(spack, dir, name, key) {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const file = path$1.join(dir, name);
-    writeFileSync(file, key, { mode: 0o600 });
-    try {
-        await spack.run(['gpg', 'trust', file], { silent: true });
-    }
-    finally {
-        rmSync(file, { force: true });
-    }
-}
-async function trustPublicKeys(spack, keys, scratch) {
-    await trustFile(spack, scratch, 'buildcache-keys.asc', keys);
-}
-async function importSigningKey(spack, key, scratch) {
-    await trustFile(spack, scratch, 'signing-key.asc', key);
-}
-
-/**
  * Offline builds: checks that fail at once, naming what is missing, instead of a download that times out later.
  * Clingo must be importable (Spack can't bootstrap it), and every package to build from source must find its source
  * archive in a local mirror or the source cache, or its binary in a build cache.
@@ -1501,7 +1581,7 @@ function missingSourcesMessage(missing) {
 }
 /** Clingo must be importable by Spack's Python: without network Spack can't bootstrap it. */
 async function checkClingo(spack) {
-    const result = await spack.run(['python', '-c', 'import clingo; print(clingo.__version__)'], {
+    const result = await spack.run(clingoArgs(), {
         silent: true,
         allowFailure: true
     });
@@ -1511,56 +1591,295 @@ async function checkClingo(spack) {
     }
     return result.stdout.trim();
 }
+/** Where the source check is written for `spack -e <env> python` to run. */
+function sourceCheckScript(scratch) {
+    return path$1.join(scratch, 'offline-check.py');
+}
 async function checkSources(spack, envDir, scratch) {
     mkdirSync(scratch, { recursive: true });
-    const script = path$1.join(scratch, 'offline-check.py');
+    const script = sourceCheckScript(scratch);
     writeFileSync(script, SOURCE_CHECK_SCRIPT);
-    const result = await spack.run(['-e', envDir, 'python', script], { silent: true });
+    const result = await spack.run(environmentPythonArgs(envDir, script), { silent: true });
     const missing = parseSourceCheck(result.stdout);
     if (missing.length > 0)
         throw new Error(missingSourcesMessage(missing));
 }
 
 /**
- * Prepares the environment directory: detects the runner's compilers with Spack, renders spack.yaml with them, and
- * writes it. The rendered text is what the cache key hashes, so a different compiler on the runner changes the key.
+ * Build the requested GCC when the runner lacks it, then install Slurm: each environment concretized (unless the
+ * cached lock was made from its very spack.yaml), its sources checked when offline, and installed.
  */
-/** The `gcc` entry that `spack compiler find` wrote into the isolated user scope, if any. */
-function detectedCompilers(userConfigDir) {
-    const file = path$1.join(userConfigDir, 'packages.yaml');
-    if (!existsSync(file))
-        return {};
-    const doc = distExports.parse(readFileSync(file, 'utf8'));
-    const gcc = doc?.packages?.gcc;
-    return gcc ? { gcc } : {};
-}
-function gccVersions(detected) {
-    const externals = detected.gcc?.externals ?? [];
-    const versions = externals.map(external => /^gcc@=?([\d.]+)/.exec(external.spec ?? '')?.[1]);
-    return [...new Set(versions.filter((v) => Boolean(v)))];
-}
-async function prepareEnvironment(spack, request, gccVersion, repo, layout) {
-    await spack.run(['compiler', 'find', '--scope', 'user'], { silent: true });
-    const userConfig = spack.env.SPACK_USER_CONFIG_PATH;
-    const detected = userConfig ? detectedCompilers(userConfig) : {};
-    const foundGcc = gccVersions(detected);
-    info(`GCC found by Spack: ${foundGcc.join(', ') || 'none'}`);
-    const inputs = { request, gccVersion, repoPath: repo.path, repoNamespace: repo.namespace, layout, detected };
-    let compiler;
-    if (!foundGcc.includes(gccVersion)) {
-        info(`gcc@${gccVersion} is not on this runner: Spack builds it first with the runner's compiler (it is cached like any package)`);
-        compiler = writeEnvironment(layout.compilerEnvDir, compilerEnvironmentYaml(inputs));
+/** Concretizes (unless the cached lock was made from this spack.yaml), checks offline sources, installs. */
+async function installEnvironment(written, { build, spack, cache }) {
+    const runner = withCredentials(spack.runner, build.request);
+    if (cache.hit !== 'none' && adoptCachedLock(cachePaths(build), written.envDir, written.environment)) {
+        info('Using the cached spack.lock made from this spack.yaml: nothing to concretize');
     }
-    const environment = environmentYaml(inputs);
-    writeEnvironment(layout.envDir, environment);
-    info(environment);
-    return { envDir: layout.envDir, environment, foundGcc, ...(compiler ? { compiler } : {}) };
+    else {
+        await concretize(runner, written.envDir);
+    }
+    if (build.request.offline)
+        await checkSources(runner, written.envDir, build.work.scratch);
+    return install(runner, written.envDir, build.request.jobs);
 }
-function writeEnvironment(envDir, environment) {
-    mkdirSync(envDir, { recursive: true });
-    writeFileSync(path$1.join(envDir, 'spack.yaml'), environment);
-    return { envDir, environment };
+/** What installing the environment in `envDir` would run, when `when` holds. */
+function planInstall(build, envDir, when) {
+    const noLock = { id: 'no-cached-lock', text: 'no cached spack.lock was made from this spack.yaml' };
+    const script = sourceCheckScript(build.work.scratch);
+    return [
+        { spack: concretizeArgs(envDir), when: [...when, ...(build.request.cache.enabled ? [noLock] : [])] },
+        ...(build.request.offline
+            ? [
+                { writes: script, when },
+                { spack: environmentPythonArgs(envDir, script), when }
+            ]
+            : []),
+        { spack: installArgs(envDir, build.request.jobs), when }
+    ];
 }
+const buildCompiler = {
+    key: 'compiler',
+    title: build => `Build gcc@${build.gccVersion}`,
+    plan: build => planInstall(build, build.work.layout.compilerEnvDir, [gccMissing(build)]),
+    skip: ({ environment }) => (environment.compiler ? undefined : {}),
+    run: async (input) => ({ report: await installEnvironment(input.environment.compiler, input) })
+};
+/** A failed build's debug artifact: spack.yaml, spack.lock and the failing package's logs. A failure here only warns. */
+async function uploadDebug(error, build, envDir) {
+    const { request } = build;
+    try {
+        const name = `${artifactName(request, request.slurmVersion, build.gccVersion)}-debug`;
+        await uploadDebugFiles(name, debugFiles(error.failure, envDir), build.work.scratch, request.artifact.retentionDays);
+    }
+    catch (uploadError) {
+        warning(`The debug artifact could not be uploaded: ${uploadError instanceof Error ? uploadError.message : String(uploadError)}`);
+    }
+}
+const installSlurm = {
+    key: 'install',
+    title: () => 'Install Slurm',
+    plan: build => [
+        ...planInstall(build, build.work.layout.envDir, []),
+        ...(build.request.artifact.upload
+            ? [
+                {
+                    note: `upload ${artifactName(build.request, build.request.slurmVersion, build.gccVersion)}-debug (spack.yaml, spack.lock, the failing package's logs)`,
+                    when: [{ id: 'install-failed', text: 'the install fails' }]
+                }
+            ]
+            : [])
+    ],
+    run: async (input) => {
+        try {
+            return await installEnvironment(input.environment, input);
+        }
+        catch (error) {
+            if (error instanceof InstallError && input.build.request.artifact.upload)
+                await uploadDebug(error, input.build, input.environment.envDir);
+            throw error;
+        }
+    }
+};
+
+/** What the install produced: the locked slurm spec, its dependencies and its install prefix. */
+async function readBuild(spack, envDir) {
+    const lock = readLock(readFileSync(path$1.join(envDir, 'spack.lock'), 'utf8'));
+    const location = await spack.run(locationArgs(envDir, lock.root.hash), { silent: true });
+    return { ...lock, prefix: location.stdout.trim() };
+}
+
+const readInstalled = {
+    key: 'slurm',
+    title: () => 'Read what was installed',
+    grouped: false,
+    plan: build => [{ spack: locationArgs(build.work.layout.envDir, '<slurm-hash-in-spack.lock>') }],
+    run: async ({ spack, environment }) => {
+        const build = await readBuild(spack.runner, environment.envDir);
+        markComplete();
+        return build;
+    },
+    outputs: slurm => ({
+        [OUTPUTS.slurmVersion]: slurm.root.version,
+        [OUTPUTS.specHash]: slurm.root.hash,
+        [OUTPUTS.prefix]: slurm.prefix
+    })
+};
+
+/**
+ * A user's package repository against the request, before concretizing: Spack (`spack python`, seconds) reads the
+ * repository's `slurm` recipe, and the request is fitted to it. A version it cannot give, or a variant asked for that
+ * it does not define, fails naming what it lacks and what it has; a recipe that names versions after GitHub's tags
+ * (`25-11-6-1`) gets the dotted request mapped to them; the action's default variants it lacks are dropped with a
+ * warning. (The bundled repository needs none of this: the catalog and the input checks describe it.)
+ */
+const MARKER = 'SLURM_FACTORY_RECIPE_CHECK ';
+/** Runs inside `spack python`: the versions and variants of the namespace's slurm class. */
+const RECIPE_SCRIPT = `import json
+import sys
+
+import spack.repo
+
+namespace = sys.argv[1]
+out = {}
+try:
+    cls = spack.repo.PATH.get_repo(namespace).get_pkg_class("slurm")
+    out["versions"] = [
+        {"version": str(v), "deprecated": bool(info.get("deprecated", False))} for v, info in cls.versions.items()
+    ]
+    out["variants"] = {
+        name: sorted({variant.variant_type.string for _, variant in cls.variant_definitions(name)})
+        for name in cls.variant_names()
+    }
+except Exception as error:
+    out = {"error": type(error).__name__ + ": " + str(error)}
+print("${MARKER}" + json.dumps(out))
+`;
+/** Where the check's script is written. */
+function recipeScriptPath(scratchDir) {
+    return path$1.join(scratchDir, 'recipe-check.py');
+}
+/** The command that asks Spack for the slurm recipe of the repository `namespace`. */
+function recipeCheckArgs(script, namespace) {
+    return pythonArgs(script, [namespace]);
+}
+/** Asks Spack for the slurm recipe of the registered repository `repo`. */
+async function readSlurmRecipe(runner, repo, scratchDir) {
+    mkdirSync(scratchDir, { recursive: true });
+    const script = recipeScriptPath(scratchDir);
+    writeFileSync(script, RECIPE_SCRIPT);
+    const result = await runner.run(recipeCheckArgs(script, repo.namespace), { silent: true });
+    const line = result.stdout.split('\n').find(text => text.startsWith(MARKER));
+    if (!line)
+        throw new Error(`spack python printed no recipe check:\n${result.stdout}${result.stderr}`);
+    const out = JSON.parse(line.slice(MARKER.length));
+    if (out.error || !out.versions || !out.variants) {
+        throw new InputError('spack-repo', `Spack cannot load slurm from ${where(repo)}: ${out.error ?? 'no answer'}`);
+    }
+    return { versions: out.versions, variants: out.variants };
+}
+function where(repo) {
+    return `the package repository ${repo.path} (namespace ${repo.namespace})`;
+}
+/** A version's numbers, whatever the separators (`25-11-6-1`, `25.11.6`); undefined for `master` and the like. */
+function numbers(version) {
+    const parts = version.split(/[.\-_]/);
+    return parts.every(part => /^\d+$/.test(part)) ? parts.map(Number) : undefined;
+}
+function newer(a, b) {
+    for (let i = 0; i < Math.max(a.length, b.length); i++)
+        if ((a[i] ?? -1) !== (b[i] ?? -1))
+            return (a[i] ?? -1) - (b[i] ?? -1);
+    return 0;
+}
+/**
+ * The version to ask Spack for: the request itself when the recipe spells it (or a release of it) with dots, as
+ * Spack then matches it; otherwise the recipe's newest version whose numbers start with the request's.
+ */
+function fitVersion(requested, recipe, repo) {
+    const wanted = requested.split('.').map(Number);
+    const matching = recipe.versions.filter(({ version }) => {
+        const n = numbers(version);
+        return n !== undefined && wanted.every((part, i) => n[i] === part);
+    });
+    if (matching.length === 0) {
+        throw new InputError('slurm-version', `${JSON.stringify(requested)}: slurm in ${where(repo)} has no such version (its versions: ${recipe.versions.map(v => v.version).join(', ') || 'none'})`);
+    }
+    if (matching.every(({ version }) => version === requested || version.startsWith(`${requested}.`)))
+        return requested;
+    const usable = matching.some(v => !v.deprecated) ? matching.filter(v => !v.deprecated) : matching;
+    const best = usable.reduce((a, b) => (newer(numbers(b.version) ?? [], numbers(a.version) ?? []) > 0 ? b : a));
+    return best.version;
+}
+/** The request's variants the recipe defines; an explicit one it lacks is an error, a default one is dropped. */
+function fitVariants(variants, recipe, repo) {
+    const defaults = parseVariants(DEFAULT_VARIANTS, false).map(render).join(' ');
+    const byDefault = variants.map(render).join(' ') === defaults;
+    const has = Object.keys(recipe.variants).sort();
+    const hasText = has.length ? has.join(', ') : 'none';
+    const kept = [];
+    const dropped = [];
+    for (const setting of variants) {
+        const kinds = recipe.variants[setting.name];
+        if (!kinds) {
+            if (byDefault) {
+                dropped.push(setting);
+                continue;
+            }
+            throw new InputError('variants', `${render(setting)}: slurm in ${where(repo)} has no variant "${setting.name}" (its variants: ${hasText})`);
+        }
+        kept.push(fitKind(setting, kinds, repo));
+    }
+    return { variants: kept, dropped };
+}
+/** An on/off setting for an on/off variant, a value for a valued one (`name=true` counts as on/off). */
+function fitKind(setting, kinds, repo) {
+    const isBool = kinds.includes('bool');
+    if (setting.kind === 'value' && isBool && /^(true|false)$/i.test(setting.value))
+        return { kind: 'bool', name: setting.name, enabled: setting.value.toLowerCase() === 'true' };
+    if (setting.kind === 'bool' && !isBool)
+        throw new InputError('variants', `${render(setting)}: "${setting.name}" of slurm in ${where(repo)} takes a value; write ${setting.name}=...`);
+    if (setting.kind === 'value' && isBool && kinds.length === 1)
+        throw new InputError('variants', `${render(setting)}: "${setting.name}" of slurm in ${where(repo)} is on/off; write +${setting.name} or ~${setting.name}`);
+    return setting;
+}
+/** The request fitted to the recipe (pure). */
+function fitRequest(request, recipe, repo) {
+    const version = fitVersion(request.slurmVersion, recipe, repo);
+    const { variants, dropped } = fitVariants(request.variants, recipe, repo);
+    const notes = [];
+    if (version !== request.slurmVersion)
+        notes.push(`slurm-version ${request.slurmVersion} is ${version} in ${where(repo)}, which names versions its own way`);
+    const warnings = dropped.map(setting => `${render(setting)} (a default of the action) is dropped: slurm in ${where(repo)} has no variant "${setting.name}"`);
+    return { request: { ...request, slurmVersion: version, variants }, notes, warnings };
+}
+/**
+ * For a user's repository: reads its slurm recipe with Spack and returns the request fitted to it, logging what was
+ * mapped and warning about what was dropped. The bundled repository's request is returned as it is.
+ */
+async function fitRequestToRepo(request, runner, repo, scratchDir) {
+    if (request.repo.kind === 'bundled')
+        return request;
+    const recipe = await readSlurmRecipe(runner, repo, scratchDir);
+    info(`slurm in ${where(repo)}: versions ${recipe.versions.map(v => v.version).join(', ')}; variants ${Object.keys(recipe.variants).sort().join(', ')}`);
+    const fitted = fitRequest(request, recipe, repo);
+    for (const note of fitted.notes)
+        info(note);
+    for (const warning$1 of fitted.warnings)
+        warning(warning$1);
+    return fitted.request;
+}
+
+function planCheck$1(build) {
+    if (build.request.repo.kind === 'bundled')
+        return [];
+    const script = recipeScriptPath(build.work.scratch);
+    return [{ writes: script }, { spack: recipeCheckArgs(script, plannedRepo(build).namespace) }];
+}
+const checkRecipe = {
+    key: 'build',
+    title: () => "Check the repository's slurm recipe",
+    plan: planCheck$1,
+    skip: ({ build }) => (build.request.repo.kind === 'bundled' ? build : undefined),
+    run: async ({ build, spack, repo }) => ({
+        ...build,
+        request: await fitRequestToRepo(build.request, spack.runner, repo, build.work.scratch)
+    })
+};
+
+const restorePackageIndex = {
+    key: 'index',
+    title: () => "Restore Spack's package index",
+    plan: build => build.request.cache.enabled
+        ? [{ note: "restore Spack's index of the builtin packages from the Actions cache" }]
+        : [],
+    skip: ({ build, spack }) => build.request.cache.enabled
+        ? undefined
+        : { cache: repoIndexCacheOf(spack, build.request.cache.keyPrefix), restored: false },
+    run: async ({ build, spack }) => {
+        const cache = repoIndexCacheOf(spack, build.request.cache.keyPrefix);
+        return { cache, restored: await restoreRepoIndex(cache) };
+    }
+};
 
 (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
     function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
@@ -1753,174 +2072,10 @@ function _getCacheDirectory() {
 }
 
 /**
- * Retries with exponential backoff for work that can fail for passing reasons (downloads, clones).
- * An error marked fatal (a checksum or commit mismatch, a ref that does not exist) is thrown at once.
+ * Verified copies of Spack and of its builtin packages in the runner's tool cache: a copy is used only when its
+ * provenance file names the commit its tag is pinned to; otherwise the tag is cloned shallowly, checked against that
+ * commit, and cached for the next job on the runner (or kept under RUNNER_TEMP when the runner has no tool cache).
  */
-/** An error that no retry can cure. */
-class FatalError extends Error {
-    constructor(message, options) {
-        super(message, options);
-        this.name = 'FatalError';
-    }
-}
-function isFatal(error) {
-    return error instanceof FatalError;
-}
-const defaultSleep = (ms) => new Promise(resolve => setTimeout(resolve, ms));
-/** The waits between attempts: `initial`, `2 * initial`, ... each capped at `max`. */
-function backoffDelays(options = {}) {
-    const attempts = Math.max(1, options.attempts ?? 4);
-    const initial = Math.max(0, options.initialDelayMs ?? 2000);
-    const max = Math.max(initial, options.maxDelayMs ?? 30000);
-    return Array.from({ length: attempts - 1 }, (_, index) => Math.min(max, initial * 2 ** index));
-}
-/**
- * Runs `work` until it succeeds, a fatal error is thrown, or the attempts run out; the last error is rethrown
- * with the attempt count in its message.
- */
-async function withRetry(what, work, options = {}) {
-    const delays = backoffDelays(options);
-    const sleep = options.sleep ?? defaultSleep;
-    for (let attempt = 1;; attempt++) {
-        try {
-            return await work(attempt);
-        }
-        catch (error) {
-            if (isFatal(error))
-                throw error;
-            const delay = delays[attempt - 1];
-            if (delay === undefined) {
-                const message = error instanceof Error ? error.message : String(error);
-                throw new Error(`${what} failed after ${attempt} attempt${attempt === 1 ? '' : 's'}: ${message}`, {
-                    cause: error
-                });
-            }
-            const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
-            warning(`${what} failed (attempt ${attempt} of ${delays.length + 1}): ${reason}; retrying in ${Math.round(delay / 1000)}s`);
-            await sleep(delay);
-        }
-    }
-}
-
-/**
- * Shallow clones of a tag, branch or commit, checked against the commit they must resolve to.
- * Every git call goes through `runProgram` with an argument array; network failures are retried,
- * a wrong commit or a missing ref is not.
- */
-/** A tag resolved to another commit than the one it is pinned to. */
-class CommitMismatchError extends FatalError {
-    repository;
-    url;
-    ref;
-    expected;
-    actual;
-    constructor(repository, url, ref, expected, actual) {
-        super(`${repository} at ${url}: ${ref} resolves to commit ${actual}, but it is pinned to ${expected}; ` +
-            'refusing to use it (the tag was moved or the source is not the expected repository)');
-        this.repository = repository;
-        this.url = url;
-        this.ref = ref;
-        this.expected = expected;
-        this.actual = actual;
-        this.name = 'CommitMismatchError';
-    }
-}
-const COMMIT = /^[0-9a-f]{40}$/;
-/** No prompt may wait for credentials on a runner. */
-const GIT_ENV = { GIT_TERMINAL_PROMPT: '0', GIT_ASKPASS: '', SSH_ASKPASS: '' };
-async function git(args, cwd) {
-    const result = await runProgram('git', ['-c', 'advice.detachedHead=false', ...args], {
-        silent: true,
-        env: GIT_ENV,
-        ...(cwd ? { cwd } : {})
-    });
-    return result.stdout.trim();
-}
-/** The commit checked out in `dir`, or undefined when it is not a git work tree. */
-async function headCommit(dir) {
-    const result = await runProgram('git', ['rev-parse', '--verify', 'HEAD^{commit}'], {
-        cwd: dir,
-        silent: true,
-        allowFailure: true,
-        env: GIT_ENV
-    });
-    const commit = result.stdout.trim();
-    return result.exitCode === 0 && COMMIT.test(commit) ? commit : undefined;
-}
-function missingRef(error) {
-    return error instanceof CommandError && /not found in upstream origin|couldn't find remote ref/i.test(error.message);
-}
-/** One attempt: `git clone --depth 1 --branch <ref>`, or a fetch of the commit when `ref` is a commit id. */
-async function cloneOnce(request) {
-    rmSync(request.dest, { recursive: true, force: true });
-    mkdirSync(path$1.dirname(request.dest), { recursive: true });
-    const { url, ref, dest } = request;
-    try {
-        if (!COMMIT.test(ref)) {
-            await git(['clone', '--depth', '1', '--branch', ref, '--single-branch', '--', url, dest]);
-        }
-        else {
-            mkdirSync(dest, { recursive: true });
-            await git(['init', '--quiet'], dest);
-            await git(['remote', 'add', 'origin', url], dest);
-            try {
-                await git(['fetch', '--depth', '1', 'origin', ref], dest);
-            }
-            catch {
-                // Servers that refuse to serve an unadvertised commit: fetch everything and look for it.
-                await git(['fetch', '--tags', 'origin', '+refs/heads/*:refs/remotes/origin/*'], dest);
-            }
-            const found = await runProgram('git', ['cat-file', '-e', `${ref}^{commit}`], {
-                cwd: dest,
-                silent: true,
-                allowFailure: true
-            });
-            if (found.exitCode !== 0)
-                throw new FatalError(`${request.repository} at ${url}: commit ${ref} does not exist there`);
-            await git(['checkout', '--quiet', '--detach', ref], dest);
-        }
-    }
-    catch (error) {
-        if (missingRef(error)) {
-            throw new FatalError(`${request.repository} at ${url}: there is no tag or branch ${ref}`, { cause: error });
-        }
-        throw error;
-    }
-    const commit = await headCommit(dest);
-    if (!commit)
-        throw new Error(`${request.repository}: the clone of ${url} at ${ref} has no commit checked out`);
-    return commit;
-}
-/**
- * Clones `ref` of `url` into `dest` (shallowly where the server allows) with retries, checks the commit against
- * `expectedCommit`, and returns the commit checked out. A mismatch removes the clone and throws
- * `CommitMismatchError`.
- */
-async function cloneVerified(request) {
-    const commit = await withRetry(`Cloning ${request.repository} ${request.ref} from ${request.url}`, () => cloneOnce(request), request.retry);
-    if (request.expectedCommit && commit !== request.expectedCommit) {
-        rmSync(request.dest, { recursive: true, force: true });
-        throw new CommitMismatchError(request.repository, request.url, request.ref, request.expectedCommit, commit);
-    }
-    return commit;
-}
-
-/**
- * Provisioning of Spack and of its builtin package repository: from the runner's tool cache when an earlier job
- * left a verified copy there, otherwise a shallow clone of the release tag checked against its pinned commit and
- * then cached. Or, with `spack-root`, an existing Spack that answers `spack --version`.
- *
- * All of Spack's user state (configuration, caches, GPG keyring, install tree and stages outside an environment)
- * lives under RUNNER_TEMP, so jobs sharing a runner do not leak into each other or into the cached copy.
- */
-const DEFAULT_SOURCES = {
-    spack: 'https://github.com/spack/spack.git',
-    packages: 'https://github.com/spack/spack-packages.git'
-};
-/** The builtin packages each Spack release series is used with, by series (`v1.0`). */
-const BUILTIN_PINS = {
-    'v1.0': { tag: 'v2025.07.0', commit: '4b8bb3514838ce9e8bbc2ca7f98e62dbd7100c63' }
-};
 /** Tool-cache names; prefixed so that no other action's `spack` entry is taken for ours. */
 const SPACK_TOOL = 'slurm-factory-spack';
 const PACKAGES_TOOL = 'slurm-factory-spack-packages';
@@ -1936,20 +2091,6 @@ function toolVersion(tag) {
         .map(part => String(Number(part)))
         .join('.');
 }
-/** `v1.0.2` -> `v1.0`. */
-function releaseSeries(tag) {
-    const match = /^v?(\d+)\.(\d+)\./.exec(tag);
-    return match ? `v${Number(match[1])}.${Number(match[2])}` : tag;
-}
-/** The isolation variables for a state directory; the system scope is isolated only for a provisioned Spack. */
-function isolationEnv(stateDir, isolateSystemScope) {
-    return {
-        SPACK_USER_CONFIG_PATH: path$1.join(stateDir, 'config'),
-        SPACK_USER_CACHE_PATH: path$1.join(stateDir, 'cache'),
-        ...(isolateSystemScope ? { SPACK_SYSTEM_CONFIG_PATH: path$1.join(stateDir, 'system') } : {}),
-        SPACK_GNUPGHOME: path$1.join(stateDir, 'gpg')
-    };
-}
 function readProvenance(dir) {
     try {
         return JSON.parse(readFileSync(path$1.join(dir, PROVENANCE_FILE), 'utf8'));
@@ -1957,6 +2098,10 @@ function readProvenance(dir) {
     catch {
         return undefined;
     }
+}
+/** Where a fresh clone of `tag` goes before it is verified and cached. */
+function stagingDir(runnerTemp, tool, tag) {
+    return path$1.join(workDirs(runnerTemp).staging, `${tool}-${toolVersion(tag)}`);
 }
 /** A verified copy of `tag`: the tool cache's when it holds the same commit, else a fresh clone that is then cached. */
 async function provisionTree(request) {
@@ -1981,7 +2126,7 @@ async function provisionTree(request) {
         throw new FatalError(`offline: ${request.repository} ${request.tag} is not in the runner's tool cache and can't be cloned without network; ` +
             'run the action once with network on this runner, or give an existing Spack with spack-root');
     }
-    const staging = path$1.join(request.runnerTemp, 'slurm-factory', 'staging', `${request.tool}-${version}`);
+    const staging = stagingDir(request.runnerTemp, request.tool, request.tag);
     info(`Cloning ${request.repository} ${request.tag} from ${request.url}`);
     const commit = await cloneVerified({
         repository: request.repository,
@@ -1996,7 +2141,7 @@ async function provisionTree(request) {
     const provenance = { repository: request.repository, url: request.url, tag: request.tag, commit };
     writeFileSync(path$1.join(staging, PROVENANCE_FILE), `${JSON.stringify(provenance, null, 2)}\n`);
     if (!useToolCache) {
-        const kept = path$1.join(request.runnerTemp, 'slurm-factory', request.tool, version);
+        const kept = path$1.join(workDirs(request.runnerTemp).tools, request.tool, version);
         rmSync(kept, { recursive: true, force: true });
         mkdirSync(path$1.dirname(kept), { recursive: true });
         renameSync(staging, kept);
@@ -2005,6 +2150,33 @@ async function provisionTree(request) {
     const cachedPath = await cacheDir(staging, request.tool, version);
     rmSync(staging, { recursive: true, force: true });
     return { path: cachedPath, fromToolCache: false };
+}
+
+/**
+ * Provisioning of Spack and of its builtin package repository: from the runner's tool cache when an earlier job
+ * left a verified copy there, otherwise a shallow clone of the release tag checked against its pinned commit and
+ * then cached. Or, with `spack-root`, an existing Spack that answers `spack --version`.
+ *
+ * All of Spack's user state (configuration, caches, GPG keyring, install tree and stages outside an environment)
+ * lives under RUNNER_TEMP, so jobs sharing a runner do not leak into each other or into the cached copy.
+ */
+const DEFAULT_SOURCES = {
+    spack: 'https://github.com/spack/spack.git',
+    packages: 'https://github.com/spack/spack-packages.git'
+};
+/** `v1.0.2` -> `v1.0`. */
+function releaseSeries(tag) {
+    const match = /^v?(\d+)\.(\d+)\./.exec(tag);
+    return match ? `v${Number(match[1])}.${Number(match[2])}` : tag;
+}
+/** The isolation variables for a state directory; the system scope is isolated only for a provisioned Spack. */
+function isolationEnv(stateDir, isolateSystemScope) {
+    return {
+        SPACK_USER_CONFIG_PATH: path$1.join(stateDir, 'config'),
+        SPACK_USER_CACHE_PATH: path$1.join(stateDir, 'cache'),
+        ...(isolateSystemScope ? { SPACK_SYSTEM_CONFIG_PATH: path$1.join(stateDir, 'system') } : {}),
+        SPACK_GNUPGHOME: path$1.join(stateDir, 'gpg')
+    };
 }
 /** The first line of `spack --version`: `1.0.0` or `1.0.0 (<commit>)`. */
 function parseSpackVersion(output) {
@@ -2020,7 +2192,7 @@ async function spackVersion(root, env, what) {
         throw new FatalError(`${what}: ${root} is not a Spack installation (no bin/spack)`);
     let output;
     try {
-        const result = await runProgram(executable, ['--version'], { silent: true, baseEnv: env });
+        const result = await runProgram(executable, versionArgs(), { silent: true, baseEnv: env });
         output = result.stdout;
     }
     catch (error) {
@@ -2051,64 +2223,58 @@ function prepareState(stateDir, env) {
     chmodSync(env.SPACK_GNUPGHOME, 0o700);
     mkdirSync(stateDir, { recursive: true });
 }
+/** The Spack tree to use: the existing one `spack-root` names, or a verified copy of the release. */
+async function spackTree(request, sources, options) {
+    if (request.root !== undefined)
+        return { root: path$1.resolve(request.root), fromToolCache: false };
+    const tree = await provisionTree({
+        tool: SPACK_TOOL,
+        repository: 'Spack',
+        url: sources.spack,
+        tag: request.version,
+        commit: request.commit,
+        runnerTemp: options.runnerTemp,
+        ...(options.retry ? { retry: options.retry } : {}),
+        ...(options.offline ? { offline: true } : {})
+    });
+    return { root: tree.path, fromToolCache: tree.fromToolCache, verifiedCommit: request.commit };
+}
+/**
+ * The isolated user scope: the builtin packages provisioned for this Spack, and, for a provisioned Spack, an install
+ * tree and stages of its own (outside an environment Spack would write into its own tree, the shared tool-cache copy).
+ */
+function configureUserScope(userScope, stateDir, builtin, existing) {
+    if (builtin)
+        mergeScopeFile(userScope, 'repos.yaml', 'repos', { builtin: builtin.path });
+    if (existing)
+        return;
+    mergeScopeFile(userScope, 'config.yaml', 'config', {
+        install_tree: { root: path$1.join(stateDir, 'opt') },
+        source_cache: path$1.join(stateDir, 'source-cache'),
+        build_stage: [path$1.join(stateDir, 'stage')]
+    });
+}
 /**
  * Provisions Spack for this job (or checks the existing one `request.root` names), isolates its user state under
  * `options.runnerTemp`, and, unless told not to, puts it on PATH and exports SPACK_ROOT and the isolation variables.
  */
 async function provisionSpack(request, options) {
     const sources = { ...DEFAULT_SOURCES, ...(options.sources ?? {}) };
-    const existing = Boolean(request.root);
-    const stateDir = path$1.join(options.runnerTemp, 'slurm-factory', 'spack-state');
+    const existing = request.root !== undefined;
+    const stateDir = workDirs(options.runnerTemp).spackState;
     const isolation = isolationEnv(stateDir, !existing);
     prepareState(stateDir, isolation);
     if (process.env.SPACK_DISABLE_LOCAL_CONFIG !== undefined) {
         warning('SPACK_DISABLE_LOCAL_CONFIG is set: Spack ignores the isolated user scope the action configures');
     }
-    let root;
-    let fromToolCache = false;
-    let verifiedCommit;
-    if (request.root) {
-        root = path$1.resolve(request.root);
-    }
-    else {
-        const commit = request.commit ?? SPACK_PINS[request.version];
-        if (!commit) {
-            throw new FatalError(`Spack ${request.version} has no pinned commit (pinned: ${Object.keys(SPACK_PINS).join(', ')}); ` +
-                'give its commit id in spack-commit, or use an existing Spack with spack-root');
-        }
-        const tree = await provisionTree({
-            tool: SPACK_TOOL,
-            repository: 'Spack',
-            url: sources.spack,
-            tag: request.version,
-            commit,
-            runnerTemp: options.runnerTemp,
-            ...(options.retry ? { retry: options.retry } : {}),
-            ...(options.offline ? { offline: true } : {})
-        });
-        root = tree.path;
-        fromToolCache = tree.fromToolCache;
-        verifiedCommit = commit;
-    }
+    const { root, fromToolCache, verifiedCommit } = await spackTree(request, sources, options);
     const env = { SPACK_ROOT: root, ...isolation };
-    const what = existing ? `spack-root ${root}` : `Spack ${request.version} (${root})`;
-    const reported = await spackVersion(root, env, what);
+    const reported = await spackVersion(root, env, existing ? `spack-root ${root}` : `Spack ${request.version} (${root})`);
     if (!existing && toolVersion(request.version) !== reported.version) {
         warning(`Spack ${request.version} reports its version as ${reported.version}`);
     }
     const builtin = await provisionBuiltin(request, root, existing, sources, options);
-    const userScope = isolation.SPACK_USER_CONFIG_PATH;
-    if (builtin)
-        mergeScopeFile(userScope, 'repos.yaml', 'repos', { builtin: builtin.path });
-    if (!existing) {
-        // Outside an environment Spack would write into its own tree, which is the shared tool-cache copy.
-        mergeScopeFile(userScope, 'config.yaml', 'config', {
-            install_tree: { root: path$1.join(stateDir, 'opt') },
-            source_cache: path$1.join(stateDir, 'source-cache'),
-            build_stage: [path$1.join(stateDir, 'stage')]
-        });
-    }
-    const executable = path$1.join(root, 'bin', 'spack');
+    configureUserScope(isolation.SPACK_USER_CONFIG_PATH, stateDir, builtin, existing);
     if (options.exportToJob ?? true) {
         addPath(path$1.join(root, 'bin'));
         for (const [name, value] of Object.entries(env))
@@ -2119,6 +2285,7 @@ async function provisionSpack(request, options) {
         (existing ? ' (spack-root)' : fromToolCache ? ' (tool cache)' : ' (fetched and cached)') +
         (builtin ? `; builtin packages ${builtin.tag} (${builtin.commit}) at ${builtin.path}` : '') +
         `; user state in ${stateDir}`);
+    const executable = path$1.join(root, 'bin', 'spack');
     return {
         root,
         executable,
@@ -2165,532 +2332,542 @@ async function provisionBuiltin(request, root, existing, sources, options) {
     return { path: repoPath, tag: pin.tag, commit: pin.commit, fromToolCache: tree.fromToolCache };
 }
 
-/**
- * Registration of the package repository that provides slurm (the bundled `spack-repo/`, a workspace path, or a
- * git URL at a ref), checked with Spack itself: every package the repository defines, slurm first, must resolve
- * to its namespace ahead of builtin. Also the repository's content hash and commit for the cache key.
- */
-const IGNORED_DIRS = new Set(['__pycache__', '.git']);
-/** The directory holding repo.yaml: `dir` itself, or the single one under `dir/spack_repo/` or `dir/repos/spack_repo/`. */
-function findRepoRoot(dir) {
-    if (existsSync(path$1.join(dir, 'repo.yaml')))
-        return dir;
-    const candidates = [];
-    for (const parent of [path$1.join(dir, 'spack_repo'), path$1.join(dir, 'repos', 'spack_repo')]) {
-        if (!existsSync(parent) || !statSync(parent).isDirectory())
-            continue;
-        for (const entry of readdirSync(parent, { withFileTypes: true })) {
-            if (entry.isDirectory() && existsSync(path$1.join(parent, entry.name, 'repo.yaml')))
-                candidates.push(path$1.join(parent, entry.name));
-        }
-    }
-    if (candidates.length === 1)
-        return candidates[0];
-    if (candidates.length === 0) {
-        throw new FatalError(`${dir} is not a Spack package repository (no repo.yaml in it, nor in spack_repo/<namespace>/ below it)`);
-    }
-    throw new FatalError(`${dir} holds several Spack package repositories (${candidates.join(', ')}); name one of them`);
-}
-/** The namespace repo.yaml declares. */
-function readNamespace(repoRoot) {
-    const file = path$1.join(repoRoot, 'repo.yaml');
-    let document;
-    try {
-        document = distExports.parse(readFileSync(file, 'utf8'));
-    }
-    catch (error) {
-        throw new FatalError(`${file} is not valid YAML: ${error instanceof Error ? error.message : String(error)}`);
-    }
-    const namespace = document?.repo?.namespace;
-    if (typeof namespace !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/.test(namespace)) {
-        throw new FatalError(`${file} declares no valid repo.namespace`);
-    }
-    return namespace;
-}
-/** Files under `dir`, as sorted relative POSIX paths, without __pycache__, .git and .pyc. */
-function listFiles(dir, prefix = '') {
-    const out = [];
-    for (const entry of readdirSync(path$1.join(dir, prefix), { withFileTypes: true })) {
-        const relative = prefix ? `${prefix}/${entry.name}` : entry.name;
-        if (entry.isDirectory()) {
-            if (!IGNORED_DIRS.has(entry.name))
-                out.push(...listFiles(dir, relative));
-        }
-        else if (!entry.name.endsWith('.pyc')) {
-            out.push(relative);
-        }
-    }
-    return out;
-}
-/**
- * sha256 over every file of `dir` in sorted order of relative path: for each, the path, a NUL, the length,
- * a NUL and the bytes (a symbolic link contributes its target). Independent of where `dir` is and of mtimes.
- */
-function repoContentHash(dir) {
-    const hash = createHash('sha256');
-    const files = listFiles(dir).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-    for (const relative of files) {
-        const full = path$1.join(dir, ...relative.split('/'));
-        const stat = statSync(full, { throwIfNoEntry: false });
-        const bytes = stat?.isFile() ? readFileSync(full) : Buffer.from(`symlink:${readlinkSync(full)}`);
-        hash.update(relative);
-        hash.update('\0');
-        hash.update(String(bytes.length));
-        hash.update('\0');
-        hash.update(bytes);
-    }
-    return hash.digest('hex');
-}
-/** Runs inside `spack python`: what the merged configuration makes of the repository. */
-const CHECK_SCRIPT = `import json
-import sys
-
-import spack.repo
-
-namespace = sys.argv[1]
-required = sys.argv[2:]
-out = {"order": [r.namespace for r in spack.repo.PATH.repos], "resolved": {}, "packages": None}
-try:
-    repo = spack.repo.PATH.get_repo(namespace)
-    out["packages"] = sorted(repo.all_package_names())
-except Exception as error:
-    out["error"] = type(error).__name__ + ": " + str(error)
-for name in sorted(set((out["packages"] or []) + required)):
-    try:
-        out["resolved"][name] = spack.repo.PATH.repo_for_pkg(name).namespace
-    except Exception:
-        out["resolved"][name] = None
-print("SLURM_FACTORY_REPO_CHECK " + json.dumps(out))
-`;
-/**
- * Asks Spack which repository each of the repository's packages (and each required one) resolves to; fails
- * clearly when the repository is not seen, lacks a required package, or is shadowed by another one.
- */
-async function checkRepo(runner, repo, required, scratchDir) {
-    mkdirSync(scratchDir, { recursive: true });
-    const script = path$1.join(scratchDir, 'check-repo.py');
-    writeFileSync(script, CHECK_SCRIPT);
-    const result = await runner.run(['python', script, repo.namespace, ...required], { silent: true });
-    const line = result.stdout.split('\n').find(text => text.startsWith('SLURM_FACTORY_REPO_CHECK '));
-    if (!line)
-        throw new Error(`spack python printed no repository check:\n${result.stdout}${result.stderr}`);
-    const check = JSON.parse(line.slice('SLURM_FACTORY_REPO_CHECK '.length));
-    const where = `the package repository ${repo.path} (namespace ${repo.namespace})`;
-    const order = check.order.join(', ');
-    if (check.packages === null) {
-        throw new FatalError(`${where} is not visible to Spack after \`spack repo add\` (Spack sees: ${order}): ${check.error ?? ''}`);
-    }
-    const missing = required.filter(name => !check.packages?.includes(name));
-    if (missing.length > 0) {
-        throw new FatalError(`${where} does not define ${missing.join(', ')}; it must provide a package for ${missing.join(', ')}`);
-    }
-    const shadowed = Object.entries(check.resolved).filter(([name, namespace]) => (check.packages?.includes(name) || required.includes(name)) && namespace !== repo.namespace);
-    if (shadowed.length > 0) {
-        const detail = shadowed.map(([name, namespace]) => `${name} resolves to ${namespace ?? 'nothing'}`).join(', ');
-        throw new FatalError(`${where} does not take precedence: ${detail}, not ${repo.namespace} (Spack's repositories in order: ${order})`);
-    }
-    info(`Spack resolves ${check.packages.join(', ')} to ${repo.namespace} (repositories in order: ${order})`);
-    return check.packages;
-}
-/** Where a git source is checked out: one directory per URL and ref. */
-function checkoutDir(runnerTemp, url, ref) {
-    const key = createHash('sha256').update(`${url}@${ref}`).digest('hex').slice(0, 16);
-    return path$1.join(runnerTemp, 'slurm-factory', 'repo-source', key);
-}
-async function addToScope(runner, repoRoot, namespace, scope) {
-    try {
-        await runner.run(['repo', 'add', '--scope', scope, repoRoot], { silent: true });
-    }
-    catch (error) {
-        if (!(error instanceof CommandError && /already exists/.test(error.message)))
-            throw error;
-        // Registered earlier in this job (the same scope): replace the entry so it names this checkout.
-        await runner.run(['repo', 'remove', '--scope', scope, namespace], { silent: true });
-        await runner.run(['repo', 'add', '--scope', scope, repoRoot], { silent: true });
-    }
-}
-/**
- * Makes `source` available (cloning a git source shallowly at its ref), registers it with `spack repo add` in the
- * isolated user scope, where it comes ahead of builtin, and checks that Spack resolves slurm (and every other
- * package of the repository) to it.
- */
-async function registerRepo(source, runner, options) {
-    let base;
-    let commit;
-    if (source.kind === 'git') {
-        base = checkoutDir(options.runnerTemp, source.url, source.ref);
-        commit = await cloneVerified({
-            repository: 'the Spack package repository',
-            url: source.url,
-            ref: source.ref,
-            dest: base,
-            ...(/^[0-9a-f]{40}$/.test(source.ref) ? { expectedCommit: source.ref } : {}),
-            ...(options.retry ? { retry: options.retry } : {})
-        });
-    }
-    else {
-        base = path$1.resolve(source.path);
-        if (!existsSync(base)) {
-            throw new FatalError(source.kind === 'bundled'
-                ? `the bundled package repository is missing from the action (${base})`
-                : `the package repository ${base} does not exist`);
-        }
-    }
-    const repoRoot = findRepoRoot(base);
-    const namespace = readNamespace(repoRoot);
-    if (namespace === 'builtin') {
-        throw new FatalError(`the package repository ${repoRoot} uses the namespace builtin, which is Spack's own; give it another namespace`);
-    }
-    if (source.kind !== 'git')
-        commit = await headCommit(repoRoot);
-    const contentHash = repoContentHash(repoRoot);
-    await addToScope(runner, repoRoot, namespace, options.scope ?? 'user');
-    const list = await runner.run(['repo', 'list'], { silent: true });
-    info(`spack repo list:\n${list.stdout.trimEnd()}`);
-    const packages = await checkRepo(runner, { path: repoRoot, namespace }, options.required ?? ['slurm'], path$1.join(options.runnerTemp, 'slurm-factory', 'scratch'));
-    info(`Package repository ${namespace} at ${repoRoot}: content ${contentHash}${commit ? `, commit ${commit}` : ''}`);
-    return { path: repoRoot, namespace, contentHash, ...(commit ? { commit } : {}), packages };
-}
-
-/**
- * A user's package repository against the request, before concretizing: Spack (`spack python`, seconds) reads the
- * repository's `slurm` recipe, and the request is fitted to it. A version it cannot give, or a variant asked for that
- * it does not define, fails naming what it lacks and what it has; a recipe that names versions after GitHub's tags
- * (`25-11-6-1`) gets the dotted request mapped to them; the action's default variants it lacks are dropped with a
- * warning. (The bundled repository needs none of this: the catalog and the input checks describe it.)
- */
-const MARKER = 'SLURM_FACTORY_RECIPE_CHECK ';
-/** Runs inside `spack python`: the versions and variants of the namespace's slurm class. */
-const RECIPE_SCRIPT = `import json
-import sys
-
-import spack.repo
-
-namespace = sys.argv[1]
-out = {}
-try:
-    cls = spack.repo.PATH.get_repo(namespace).get_pkg_class("slurm")
-    out["versions"] = [
-        {"version": str(v), "deprecated": bool(info.get("deprecated", False))} for v, info in cls.versions.items()
-    ]
-    out["variants"] = {
-        name: sorted({variant.variant_type.string for _, variant in cls.variant_definitions(name)})
-        for name in cls.variant_names()
-    }
-except Exception as error:
-    out = {"error": type(error).__name__ + ": " + str(error)}
-print("${MARKER}" + json.dumps(out))
-`;
-/** Asks Spack for the slurm recipe of the registered repository `repo`. */
-async function readSlurmRecipe(runner, repo, scratchDir) {
-    mkdirSync(scratchDir, { recursive: true });
-    const script = path$1.join(scratchDir, 'recipe-check.py');
-    writeFileSync(script, RECIPE_SCRIPT);
-    const result = await runner.run(['python', script, repo.namespace], { silent: true });
-    const line = result.stdout.split('\n').find(text => text.startsWith(MARKER));
-    if (!line)
-        throw new Error(`spack python printed no recipe check:\n${result.stdout}${result.stderr}`);
-    const out = JSON.parse(line.slice(MARKER.length));
-    if (out.error || !out.versions || !out.variants) {
-        throw new InputError('spack-repo', `Spack cannot load slurm from ${where(repo)}: ${out.error ?? 'no answer'}`);
-    }
-    return { versions: out.versions, variants: out.variants };
-}
-function where(repo) {
-    return `the package repository ${repo.path} (namespace ${repo.namespace})`;
-}
-/** A version's numbers, whatever the separators (`25-11-6-1`, `25.11.6`); undefined for `master` and the like. */
-function numbers(version) {
-    const parts = version.split(/[.\-_]/);
-    return parts.every(part => /^\d+$/.test(part)) ? parts.map(Number) : undefined;
-}
-function newer(a, b) {
-    for (let i = 0; i < Math.max(a.length, b.length); i++)
-        if ((a[i] ?? -1) !== (b[i] ?? -1))
-            return (a[i] ?? -1) - (b[i] ?? -1);
-    return 0;
-}
-/**
- * The version to ask Spack for: the request itself when the recipe spells it (or a release of it) with dots, as
- * Spack then matches it; otherwise the recipe's newest version whose numbers start with the request's.
- */
-function fitVersion(requested, recipe, repo) {
-    const wanted = requested.split('.').map(Number);
-    const matching = recipe.versions.filter(({ version }) => {
-        const n = numbers(version);
-        return n !== undefined && wanted.every((part, i) => n[i] === part);
+/** Provision Spack: a verified release from the tool cache or a fresh clone, or the runner's own (`spack-root`). */
+function planProvision(build) {
+    const spack = build.request.spack;
+    if (spack.root !== undefined)
+        return [{ spack: versionArgs() }];
+    const clone = (repository, tool, url, tag, commit) => ({
+        program: 'git',
+        args: [...GIT_OPTIONS, ...cloneArgs(url, tag, stagingDir(build.runnerTemp, tool, tag))],
+        when: [{ id: 'not-in-tool-cache', text: `${repository} ${tag} (${commit}) is not in the runner's tool cache` }]
     });
-    if (matching.length === 0) {
-        throw new InputError('slurm-version', `${JSON.stringify(requested)}: slurm in ${where(repo)} has no such version (its versions: ${recipe.versions.map(v => v.version).join(', ') || 'none'})`);
-    }
-    if (matching.every(({ version }) => version === requested || version.startsWith(`${requested}.`)))
-        return requested;
-    const usable = matching.some(v => !v.deprecated) ? matching.filter(v => !v.deprecated) : matching;
-    const best = usable.reduce((a, b) => (newer(numbers(b.version) ?? [], numbers(a.version) ?? []) > 0 ? b : a));
-    return best.version;
+    const builtin = BUILTIN_PINS[releaseSeries(spack.version)];
+    return [
+        clone('Spack', SPACK_TOOL, DEFAULT_SOURCES.spack, spack.version, spack.commit),
+        ...(builtin
+            ? [clone('Spack builtin packages', PACKAGES_TOOL, DEFAULT_SOURCES.packages, builtin.tag, builtin.commit)]
+            : []),
+        { spack: versionArgs() }
+    ];
 }
-/** The request's variants the recipe defines; an explicit one it lacks is an error, a default one is dropped. */
-function fitVariants(variants, recipe, repo) {
-    const defaults = parseVariants(DEFAULT_VARIANTS, false).map(render).join(' ');
-    const byDefault = variants.map(render).join(' ') === defaults;
-    const has = Object.keys(recipe.variants).sort();
-    const hasText = has.length ? has.join(', ') : 'none';
-    const kept = [];
-    const dropped = [];
-    for (const setting of variants) {
-        const kinds = recipe.variants[setting.name];
-        if (!kinds) {
-            if (byDefault) {
-                dropped.push(setting);
-                continue;
-            }
-            throw new InputError('variants', `${render(setting)}: slurm in ${where(repo)} has no variant "${setting.name}" (its variants: ${hasText})`);
-        }
-        kept.push(fitKind(setting, kinds, repo));
-    }
-    return { variants: kept, dropped };
-}
-/** An on/off setting for an on/off variant, a value for a valued one (`name=true` counts as on/off). */
-function fitKind(setting, kinds, repo) {
-    const isBool = kinds.includes('bool');
-    if (setting.kind === 'value' && isBool && /^(true|false)$/i.test(setting.value))
-        return { kind: 'bool', name: setting.name, enabled: setting.value.toLowerCase() === 'true' };
-    if (setting.kind === 'bool' && !isBool)
-        throw new InputError('variants', `${render(setting)}: "${setting.name}" of slurm in ${where(repo)} takes a value; write ${setting.name}=...`);
-    if (setting.kind === 'value' && isBool && kinds.length === 1)
-        throw new InputError('variants', `${render(setting)}: "${setting.name}" of slurm in ${where(repo)} is on/off; write +${setting.name} or ~${setting.name}`);
-    return setting;
-}
-/** The request fitted to the recipe (pure). */
-function fitRequest(request, recipe, repo) {
-    const version = fitVersion(request.slurmVersion, recipe, repo);
-    const { variants, dropped } = fitVariants(request.variants, recipe, repo);
-    const notes = [];
-    if (version !== request.slurmVersion)
-        notes.push(`slurm-version ${request.slurmVersion} is ${version} in ${where(repo)}, which names versions its own way`);
-    const warnings = dropped.map(setting => `${render(setting)} (a default of the action) is dropped: slurm in ${where(repo)} has no variant "${setting.name}"`);
-    return { request: { ...request, slurmVersion: version, variants }, notes, warnings };
-}
-/**
- * For a user's repository: reads its slurm recipe with Spack and returns the request fitted to it, logging what was
- * mapped and warning about what was dropped. The bundled repository's request is returned as it is.
- */
-async function fitRequestToRepo(request, runner, repo, scratchDir) {
-    if (request.repo.kind === 'bundled')
-        return request;
-    const recipe = await readSlurmRecipe(runner, repo, scratchDir);
-    info(`slurm in ${where(repo)}: versions ${recipe.versions.map(v => v.version).join(', ')}; variants ${Object.keys(recipe.variants).sort().join(', ')}`);
-    const fitted = fitRequest(request, recipe, repo);
-    for (const note of fitted.notes)
-        info(note);
-    for (const warning$1 of fitted.warnings)
-        warning(warning$1);
-    return fitted.request;
-}
-
-/** What the install produced: the locked slurm spec, its dependencies and its install prefix. */
-async function readBuild(spack, envDir) {
-    const lock = readLock(readFileSync(path$1.join(envDir, 'spack.lock'), 'utf8'));
-    const location = await spack.run(['-e', envDir, 'location', '--install-dir', `/${lock.root.hash}`], { silent: true });
-    return { ...lock, prefix: location.stdout.trim() };
-}
+const provision = {
+    key: 'spack',
+    title: () => 'Provision Spack',
+    plan: planProvision,
+    run: ({ build }) => provisionSpack(build.request.spack, { runnerTemp: build.runnerTemp, offline: build.request.offline })
+};
 
 /**
- * The action's main step, as the list of its phases. Each phase is one call into its own module, taking the previous
- * phase's typed result.
+ * GPG keys for build caches: public keys trusted for reading signed mirrors, and the private key that signs what is
+ * pushed. Keys go into Spack's keyring (SPACK_GNUPGHOME, under RUNNER_TEMP) through files that only the runner's
+ * user can read, removed once imported; a key is never printed.
  */
-async function run() {
-    const phases = new Phases();
-    let report = { phases: phases.times };
+/** Where a key waits, readable by the runner's user only, until Spack has imported it. */
+function keyFile(scratch, kind) {
+    return path$1.join(scratch, kind === 'public keys' ? 'buildcache-keys.asc' : 'signing-key.asc');
+}
+async function trustFile(spack, file, key) {
+    mkdirSync(path$1.dirname(file), { recursive: true, mode: 0o700 });
+    writeFileSync(file, key, { mode: 0o600 });
     try {
-        let request = readInputs();
-        if (request.collect)
-            return await collectCells(request.collect);
-        const gccVersion = await resolveGccVersion(request.compiler);
-        const temp = runnerTemp();
-        const plan = buildPlan(request, gccVersion, temp);
-        if (request.dryRun)
-            return await showPlan(plan);
-        const { layout } = plan;
-        report = { ...report, spec: plan.spec, compiler: `gcc@${gccVersion}`, target: request.target };
-        const spack = await phases.run('Provision Spack', () => provisionSpack(request.spack, { runnerTemp: temp, offline: request.offline }));
-        const index = repoIndexCacheOf(spack, request.cache.keyPrefix);
-        const indexRestored = request.cache.enabled
-            ? await phases.run("Restore Spack's package index", () => restoreRepoIndex(index))
-            : false;
-        const repo = await phases.run('Register the package repository', () => registerRepo(request.repo, spack.runner, { runnerTemp: temp }));
-        if (request.repo.kind !== 'bundled') {
-            const asked = request;
-            request = await phases.run("Check the repository's slurm recipe", () => fitRequestToRepo(asked, spack.runner, repo, path$1.join(temp, 'slurm-factory', 'scratch')));
-            report = { ...report, spec: slurmSpec(request, gccVersion) };
-        }
-        const spackRunner = withCredentials(spack.runner, request);
-        await phases.run('Check the runner', async () => {
-            info((await checkHostTarget(spackRunner, request.target)).message);
-            if (request.offline)
-                info(`offline: Spack imports clingo ${await checkClingo(spackRunner)}`);
-        });
-        const env = await phases.run('Render the environment', () => prepareEnvironment(spack.runner, request, gccVersion, repo, layout));
-        const keys = cacheKeys({
-            prefix: request.cache.keyPrefix,
-            os: hostOs(),
-            arch: hostArch(),
-            spackCommit: spack.commit ?? spack.version,
-            builtinCommit: spack.builtin?.commit ?? 'site',
-            repoHash: repo.contentHash,
-            gccVersion,
-            target: request.target,
-            environment: [env.compiler?.environment ?? '', env.environment].join('\n')
-        });
-        const paths = { mirror: layout.localMirror, state: path$1.join(path$1.dirname(layout.envDir), 'cache-state') };
-        const state = {
-            cacheEnabled: request.cache.enabled,
-            primaryKey: keys.primary,
-            paths,
-            environments: [...(env.compiler ? [env.compiler] : []), { envDir: env.envDir, environment: env.environment }],
-            spack: { executable: spack.executable, env: spack.env },
-            repoIndex: { cache: index, restored: indexRestored },
-            complete: false
-        };
-        const restored = request.cache.enabled
-            ? await phases.run('Restore the build cache', () => restoreBuildCache(keys, paths))
-            : { hit: 'none' };
-        savePostState({ ...state, ...(restored.restoredKey ? { restoredKey: restored.restoredKey } : {}) });
-        setOutput('cache-hit', restored.hit);
-        report = { ...report, cacheHit: restored.restoredKey ? `${restored.hit} (${restored.restoredKey})` : restored.hit };
-        const scratch = path$1.join(temp, 'slurm-factory', 'scratch');
-        const steps = {
-            spack: spackRunner,
-            paths,
-            restored: restored.hit !== 'none',
-            offline: request.offline,
-            jobs: request.jobs,
-            scratch
-        };
-        if (request.buildcache.trustedKeys)
-            await trustPublicKeys(spackRunner, request.buildcache.trustedKeys, scratch);
-        const compiler = env.compiler;
-        const compilerInstalled = compiler
-            ? await phases.run(`Build gcc@${gccVersion}`, () => installEnvironment(compiler, steps))
-            : undefined;
-        const installed = await phases.run('Install Slurm', () => installEnvironment(env, steps).catch(async (error) => {
-            if (error instanceof InstallError) {
-                report = { ...report, ...installedNames(error.report, compilerInstalled) };
-                if (request.artifact.upload)
-                    await uploadDebug(error, request, gccVersion, env.envDir, scratch);
-            }
-            throw error;
-        }));
-        report = { ...report, ...installedNames(installed, compilerInstalled) };
-        if (request.buildcache.push) {
-            const push = request.buildcache.push;
-            await phases.run(`Push to ${push}`, async () => {
-                if (request.buildcache.signingKey)
-                    await importSigningKey(spackRunner, request.buildcache.signingKey, path$1.join(temp, 'slurm-factory', 'scratch'));
-                await spackRunner.run(pushArgs(env.envDir, PUSH_MIRROR, request.buildcache.unsigned), {
-                    group: `spack buildcache push ${push}`
-                });
-            });
-        }
-        const build = await readBuild(spack.runner, env.envDir);
-        setOutput('slurm-version', build.root.version);
-        setOutput('spec-hash', build.root.hash);
-        setOutput('prefix', build.prefix);
-        savePostState({ ...state, ...(restored.restoredKey ? { restoredKey: restored.restoredKey } : {}), complete: true });
-        report = { ...report, slurmVersion: build.root.version };
-        const artifact = await phases.run('Package the artifact', () => buildArtifact({
-            request,
-            build,
-            gccVersion,
-            spack,
-            repo,
-            layout,
-            outDir: path$1.join(temp, 'slurm-factory', 'artifact')
-        }));
-        setOutput('artifact-name', artifact.name);
-        setOutput('artifact-path', artifact.tarball.path);
-        setOutput('artifact-sha256', artifact.tarball.sha256);
-        report = {
-            ...report,
-            audit: artifact.audit,
-            artifact: { name: artifact.name, size: artifact.tarball.size, sha256: artifact.tarball.sha256, uploaded: false }
-        };
-        if (request.artifact.upload) {
-            const uploaded = await phases.run('Upload the artifact', () => uploadTarball(artifact.name, artifact.tarball.path, request.artifact.retentionDays));
-            if (uploaded.id !== undefined)
-                setOutput('artifact-id', String(uploaded.id));
-            report = {
-                ...report,
-                artifact: { ...report.artifact, uploaded: true, ...(uploaded.id !== undefined ? { id: uploaded.id } : {}) }
-            };
-        }
-    }
-    catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
-        if (error instanceof AuditError)
-            report = { ...report, audit: error.report };
-        report = { ...report, error: message };
-        setFailed(message);
+        await spack.run(gpgTrustArgs(file), { silent: true });
     }
     finally {
-        if (report.phases.length > 0)
-            await writeRunSummary(report);
+        rmSync(file, { force: true });
     }
 }
-/** The runner with the OCI credentials that spack.yaml names by variable; only the main step's commands get them. */
-function withCredentials(runner, request) {
-    const { ociUsername, ociPassword } = request.buildcache;
-    const usesOci = [...request.buildcache.mirrors, request.buildcache.push ?? ''].some(url => url.startsWith('oci://'));
-    if (!usesOci || !ociUsername || !ociPassword)
-        return runner;
-    return createSpackRunner(runner.executable, {
-        ...runner.env,
-        [OCI_USERNAME_VAR]: ociUsername,
-        [OCI_PASSWORD_VAR]: ociPassword
-    });
+async function trustPublicKeys(spack, keys, scratch) {
+    await trustFile(spack, keyFile(scratch, 'public keys'), keys);
 }
-/** A failed build's debug artifact: spack.yaml, spack.lock and the failing package's logs. A failure here only warns. */
-async function uploadDebug(error, request, gccVersion, envDir, scratch) {
-    try {
-        const name = `${artifactName(request, request.slurmVersion, gccVersion)}-debug`;
-        await uploadDebugFiles(name, debugFiles(error.failure, envDir), scratch, request.artifact.retentionDays);
-    }
-    catch (uploadError) {
-        warning(`The debug artifact could not be uploaded: ${uploadError instanceof Error ? uploadError.message : String(uploadError)}`);
-    }
+async function importSigningKey(spack, key, scratch) {
+    await trustFile(spack, keyFile(scratch, 'signing key'), key);
 }
-function installedNames(installed, before) {
-    const all = [...(before ? [before] : []), installed];
+
+/** Push what was built to the `buildcache-push` mirror, signed with `signing-key` unless `unsigned`. */
+function planPush(build) {
+    const { buildcache } = build.request;
+    if (!buildcache.push)
+        return [];
+    const key = keyFile(build.work.scratch, 'signing key');
+    return [
+        ...(buildcache.signingKey ? [{ writes: key }, { spack: gpgTrustArgs(key) }] : []),
+        { spack: pushArgs(build.work.layout.envDir, PUSH_MIRROR, buildcache.unsigned) }
+    ];
+}
+const pushToMirror = {
+    key: 'pushed',
+    title: build => `Push to ${build.request.buildcache.push}`,
+    plan: planPush,
+    skip: ({ build }) => (build.request.buildcache.push ? undefined : {}),
+    run: async ({ build, spack, environment }) => {
+        const { buildcache } = build.request;
+        const runner = withCredentials(spack.runner, build.request);
+        if (buildcache.signingKey)
+            await importSigningKey(runner, buildcache.signingKey, build.work.scratch);
+        await runner.run(pushArgs(environment.envDir, PUSH_MIRROR, buildcache.unsigned), {
+            group: `spack buildcache push ${buildcache.push}`
+        });
+        return { mirror: buildcache.push };
+    }
+};
+
+/**
+ * Can this runner run the requested target? Checked before concretizing, so that a target the host can't run fails
+ * at once with the ways out, instead of Spack's late "not compatible with this machine".
+ */
+/** The target and every target it descends from. */
+function targetLineage(name) {
+    const seen = new Set();
+    const visit = (target) => {
+        if (seen.has(target))
+            return;
+        seen.add(target);
+        for (const parent of TARGET_PARENTS[target] ?? [])
+            visit(parent);
+    };
+    visit(name);
+    return seen;
+}
+/** Pure: the decision for a requested target on a host Spack names `host`. */
+function checkTarget(requested, host) {
+    if (!(host in TARGET_PARENTS)) {
+        return {
+            ok: true,
+            requested,
+            host,
+            message: `the runner's CPU is ${host}, unknown to this action: Spack decides whether it runs ${requested}`
+        };
+    }
+    const lineage = targetLineage(host);
+    if (lineage.has(requested))
+        return { ok: true, requested, host, message: `the runner's CPU (${host}) runs ${requested}` };
+    const generic = [...lineage]
+        .filter(name => /^(x86_64(_v\d)?|aarch64|ppc64le|riscv64)$/.test(name))
+        .sort()
+        .reverse();
+    const suggestion = generic[0] ?? host;
     return {
-        built: all.flatMap(r => r.built.map(pkg => pkg.name)),
-        extracted: all.flatMap(r => r.extracted.map(pkg => pkg.name))
+        ok: false,
+        requested,
+        host,
+        message: `target: ${requested} can't run on this runner, whose CPU Spack sees as ${host}. ` +
+            `Use target: ${suggestion}${host !== suggestion ? ` (or ${host})` : ''}, or a runner whose CPU supports ${requested}`
     };
 }
-/** Concretizes (unless the cached lock was made from this spack.yaml), checks offline sources, installs. */
-async function installEnvironment(written, steps) {
-    if (steps.restored && adoptCachedLock(steps.paths, written.envDir, written.environment)) {
-        info('Using the cached spack.lock made from this spack.yaml: nothing to concretize');
-    }
-    else {
-        await concretize(steps.spack, written.envDir);
-    }
-    if (steps.offline)
-        await checkSources(steps.spack, written.envDir, steps.scratch);
-    return install(steps.spack, written.envDir, steps.jobs);
+/**
+ * The x86-64 level a CPU's flags (from /proc/cpuinfo) reach, the way archspec decides it; undefined for other
+ * architectures. Used by plan mode, which runs no Spack.
+ */
+function x86Level(flags) {
+    const has = (...names) => names.every(name => flags.has(name));
+    if (!has('cx16', 'lahf_lm', 'popcnt', 'sse4_1', 'sse4_2', 'ssse3'))
+        return 'x86_64';
+    if (!has('avx', 'avx2', 'bmi1', 'bmi2', 'f16c', 'fma', 'abm', 'movbe', 'xsave'))
+        return 'x86_64_v2';
+    if (!has('avx512f', 'avx512bw', 'avx512cd', 'avx512dq', 'avx512vl'))
+        return 'x86_64_v3';
+    return 'x86_64_v4';
 }
-/** Collect mode: one summary table of a matrix's cells, from their downloaded records, into the job summary. */
-async function collectCells(dir) {
-    const { runCollectCli } = await import('./lib/collect.js');
-    const summary = process.env.GITHUB_STEP_SUMMARY;
-    const code = await runCollectCli(['summary', dir, ...(summary ? ['--markdown', summary] : [])]);
-    if (code !== 0)
-        setFailed(`collect: the summary of ${dir} failed (exit code ${code})`);
+/** The flags line of a /proc/cpuinfo text. */
+function cpuFlags(cpuinfo) {
+    const line = /^flags\s*:\s*(.*)$/m.exec(cpuinfo)?.[1] ?? '';
+    return new Set(line.split(/\s+/).filter(Boolean));
 }
-function runnerTemp() {
-    const dir = process.env.RUNNER_TEMP;
-    if (!dir)
-        throw new Error('RUNNER_TEMP is not set: the action must run on a GitHub Actions runner (or under `npm run local`)');
-    return dir;
+/** Asks Spack (archspec) which target this runner is, and checks the request against it. */
+async function checkHostTarget(spack, requested) {
+    const result = await spack.run(hostTargetArgs(), { silent: true });
+    const check = checkTarget(requested, result.stdout.trim());
+    if (!check.ok)
+        throw new Error(check.message);
+    return check;
+}
+/** Plan mode runs no Spack: on x86-64 it reads the CPU's level from /proc/cpuinfo, as archspec would. */
+function planTargetCheck(target, cpuinfoFile = '/proc/cpuinfo') {
+    if (!existsSync(cpuinfoFile) || !targetLineage(target).has('x86_64')) {
+        return `${target}: checked against the runner's CPU by Spack before concretizing`;
+    }
+    const check = checkTarget(target, x86Level(cpuFlags(readFileSync(cpuinfoFile, 'utf8'))));
+    return `${check.ok ? 'passes' : 'fails'}: ${check.message} (from /proc/cpuinfo; Spack checks again before concretizing)`;
+}
+
+/** Check the runner before concretizing: can it run the target, and (offline) can Spack import clingo? */
+function planCheck(build) {
+    return [{ spack: hostTargetArgs() }, ...(build.request.offline ? [{ spack: clingoArgs() }] : [])];
+}
+const checkRunner = {
+    key: 'runner',
+    title: () => 'Check the runner',
+    plan: planCheck,
+    run: async ({ build, spack }) => {
+        const runner = withCredentials(spack.runner, build.request);
+        const target = await checkHostTarget(runner, build.request.target);
+        info(target.message);
+        if (!build.request.offline)
+            return { target };
+        const clingo = await checkClingo(runner);
+        info(`offline: Spack imports clingo ${clingo}`);
+        return { target, clingo };
+    }
+};
+
+/** Trust the public keys of signed remote build caches (`buildcache-keys`) before anything is installed from them. */
+const trustBuildCacheKeys = {
+    key: 'trusted',
+    title: () => "Trust the build caches' public keys",
+    grouped: false,
+    plan: build => {
+        if (!build.request.buildcache.trustedKeys)
+            return [];
+        const file = keyFile(build.work.scratch, 'public keys');
+        return [{ writes: file }, { spack: gpgTrustArgs(file) }];
+    },
+    skip: ({ build }) => (build.request.buildcache.trustedKeys ? undefined : { keys: false }),
+    run: async ({ build, spack }) => {
+        const keys = build.request.buildcache.trustedKeys;
+        await trustPublicKeys(withCredentials(spack.runner, build.request), keys, build.work.scratch);
+        return { keys: true };
+    }
+};
+
+/** Upload the tarball as a workflow artifact (a re-run of the job replaces the earlier attempt's). */
+const uploadArtifact = {
+    key: 'upload',
+    title: () => 'Upload the artifact',
+    plan: build => {
+        if (!build.request.artifact.upload)
+            return [];
+        const name = plannedArtifactName(build);
+        return [
+            { note: `upload ${tarballName(name, build.request.artifact.compression)} as the workflow artifact ${name}` }
+        ];
+    },
+    skip: ({ build }) => (build.request.artifact.upload ? undefined : { uploaded: false }),
+    run: async ({ build, artifact }) => ({
+        uploaded: true,
+        ...(await uploadTarball(artifact.name, artifact.tarball.path, build.request.artifact.retentionDays))
+    }),
+    outputs: upload => ({ [OUTPUTS.artifactId]: upload.id === undefined ? undefined : String(upload.id) })
+};
+
+/**
+ * The pipeline a build walks: a list of phases, each a function from the results so far to its own result, run one
+ * after the other in a log group of their own and timed for the job summary. Plan mode walks the very same list and
+ * asks each phase what it would do instead: the commands it would run, as argument arrays, and the files it would
+ * write. A phase's plan is made from the same functions as its run, so a dry run cannot drift from a real one.
+ */
+/** What a run went through: the time of each phase and the results as far as it got (also when it failed). */
+class Progress {
+    results;
+    times = [];
+    constructor(results) {
+        this.results = results;
+    }
+    /** Runs `body` in a log group named `name` and records how long it took and whether it succeeded. */
+    async timed(name, body) {
+        const started = Date.now();
+        let ok = false;
+        try {
+            const result = await group(name, body);
+            ok = true;
+            return result;
+        }
+        finally {
+            this.times.push({ name, seconds: (Date.now() - started) / 1000, ok });
+        }
+    }
+}
+class Pipeline {
+    phases;
+    constructor(phases) {
+        this.phases = phases;
+    }
+    static start() {
+        return new Pipeline([]);
+    }
+    /** The pipeline followed by `phase`, which reads everything before it. */
+    then(phase) {
+        return new Pipeline([...this.phases, phase]);
+    }
+    /** Runs every phase in order; `progress.results` holds what was done when a phase throws. */
+    async run(progress) {
+        for (const phase of this.phases) {
+            const input = progress.results;
+            const skipped = phase.skip?.(input);
+            const value = skipped ??
+                (phase.grouped === false
+                    ? await phase.run(input)
+                    : await progress.timed(phase.title(input.build), () => phase.run(input)));
+            progress.results = { ...progress.results, [phase.key]: value };
+            for (const [name, output] of Object.entries(phase.outputs?.(value) ?? {}))
+                if (output !== undefined)
+                    setOutput(name, output);
+        }
+        return progress.results;
+    }
+    /** What each phase would do for `build`; phases that would do nothing are left out. */
+    plan(build) {
+        return this.phases
+            .map(phase => ({ title: phase.title(build), steps: phase.plan(build) }))
+            .filter(planned => planned.steps.length > 0);
+    }
+}
+
+/**
+ * The job summary: written when the runner offers one (GITHUB_STEP_SUMMARY), skipped with a note otherwise. A build's
+ * summary is made from the phases' results, as far as the run got.
+ */
+/** Builds the summary with `fill` and writes it; a runner without a summary file gets a debug note instead. */
+async function writeSummary(fill) {
+    const file = process.env.GITHUB_STEP_SUMMARY;
+    if (!file) {
+        debug('GITHUB_STEP_SUMMARY is not set: no job summary written');
+        return;
+    }
+    // Appended here rather than by summary.write(), which keeps the first file it was given for the process's life.
+    const text = fill(summary.emptyBuffer()).stringify();
+    summary.emptyBuffer();
+    mkdirSync(path$1.dirname(file), { recursive: true });
+    appendFileSync(file, text, 'utf8');
+}
+function installedNames(reports) {
+    return {
+        built: reports.flatMap(r => r.built.map(pkg => pkg.name)),
+        extracted: reports.flatMap(r => r.extracted.map(pkg => pkg.name))
+    };
+}
+/** What a build reports, from the results of the phases that ran and the error that stopped it, if one did. */
+function runReport(results, phases, error) {
+    const { build, cache, compiler, install, slurm, artifact, upload } = results;
+    // A failed Slurm install still tells what it built and extracted before failing.
+    const slurmInstall = install ?? (compiler && error instanceof InstallError ? error.report : undefined);
+    const audit = artifact?.audit ?? (error instanceof AuditError ? error.report : undefined);
+    return {
+        phases,
+        spec: slurmSpec(build.request, build.gccVersion),
+        compiler: `gcc@${build.gccVersion}`,
+        target: build.request.target,
+        ...(cache ? { cacheHit: cache.restoredKey ? `${cache.hit} (${cache.restoredKey})` : cache.hit } : {}),
+        ...(slurmInstall ? installedNames([...(compiler?.report ? [compiler.report] : []), slurmInstall]) : {}),
+        ...(slurm ? { slurmVersion: slurm.root.version } : {}),
+        ...(audit ? { audit } : {}),
+        ...(artifact
+            ? {
+                artifact: {
+                    name: artifact.name,
+                    size: artifact.tarball.size,
+                    sha256: artifact.tarball.sha256,
+                    uploaded: upload?.uploaded ?? false,
+                    ...(upload?.id !== undefined ? { id: upload.id } : {})
+                }
+            }
+            : {}),
+        ...(error !== undefined ? { error: error instanceof Error ? error.message : String(error) } : {})
+    };
+}
+function megabytes(bytes) {
+    return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+}
+/** The rows of the summary table, as text; a pure function of the report. */
+function summaryRows(report) {
+    const rows = [
+        ['result', report.error ? `failed: ${report.error.split('\n')[0]}` : 'success']
+    ];
+    if (report.spec)
+        rows.push(['spec', `<code>${report.spec}</code>`]);
+    if (report.slurmVersion)
+        rows.push(['Slurm', report.slurmVersion]);
+    if (report.compiler)
+        rows.push(['compiler', report.compiler]);
+    if (report.target)
+        rows.push(['target', report.target]);
+    if (report.cacheHit)
+        rows.push(['build cache', report.cacheHit]);
+    if (report.built)
+        rows.push(['built from source', report.built.length ? report.built.join(', ') : 'nothing']);
+    if (report.extracted)
+        rows.push(['from the build cache', report.extracted.length ? report.extracted.join(', ') : 'nothing']);
+    if (report.artifact) {
+        rows.push([
+            'artifact',
+            `${report.artifact.name}${report.artifact.uploaded ? ` (uploaded${report.artifact.id !== undefined ? `, id ${report.artifact.id}` : ''})` : ' (not uploaded)'}`
+        ]);
+        rows.push(['size', megabytes(report.artifact.size)]);
+        rows.push(['sha256', `<code>${report.artifact.sha256}</code>`]);
+    }
+    if (report.audit) {
+        rows.push([
+            'relocation audit',
+            `${report.audit.ok ? 'passed' : 'failed'}: ${report.audit.filesScanned} files, ${report.audit.errors} errors, ${report.audit.warnings} warnings`
+        ]);
+    }
+    for (const phase of report.phases)
+        rows.push([`time: ${phase.name}`, `${phase.seconds.toFixed(1)} s${phase.ok ? '' : ' (failed)'}`]);
+    return rows;
+}
+async function writeRunSummary(report) {
+    await writeSummary(summary => summary
+        .addHeading(`Slurm Factory: ${report.error ? 'build failed' : (report.artifact?.name ?? 'build')}`, 2)
+        .addTable([
+        [
+            { data: 'what', header: true },
+            { data: 'value', header: true }
+        ],
+        ...summaryRows(report)
+    ]));
+}
+
+/**
+ * Plan mode (`dry-run: true`): what a build would do, shown without doing it. Each phase of the very pipeline a build
+ * runs says what it would do (its commands as argument arrays, the files it would write); this module only shows
+ * that: the resolved request, the root spec, the rendered environment (written under RUNNER_TEMP so that it can be
+ * tried by hand) and the steps in order, in a log group and in the job summary.
+ */
+function planOf(build, phases) {
+    return {
+        build,
+        spec: slurmSpec(build.request, build.gccVersion),
+        phases,
+        targetCheck: planTargetCheck(build.request.target)
+    };
+}
+/** The `spack` a plan shows: the existing one, or the one the action provisions (from the tool cache). */
+function spackProgram(request) {
+    return request.spack.root !== undefined ? path$1.join(request.spack.root, 'bin', 'spack') : 'spack';
+}
+function stepLine(step, spack) {
+    const when = step.when?.length ? `   # when ${step.when.map(condition => condition.text).join(' and ')}` : '';
+    if ('spack' in step)
+        return displayCommand(spack, step.spack) + when;
+    if ('program' in step)
+        return displayCommand(step.program, step.args) + when;
+    if ('writes' in step)
+        return `# writes ${step.writes}${when}`;
+    return `# ${step.note}${when}`;
+}
+/** The plan's steps as lines for people: a heading per phase, then its commands and files. */
+function planLines(plan) {
+    const spack = spackProgram(plan.build.request);
+    return plan.phases.flatMap(phase => [`# ${phase.title}:`, ...phase.steps.map(step => stepLine(step, spack))]);
+}
+/** The spack.yaml the plan writes: the one file of the plan whose content is known and that is written whatever happens. */
+function environmentFile(plan) {
+    for (const step of plan.phases.flatMap(phase => phase.steps))
+        if ('writes' in step && step.content !== undefined && !step.when?.length)
+            return { path: step.writes, content: step.content };
+    return undefined;
+}
+/** The resolved request as name/value rows, secrets left out. */
+function requestRows(request) {
+    const repo = request.repo.kind === 'git'
+        ? `${request.repo.url}@${request.repo.ref}`
+        : `${request.repo.path}${request.repo.kind === 'bundled' ? ' (bundled)' : ''}`;
+    return [
+        ['slurm-version', request.slurmVersion],
+        ['compiler', request.compiler.kind === 'gcc' ? `gcc@${request.compiler.version}` : "the runner's GCC"],
+        ['variants', request.variants.map(render).join(' ')],
+        ['target', request.target],
+        [
+            'spack',
+            request.spack.root !== undefined
+                ? `${request.spack.root} (existing)`
+                : `${request.spack.version} (${request.spack.commit})`
+        ],
+        ['spack-repo', repo],
+        ['buildcache-mirrors', request.buildcache.mirrors.join(', ') || '(none)'],
+        [
+            'buildcache-push',
+            request.buildcache.push
+                ? `${request.buildcache.push}${request.buildcache.unsigned ? ' (unsigned)' : ' (signed)'}`
+                : '(none)'
+        ],
+        ['cache', request.cache.enabled ? `on (prefix ${request.cache.keyPrefix})` : 'off'],
+        [
+            'artifact',
+            `${request.artifact.name ?? '(derived)'}, ${request.artifact.compression}${request.artifact.slim ? ', slim' : ''}${request.artifact.upload ? ', uploaded' : ', not uploaded'}`
+        ],
+        ['jobs', String(request.jobs)],
+        ['modules', request.modules],
+        ['spack-config', request.siteConfig ? Object.keys(request.siteConfig).join(', ') : '(none)'],
+        ['offline', request.offline ? 'yes: no default mirror, no bootstrapping, sources from the given mirrors' : 'no']
+    ];
+}
+/** Prints the plan in a log group and the job summary, and writes the environment's spack.yaml. */
+async function showPlan(plan) {
+    const env = environmentFile(plan);
+    if (env) {
+        mkdirSync(path$1.dirname(env.path), { recursive: true });
+        writeFileSync(env.path, env.content);
+    }
+    const lines = planLines(plan);
+    const rows = requestRows(plan.build.request);
+    await group('Plan (dry-run: nothing is built)', async () => {
+        for (const [name, value] of rows)
+            info(`${name}: ${value}`);
+        info(`\nspec: ${plan.spec}`);
+        info(`target check: ${plan.targetCheck}`);
+        if (env)
+            info(`\nenvironment: ${env.path} (try it: spack -e ${path$1.dirname(env.path)} concretize)\n${env.content}`);
+        info(`commands:\n${lines.join('\n')}`);
+    });
+    await writeSummary(summary => summary
+        .addHeading('Slurm Factory: plan (dry-run)', 2)
+        .addTable([
+        [
+            { data: 'input', header: true },
+            { data: 'resolved', header: true }
+        ],
+        ...rows
+    ])
+        .addRaw(`\n\n**Spec:** \`${plan.spec}\`\n\n**Target check:** ${plan.targetCheck}\n\n`)
+        .addDetails('spack.yaml', `\n\n\`\`\`yaml\n${env?.content ?? ''}\`\`\`\n\n`)
+        .addCodeBlock(lines.join('\n'), 'sh'));
+}
+
+/**
+ * The action's main step, as the list of its phases. Each phase is a module of src/phases/ exporting one function
+ * from the results so far to its own; plan mode (`dry-run: true`) asks the same list what it would do.
+ */
+const BUILD = Pipeline.start()
+    .then(provision)
+    .then(restorePackageIndex)
+    .then(registerRepository)
+    .then(checkRecipe)
+    .then(checkRunner)
+    .then(renderEnvironment)
+    .then(restoreBuildCache)
+    .then(trustBuildCacheKeys)
+    .then(buildCompiler)
+    .then(installSlurm)
+    .then(pushToMirror)
+    .then(readInstalled)
+    .then(packageArtifact)
+    .then(uploadArtifact);
+/** What plan mode shows: the main step's phases, then the post step. */
+function planBuild(build) {
+    return planOf(build, [...BUILD.plan(build), planPost(build)].filter(phase => phase.steps.length > 0));
+}
+async function run() {
+    let progress;
+    let failure;
+    try {
+        const request = readInputs();
+        if (request.collect)
+            return await writeCollectSummary(request.collect, process.env.GITHUB_STEP_SUMMARY);
+        const build = await resolveBuild(request);
+        if (request.dryRun)
+            return await showPlan(planBuild(build));
+        progress = new Progress({ build });
+        await BUILD.run(progress);
+    }
+    catch (error) {
+        failure = error;
+        setFailed(error instanceof Error ? error.message : String(error));
+    }
+    finally {
+        if (progress?.times.length)
+            await writeRunSummary(runReport(progress.results, progress.times, failure));
+    }
 }
 
 // The action's main step. It exits as soon as the phases are done: a cache or artifact service that stopped

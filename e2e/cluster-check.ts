@@ -11,6 +11,7 @@
 import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
+import { SLURM_CONF } from '../src/artifact/layout.js'
 import { checkMovedTree, missingTools } from './moved-tree.js'
 
 async function main(): Promise<void> {
@@ -27,7 +28,7 @@ async function main(): Promise<void> {
   const missing = missingTools()
   if (missing.length) throw new Error(`missing tools: ${missing.join(', ')}`)
   const work = mkdtempSync(path.join(tmpdir(), 'slurm-cluster-'))
-  const conf = path.join(prefix, 'etc', 'slurm.conf')
+  const conf = path.join(prefix, SLURM_CONF)
   const saved = path.join(work, 'slurm.conf.saved')
   const hadConf = existsSync(conf)
   if (hadConf) copyFileSync(conf, saved)

@@ -8,16 +8,17 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { randomBytes } from 'node:crypto'
 import { hostname, userInfo } from 'node:os'
 import path from 'node:path'
+import { MODULE_NAME, MODULES_DIR, SLURM_CONF } from '../src/artifact/layout.js'
 import { check, freePort, run, sleep, startDaemon, type Daemon, type Finished } from './procs.js'
 import type { Tracer } from './trace.js'
 
 const LMOD_INIT = '/usr/share/lmod/lmod/init/bash'
 
-/** Lmod, with the prefix as $1: the module's PATH must lead into the prefix. Fixed text, no variables spliced in. */
+/** Lmod, with the prefix as $1: the module's PATH must lead into the prefix. Fixed text (the layout's names). */
 const LMOD_SCRIPT = [
   `source ${LMOD_INIT}`,
-  'module use "$1/modules" || exit 1',
-  'module load slurm || exit 1',
+  `module use "$1/${MODULES_DIR}" || exit 1`,
+  `module load ${MODULE_NAME} || exit 1`,
   'echo "sinfo-path: $(command -v sinfo)"',
   'echo "slurm-conf: $SLURM_CONF"',
   'echo "sinfo: $(sinfo --version 2>&1)"',
@@ -39,8 +40,8 @@ export function checkLmod(prefix: string, version: string): string {
   const field = (name: string): string => new RegExp(`^${name}: (.*)$`, 'm').exec(out)?.[1] ?? ''
   if (!field('sinfo-path').startsWith(`${prefix}/`))
     throw new Error(`after module load, sinfo is ${field('sinfo-path') || 'not found'}, not from ${prefix}:\n${out}`)
-  if (field('slurm-conf') !== path.join(prefix, 'etc', 'slurm.conf'))
-    throw new Error(`the module set SLURM_CONF to ${field('slurm-conf')}, expected ${prefix}/etc/slurm.conf`)
+  if (field('slurm-conf') !== path.join(prefix, SLURM_CONF))
+    throw new Error(`the module set SLURM_CONF to ${field('slurm-conf')}, expected ${prefix}/${SLURM_CONF}`)
   for (const name of ['sinfo', 'scontrol', 'slurmd'])
     if (!field(name).includes(version)) throw new Error(`${name} does not report ${version}:\n${out}`)
   return out.trim()

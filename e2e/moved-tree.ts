@@ -5,6 +5,7 @@
  */
 import { chmodSync, existsSync } from 'node:fs'
 import path from 'node:path'
+import { SLURM_CONF } from '../src/artifact/layout.js'
 import { basicJobs, checkLmod, withCluster, writeClusterConf, type BasicJobs } from './cluster.js'
 import { mpiJobs, type MpiJobs } from './cluster-jobs.js'
 import { restCheck, type RestCheck } from './cluster-rest.js'
@@ -57,12 +58,12 @@ export async function checkMovedTree(options: {
   const forbidden = [...options.forbidden, ...(options.untouchable ?? [])]
   openPath(prefix)
   const dir = path.join(work, 'cluster')
-  const files = await writeClusterConf(path.join(prefix, 'etc', 'slurm.conf'), dir)
+  const files = await writeClusterConf(path.join(prefix, SLURM_CONF), dir)
   openPath(dir)
   const lmod = checkLmod(prefix, version)
   const tracer = new Tracer(path.join(work, 'traces'), forbidden)
   // The scan is trusted only after it caught a command made to read the build tree's slurm.conf.
-  const probe = path.join(forbidden[0] ?? '/nonexistent', 'etc', 'slurm.conf')
+  const probe = path.join(forbidden[0] ?? '/nonexistent', SLURM_CONF)
   const caught = selfTest(
     path.join(work, 'trace-self-test'),
     forbidden[0] ?? '/nonexistent',

@@ -31,8 +31,8 @@ import { countSpackWork, type SpackWork } from './log.js'
 import { checkMovedTree, missingTools, type MovedTreeResult } from './moved-tree.js'
 import { check, run } from './procs.js'
 import { targetsOf, type Target } from './targets.js'
-import { workRoot } from '../src/plan.js'
-import { layoutUnder } from '../src/spack/environment.js'
+import { SUMS_FILE } from '../src/artifact/layout.js'
+import { layoutUnder, workRoot } from '../src/work.js'
 
 const JOBS = process.env.E2E_JOBS ?? '2'
 
@@ -224,7 +224,7 @@ async function runTarget(target: Target, chosen: Mode): Promise<string> {
     if (actualSha !== sha) throw new Error(`downloaded tarball sha256 ${actualSha}, the action reported ${sha}`)
     const prefix = unpack(tarball, work, buildPrefix)
     process.stdout.write(`e2e: unpacked into ${prefix} (${prefix.length} chars; build prefix ${buildPrefix.length})\n`)
-    check('sha256sum -c SHA256SUMS', 'sha256sum', ['--quiet', '--strict', '-c', 'SHA256SUMS'], { cwd: prefix })
+    check(`sha256sum -c ${SUMS_FILE}`, 'sha256sum', ['--quiet', '--strict', '-c', SUMS_FILE], { cwd: prefix })
     const auditLine = audit(actionDir, prefix)
     process.stdout.write(`e2e: sha256sum -c: OK; audit: ${auditLine}\n`)
     const compilerLine = checkCompiler(target, prefix, cold.work.built)

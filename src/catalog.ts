@@ -1,5 +1,6 @@
 /**
- * What the action knows how to build: Slurm release series and releases, GCC releases, CPU targets.
+ * What the action knows how to build: Slurm release series and releases, GCC releases (and which runner images have
+ * them), CPU targets, and the Spack releases (with their builtin packages) it builds with.
  * The Slurm releases mirror `spack-repo/spack_repo/slurm_factory/packages/slurm/package.py` (a test keeps them equal).
  */
 
@@ -131,3 +132,27 @@ export const SLURM_VARIANTS = [
   'sysconfdir',
   'ucx'
 ] as const
+
+/** Spack releases the action installs without `spack-commit`, each with the commit its tag must resolve to. */
+export const SPACK_PINS: Readonly<Record<string, string>> = {
+  'v1.0.0': '443f356b12ec8e5f1220f89f4ad390b817143857',
+  'v1.0.1': 'abdad7e6e311429fee3b5a7139c52a490b81f07d',
+  'v1.0.2': '5efd8eea1b8ea701074d72372a4acf0a972d736b'
+}
+
+/** A tag of Spack's builtin package repository (spack-packages) and the commit it must resolve to. */
+export interface BuiltinPin {
+  readonly tag: string
+  readonly commit: string
+}
+
+/** The builtin packages each Spack release series is used with, by series (`v1.0`). */
+export const BUILTIN_PINS: Readonly<Record<string, BuiltinPin>> = {
+  'v1.0': { tag: 'v2025.07.0', commit: '4b8bb3514838ce9e8bbc2ca7f98e62dbd7100c63' }
+}
+
+/** GitHub-hosted runner images, oldest first, with the GCC releases their packages install (`gcc-N`). */
+export const RUNNER_GCC: Readonly<Record<string, readonly string[]>> = {
+  'ubuntu-22.04': ['9.5.0', '10.5.0', '11.4.0', '12.3.0'],
+  'ubuntu-24.04': ['12.3.0', '13.3.0', '14.2.0']
+}

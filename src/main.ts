@@ -1,253 +1,72 @@
 /**
- * The action's main step, as the list of its phases. Each phase is one call into its own module, taking the previous
- * phase's typed result.
+ * The action's main step, as the list of its phases. Each phase is a module of src/phases/ exporting one function
+ * from the results so far to its own; plan mode (`dry-run: true`) asks the same list what it would do.
  */
 import * as core from '@actions/core'
-import path from 'node:path'
-import { adoptCachedLock, restoreBuildCache, type CachePaths } from './cache/build-cache.js'
-import { cacheKeys } from './cache/keys.js'
-import { repoIndexCacheOf, restoreRepoIndex } from './cache/repo-index.js'
-import { resolveGccVersion } from './compiler.js'
-import { hostArch, hostOs } from './host.js'
-import { readInputs, type BuildRequest } from './inputs.js'
-import { Phases } from './phases.js'
-import { buildPlan, showPlan } from './plan.js'
-import { savePostState } from './state.js'
-import { writeRunSummary, type RunReport } from './summary.js'
-import { artifactName, AuditError, buildArtifact } from './artifact/artifact.js'
-import { uploadDebugFiles, uploadTarball } from './artifact/upload.js'
-import { concretize, debugFiles, install, InstallError, type InstallReport } from './spack/install.js'
-import { pushArgs } from './spack/commands.js'
-import { OCI_PASSWORD_VAR, OCI_USERNAME_VAR, PUSH_MIRROR, slurmSpec } from './spack/environment.js'
-import { createSpackRunner, type SpackRunner } from './spack/runner.js'
-import { importSigningKey, trustPublicKeys } from './cache/signing.js'
-import { checkClingo, checkSources } from './spack/offline.js'
-import { prepareEnvironment, type WrittenEnvironment } from './spack/prepare.js'
-import { checkHostTarget } from './spack/target-check.js'
-import { provisionSpack } from './spack/provision.js'
-import { registerRepo } from './spack/repo.js'
-import { fitRequestToRepo } from './spack/recipe-check.js'
-import { readBuild } from './spack/result.js'
+import { resolveBuild, type Build } from './build.js'
+import { writeCollectSummary } from './collect/cli.js'
+import { readInputs } from './inputs.js'
+import { packageArtifact } from './phases/artifact.js'
+import { restoreBuildCache } from './phases/build-cache.js'
+import { renderEnvironment } from './phases/environment.js'
+import { buildCompiler, installSlurm } from './phases/install.js'
+import { readInstalled } from './phases/installed.js'
+import { checkRecipe } from './phases/recipe-check.js'
+import { restorePackageIndex } from './phases/package-index.js'
+import { provision } from './phases/provision.js'
+import { pushToMirror } from './phases/push.js'
+import { registerRepository } from './phases/repository.js'
+import { checkRunner } from './phases/runner-check.js'
+import { trustBuildCacheKeys } from './phases/trust-keys.js'
+import { uploadArtifact } from './phases/upload.js'
+import { Pipeline, Progress, type ResultsOf } from './pipeline.js'
+import { planOf, showPlan, type Plan } from './plan.js'
+import { planPost } from './post-step.js'
+import { runReport, writeRunSummary, type RunResults } from './summary.js'
+
+export const BUILD = Pipeline.start()
+  .then(provision)
+  .then(restorePackageIndex)
+  .then(registerRepository)
+  .then(checkRecipe)
+  .then(checkRunner)
+  .then(renderEnvironment)
+  .then(restoreBuildCache)
+  .then(trustBuildCacheKeys)
+  .then(buildCompiler)
+  .then(installSlurm)
+  .then(pushToMirror)
+  .then(readInstalled)
+  .then(packageArtifact)
+  .then(uploadArtifact)
+
+type Results = ResultsOf<typeof BUILD>
+// The summary reads the phases' results by name: a renamed or missing phase does not compile.
+type Holds<T extends true> = T
+export type _SummaryReadsThePipeline = Holds<Results extends Required<RunResults> ? true : false>
+
+/** What plan mode shows: the main step's phases, then the post step. */
+export function planBuild(build: Build): Plan {
+  return planOf(
+    build,
+    [...BUILD.plan(build), planPost(build)].filter(phase => phase.steps.length > 0)
+  )
+}
 
 export async function run(): Promise<void> {
-  const phases = new Phases()
-  let report: RunReport = { phases: phases.times }
+  let progress: Progress<Partial<Results> & { readonly build: Build }> | undefined
+  let failure: unknown
   try {
-    let request = readInputs()
-    if (request.collect) return await collectCells(request.collect)
-    const gccVersion = await resolveGccVersion(request.compiler)
-    const temp = runnerTemp()
-    const plan = buildPlan(request, gccVersion, temp)
-    if (request.dryRun) return await showPlan(plan)
-
-    const { layout } = plan
-    report = { ...report, spec: plan.spec, compiler: `gcc@${gccVersion}`, target: request.target }
-    const spack = await phases.run('Provision Spack', () =>
-      provisionSpack(request.spack, { runnerTemp: temp, offline: request.offline })
-    )
-    const index = repoIndexCacheOf(spack, request.cache.keyPrefix)
-    const indexRestored = request.cache.enabled
-      ? await phases.run("Restore Spack's package index", () => restoreRepoIndex(index))
-      : false
-    const repo = await phases.run('Register the package repository', () =>
-      registerRepo(request.repo, spack.runner, { runnerTemp: temp })
-    )
-    if (request.repo.kind !== 'bundled') {
-      const asked = request
-      request = await phases.run("Check the repository's slurm recipe", () =>
-        fitRequestToRepo(asked, spack.runner, repo, path.join(temp, 'slurm-factory', 'scratch'))
-      )
-      report = { ...report, spec: slurmSpec(request, gccVersion) }
-    }
-    const spackRunner = withCredentials(spack.runner, request)
-    await phases.run('Check the runner', async () => {
-      core.info((await checkHostTarget(spackRunner, request.target)).message)
-      if (request.offline) core.info(`offline: Spack imports clingo ${await checkClingo(spackRunner)}`)
-    })
-    const env = await phases.run('Render the environment', () =>
-      prepareEnvironment(spack.runner, request, gccVersion, repo, layout)
-    )
-    const keys = cacheKeys({
-      prefix: request.cache.keyPrefix,
-      os: hostOs(),
-      arch: hostArch(),
-      spackCommit: spack.commit ?? spack.version,
-      builtinCommit: spack.builtin?.commit ?? 'site',
-      repoHash: repo.contentHash,
-      gccVersion,
-      target: request.target,
-      environment: [env.compiler?.environment ?? '', env.environment].join('\n')
-    })
-    const paths = { mirror: layout.localMirror, state: path.join(path.dirname(layout.envDir), 'cache-state') }
-    const state = {
-      cacheEnabled: request.cache.enabled,
-      primaryKey: keys.primary,
-      paths,
-      environments: [...(env.compiler ? [env.compiler] : []), { envDir: env.envDir, environment: env.environment }],
-      spack: { executable: spack.executable, env: spack.env },
-      repoIndex: { cache: index, restored: indexRestored },
-      complete: false
-    }
-    const restored = request.cache.enabled
-      ? await phases.run('Restore the build cache', () => restoreBuildCache(keys, paths))
-      : { hit: 'none' as const }
-    savePostState({ ...state, ...(restored.restoredKey ? { restoredKey: restored.restoredKey } : {}) })
-    core.setOutput('cache-hit', restored.hit)
-    report = { ...report, cacheHit: restored.restoredKey ? `${restored.hit} (${restored.restoredKey})` : restored.hit }
-    const scratch = path.join(temp, 'slurm-factory', 'scratch')
-    const steps: InstallSteps = {
-      spack: spackRunner,
-      paths,
-      restored: restored.hit !== 'none',
-      offline: request.offline,
-      jobs: request.jobs,
-      scratch
-    }
-    if (request.buildcache.trustedKeys) await trustPublicKeys(spackRunner, request.buildcache.trustedKeys, scratch)
-    const compiler = env.compiler
-    const compilerInstalled = compiler
-      ? await phases.run(`Build gcc@${gccVersion}`, () => installEnvironment(compiler, steps))
-      : undefined
-    const installed = await phases.run('Install Slurm', () =>
-      installEnvironment(env, steps).catch(async (error: unknown) => {
-        if (error instanceof InstallError) {
-          report = { ...report, ...installedNames(error.report, compilerInstalled) }
-          if (request.artifact.upload) await uploadDebug(error, request, gccVersion, env.envDir, scratch)
-        }
-        throw error
-      })
-    )
-    report = { ...report, ...installedNames(installed, compilerInstalled) }
-    if (request.buildcache.push) {
-      const push = request.buildcache.push
-      await phases.run(`Push to ${push}`, async () => {
-        if (request.buildcache.signingKey)
-          await importSigningKey(
-            spackRunner,
-            request.buildcache.signingKey,
-            path.join(temp, 'slurm-factory', 'scratch')
-          )
-        await spackRunner.run(pushArgs(env.envDir, PUSH_MIRROR, request.buildcache.unsigned), {
-          group: `spack buildcache push ${push}`
-        })
-      })
-    }
-    const build = await readBuild(spack.runner, env.envDir)
-    core.setOutput('slurm-version', build.root.version)
-    core.setOutput('spec-hash', build.root.hash)
-    core.setOutput('prefix', build.prefix)
-    savePostState({ ...state, ...(restored.restoredKey ? { restoredKey: restored.restoredKey } : {}), complete: true })
-
-    report = { ...report, slurmVersion: build.root.version }
-    const artifact = await phases.run('Package the artifact', () =>
-      buildArtifact({
-        request,
-        build,
-        gccVersion,
-        spack,
-        repo,
-        layout,
-        outDir: path.join(temp, 'slurm-factory', 'artifact')
-      })
-    )
-    core.setOutput('artifact-name', artifact.name)
-    core.setOutput('artifact-path', artifact.tarball.path)
-    core.setOutput('artifact-sha256', artifact.tarball.sha256)
-    report = {
-      ...report,
-      audit: artifact.audit,
-      artifact: { name: artifact.name, size: artifact.tarball.size, sha256: artifact.tarball.sha256, uploaded: false }
-    }
-    if (request.artifact.upload) {
-      const uploaded = await phases.run('Upload the artifact', () =>
-        uploadTarball(artifact.name, artifact.tarball.path, request.artifact.retentionDays)
-      )
-      if (uploaded.id !== undefined) core.setOutput('artifact-id', String(uploaded.id))
-      report = {
-        ...report,
-        artifact: { ...report.artifact!, uploaded: true, ...(uploaded.id !== undefined ? { id: uploaded.id } : {}) }
-      }
-    }
+    const request = readInputs()
+    if (request.collect) return await writeCollectSummary(request.collect, process.env.GITHUB_STEP_SUMMARY)
+    const build = await resolveBuild(request)
+    if (request.dryRun) return await showPlan(planBuild(build))
+    progress = new Progress({ build })
+    await BUILD.run(progress)
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error)
-    if (error instanceof AuditError) report = { ...report, audit: error.report }
-    report = { ...report, error: message }
-    core.setFailed(message)
+    failure = error
+    core.setFailed(error instanceof Error ? error.message : String(error))
   } finally {
-    if (report.phases.length > 0) await writeRunSummary(report)
+    if (progress?.times.length) await writeRunSummary(runReport(progress.results, progress.times, failure))
   }
-}
-
-/** The runner with the OCI credentials that spack.yaml names by variable; only the main step's commands get them. */
-function withCredentials(runner: SpackRunner, request: BuildRequest): SpackRunner {
-  const { ociUsername, ociPassword } = request.buildcache
-  const usesOci = [...request.buildcache.mirrors, request.buildcache.push ?? ''].some(url => url.startsWith('oci://'))
-  if (!usesOci || !ociUsername || !ociPassword) return runner
-  return createSpackRunner(runner.executable, {
-    ...runner.env,
-    [OCI_USERNAME_VAR]: ociUsername,
-    [OCI_PASSWORD_VAR]: ociPassword
-  })
-}
-
-/** A failed build's debug artifact: spack.yaml, spack.lock and the failing package's logs. A failure here only warns. */
-async function uploadDebug(
-  error: InstallError,
-  request: BuildRequest,
-  gccVersion: string,
-  envDir: string,
-  scratch: string
-): Promise<void> {
-  try {
-    const name = `${artifactName(request, request.slurmVersion, gccVersion)}-debug`
-    await uploadDebugFiles(name, debugFiles(error.failure, envDir), scratch, request.artifact.retentionDays)
-  } catch (uploadError) {
-    core.warning(
-      `The debug artifact could not be uploaded: ${uploadError instanceof Error ? uploadError.message : String(uploadError)}`
-    )
-  }
-}
-
-function installedNames(installed: InstallReport, before?: InstallReport): Pick<RunReport, 'built' | 'extracted'> {
-  const all = [...(before ? [before] : []), installed]
-  return {
-    built: all.flatMap(r => r.built.map(pkg => pkg.name)),
-    extracted: all.flatMap(r => r.extracted.map(pkg => pkg.name))
-  }
-}
-
-interface InstallSteps {
-  readonly spack: SpackRunner
-  readonly paths: CachePaths
-  /** A build cache was restored: its locks may be reused. */
-  readonly restored: boolean
-  readonly offline: boolean
-  readonly jobs: number
-  readonly scratch: string
-}
-
-/** Concretizes (unless the cached lock was made from this spack.yaml), checks offline sources, installs. */
-async function installEnvironment(written: WrittenEnvironment, steps: InstallSteps): Promise<InstallReport> {
-  if (steps.restored && adoptCachedLock(steps.paths, written.envDir, written.environment)) {
-    core.info('Using the cached spack.lock made from this spack.yaml: nothing to concretize')
-  } else {
-    await concretize(steps.spack, written.envDir)
-  }
-  if (steps.offline) await checkSources(steps.spack, written.envDir, steps.scratch)
-  return install(steps.spack, written.envDir, steps.jobs)
-}
-
-/** Collect mode: one summary table of a matrix's cells, from their downloaded records, into the job summary. */
-async function collectCells(dir: string): Promise<void> {
-  const { runCollectCli } = await import('./collect.js')
-  const summary = process.env.GITHUB_STEP_SUMMARY
-  const code = await runCollectCli(['summary', dir, ...(summary ? ['--markdown', summary] : [])])
-  if (code !== 0) core.setFailed(`collect: the summary of ${dir} failed (exit code ${code})`)
-}
-
-function runnerTemp(): string {
-  const dir = process.env.RUNNER_TEMP
-  if (!dir)
-    throw new Error('RUNNER_TEMP is not set: the action must run on a GitHub Actions runner (or under `npm run local`)')
-  return dir
 }

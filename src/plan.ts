@@ -1,127 +1,62 @@
 /**
- * Plan mode: what a build would do, shown without doing it. The resolved request, the root spec, the rendered
- * environment (written under RUNNER_TEMP so it can be tried by hand) and the command lines, in order.
+ * Plan mode (`dry-run: true`): what a build would do, shown without doing it. Each phase of the very pipeline a build
+ * runs says what it would do (its commands as argument arrays, the files it would write); this module only shows
+ * that: the resolved request, the root spec, the rendered environment (written under RUNNER_TEMP so that it can be
+ * tried by hand) and the steps in order, in a log group and in the job summary.
  */
 import * as core from '@actions/core'
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdirSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
-import { parse } from 'yaml'
+import type { Build } from './build.js'
 import { type BuildRequest, render } from './inputs.js'
-import { concretizeArgs, displayCommand, installArgs, pushArgs, repoAddArgs } from './spack/commands.js'
+import type { PlannedPhase, Step } from './pipeline.js'
+import { displayCommand } from './spack/commands.js'
+import { slurmSpec } from './spack/environment.js'
+import { planTargetCheck } from './spack/target-check.js'
 import { writeSummary } from './summary.js'
-import { checkTarget, cpuFlags, targetLineage, x86Level } from './spack/target-check.js'
-import {
-  environmentYaml,
-  layoutUnder,
-  LOCAL_MIRROR,
-  PUSH_MIRROR,
-  slurmSpec,
-  type EnvironmentLayout
-} from './spack/environment.js'
 
 export interface Plan {
-  readonly request: BuildRequest
-  readonly gccVersion: string
+  readonly build: Build
   readonly spec: string
-  readonly layout: EnvironmentLayout
-  readonly environment: string
-  readonly commands: readonly string[]
+  readonly phases: readonly PlannedPhase[]
   /** What can be told of the target before Spack is there: the x86-64 level /proc/cpuinfo shows. */
   readonly targetCheck: string
 }
 
-/** Where the action keeps its working files on the runner. */
-export function workRoot(runnerTemp: string): string {
-  return path.join(runnerTemp, 'slurm-factory')
-}
-
-/** The namespace a repository declares in its repo.yaml, or the bundled one's when it can't be read yet. */
-export function repoNamespace(repoPath: string): string {
-  for (const file of [
-    path.join(repoPath, 'repo.yaml'),
-    path.join(repoPath, 'spack_repo', 'slurm_factory', 'repo.yaml')
-  ]) {
-    if (existsSync(file)) {
-      const doc = parse(readFileSync(file, 'utf8')) as { repo?: { namespace?: string } } | null
-      if (doc?.repo?.namespace) return doc.repo.namespace
-    }
-  }
-  return 'slurm_factory'
-}
-
-/** The package repository directory Spack is given: the bundled repo keeps it under spack_repo/slurm_factory. */
-export function repoPathFor(request: BuildRequest, root: string): string {
-  switch (request.repo.kind) {
-    case 'bundled':
-      return path.join(request.repo.path, 'spack_repo', 'slurm_factory')
-    case 'path':
-      return request.repo.path
-    case 'git':
-      return path.join(root, 'repo')
-  }
-}
-
-export function buildPlan(request: BuildRequest, gccVersion: string, runnerTemp: string): Plan {
-  const root = workRoot(runnerTemp)
-  const layout = layoutUnder(root)
-  const repoPath = repoPathFor(request, root)
-  const environment = environmentYaml({ request, gccVersion, repoPath, repoNamespace: repoNamespace(repoPath), layout })
-  const spack = request.spack.root ? path.join(request.spack.root, 'bin', 'spack') : 'spack'
-  const commands: string[] = []
-  if (!request.spack.root) {
-    commands.push(
-      `# Spack ${request.spack.version} (commit ${request.spack.commit}) from the runner's tool cache, or:`,
-      displayCommand('git', [
-        'clone',
-        '--depth',
-        '1',
-        '--branch',
-        request.spack.version,
-        'https://github.com/spack/spack.git',
-        '<tool cache>'
-      ])
-    )
-  }
-  if (request.repo.kind === 'git') {
-    commands.push(
-      displayCommand('git', ['clone', '--depth', '1', '--branch', request.repo.ref, request.repo.url, repoPath])
-    )
-  }
-  if (request.cache.enabled) commands.push("# restore Spack's index of the builtin packages from the Actions cache")
-  commands.push(displayCommand(spack, repoAddArgs(repoPath, 'user')))
-  if (request.cache.enabled)
-    commands.push(`# restore ${LOCAL_MIRROR} (${layout.localMirror}) and spack.lock from the Actions cache`)
-  commands.push(
-    displayCommand(spack, concretizeArgs(layout.envDir)) +
-      '   # skipped when the cached spack.lock belongs to this spack.yaml',
-    displayCommand(spack, installArgs(layout.envDir, request.jobs)),
-    displayCommand(spack, pushArgs(layout.envDir, LOCAL_MIRROR, true))
-  )
-  if (request.buildcache.push)
-    commands.push(displayCommand(spack, pushArgs(layout.envDir, PUSH_MIRROR, request.buildcache.unsigned)))
-  commands.push(
-    `# stage ${layout.viewRoot} into <artifact-name>/, relocate, audit, write ${request.modules === 'none' ? 'no module file' : `a ${request.modules} module`}, manifest.json and SHA256SUMS`,
-    `# pack <artifact-name>.tar.${request.artifact.compression === 'zstd' ? 'zst' : 'gz'}${request.artifact.upload ? ' and upload it' : ''}`
-  )
-  if (request.cache.enabled) commands.push('# post step: save the build cache (a partial key after a failure)')
+export function planOf(build: Build, phases: readonly PlannedPhase[]): Plan {
   return {
-    request,
-    gccVersion,
-    spec: slurmSpec(request, gccVersion),
-    layout,
-    environment,
-    commands,
-    targetCheck: planTargetCheck(request.target)
+    build,
+    spec: slurmSpec(build.request, build.gccVersion),
+    phases,
+    targetCheck: planTargetCheck(build.request.target)
   }
 }
 
-/** Plan mode runs no Spack: on x86-64 it reads the CPU's level from /proc/cpuinfo, as archspec would. */
-export function planTargetCheck(target: string, cpuinfoFile = '/proc/cpuinfo'): string {
-  if (!existsSync(cpuinfoFile) || !targetLineage(target).has('x86_64')) {
-    return `${target}: checked against the runner's CPU by Spack before concretizing`
-  }
-  const check = checkTarget(target, x86Level(cpuFlags(readFileSync(cpuinfoFile, 'utf8'))))
-  return `${check.ok ? 'passes' : 'fails'}: ${check.message} (from /proc/cpuinfo; Spack checks again before concretizing)`
+/** The `spack` a plan shows: the existing one, or the one the action provisions (from the tool cache). */
+function spackProgram(request: BuildRequest): string {
+  return request.spack.root !== undefined ? path.join(request.spack.root, 'bin', 'spack') : 'spack'
+}
+
+function stepLine(step: Step, spack: string): string {
+  const when = step.when?.length ? `   # when ${step.when.map(condition => condition.text).join(' and ')}` : ''
+  if ('spack' in step) return displayCommand(spack, step.spack) + when
+  if ('program' in step) return displayCommand(step.program, step.args) + when
+  if ('writes' in step) return `# writes ${step.writes}${when}`
+  return `# ${step.note}${when}`
+}
+
+/** The plan's steps as lines for people: a heading per phase, then its commands and files. */
+export function planLines(plan: Plan): string[] {
+  const spack = spackProgram(plan.build.request)
+  return plan.phases.flatMap(phase => [`# ${phase.title}:`, ...phase.steps.map(step => stepLine(step, spack))])
+}
+
+/** The spack.yaml the plan writes: the one file of the plan whose content is known and that is written whatever happens. */
+function environmentFile(plan: Plan): { path: string; content: string } | undefined {
+  for (const step of plan.phases.flatMap(phase => phase.steps))
+    if ('writes' in step && step.content !== undefined && !step.when?.length)
+      return { path: step.writes, content: step.content }
+  return undefined
 }
 
 /** The resolved request as name/value rows, secrets left out. */
@@ -137,7 +72,9 @@ export function requestRows(request: BuildRequest): Array<[string, string]> {
     ['target', request.target],
     [
       'spack',
-      request.spack.root ? `${request.spack.root} (existing)` : `${request.spack.version} (${request.spack.commit})`
+      request.spack.root !== undefined
+        ? `${request.spack.root} (existing)`
+        : `${request.spack.version} (${request.spack.commit})`
     ],
     ['spack-repo', repo],
     ['buildcache-mirrors', request.buildcache.mirrors.join(', ') || '(none)'],
@@ -159,17 +96,22 @@ export function requestRows(request: BuildRequest): Array<[string, string]> {
   ]
 }
 
-/** Prints the plan in a log group and the job summary, and writes the environment directory. */
+/** Prints the plan in a log group and the job summary, and writes the environment's spack.yaml. */
 export async function showPlan(plan: Plan): Promise<void> {
-  mkdirSync(plan.layout.envDir, { recursive: true })
-  const envFile = path.join(plan.layout.envDir, 'spack.yaml')
-  writeFileSync(envFile, plan.environment)
+  const env = environmentFile(plan)
+  if (env) {
+    mkdirSync(path.dirname(env.path), { recursive: true })
+    writeFileSync(env.path, env.content)
+  }
+  const lines = planLines(plan)
+  const rows = requestRows(plan.build.request)
   await core.group('Plan (dry-run: nothing is built)', async () => {
-    for (const [name, value] of requestRows(plan.request)) core.info(`${name}: ${value}`)
+    for (const [name, value] of rows) core.info(`${name}: ${value}`)
     core.info(`\nspec: ${plan.spec}`)
     core.info(`target check: ${plan.targetCheck}`)
-    core.info(`\nenvironment: ${envFile} (try it: spack -e ${plan.layout.envDir} concretize)\n${plan.environment}`)
-    core.info(`commands:\n${plan.commands.join('\n')}`)
+    if (env)
+      core.info(`\nenvironment: ${env.path} (try it: spack -e ${path.dirname(env.path)} concretize)\n${env.content}`)
+    core.info(`commands:\n${lines.join('\n')}`)
   })
   await writeSummary(summary =>
     summary
@@ -179,10 +121,10 @@ export async function showPlan(plan: Plan): Promise<void> {
           { data: 'input', header: true },
           { data: 'resolved', header: true }
         ],
-        ...requestRows(plan.request)
+        ...rows
       ])
       .addRaw(`\n\n**Spec:** \`${plan.spec}\`\n\n**Target check:** ${plan.targetCheck}\n\n`)
-      .addDetails('spack.yaml', `\n\n\`\`\`yaml\n${plan.environment}\`\`\`\n\n`)
-      .addCodeBlock(plan.commands.join('\n'), 'sh')
+      .addDetails('spack.yaml', `\n\n\`\`\`yaml\n${env?.content ?? ''}\`\`\`\n\n`)
+      .addCodeBlock(lines.join('\n'), 'sh')
   )
 }

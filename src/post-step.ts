@@ -3,13 +3,16 @@
  * build cache. A complete build saves the primary key; an incomplete one a partial key that later runs restore.
  */
 import * as core from '@actions/core'
+import path from 'node:path'
+import type { Build } from './build.js'
 import { keepLock, saveBuildCache } from './cache/build-cache.js'
 import { partialKey } from './cache/keys.js'
 import { saveRepoIndex } from './cache/repo-index.js'
+import { gccMissing } from './phases/environment.js'
+import type { Condition, PlannedPhase } from './pipeline.js'
 import { pushArgs } from './spack/commands.js'
 import { LOCAL_MIRROR } from './spack/environment.js'
 import { createSpackRunner, lastLines } from './spack/runner.js'
-import path from 'node:path'
 import { loadPostState, type PostState } from './state.js'
 
 /** The key this run saves under, or undefined when the restored cache already is the complete one. */
@@ -18,10 +21,27 @@ export function keyToSave(state: PostState, runId: string, attempt: string): str
   return state.restoredKey === state.primaryKey ? undefined : state.primaryKey
 }
 
+/** What the post step would do for `build`. */
+export function planPost(build: Build): PlannedPhase {
+  const { layout } = build.work
+  const notWhole: Condition = { id: 'not-restored-whole', text: 'the build cache was not restored whole' }
+  return {
+    title: 'Post step (also after a failed build)',
+    steps: build.request.cache.enabled
+      ? [
+          { note: "save Spack's package index unless it was restored" },
+          { spack: pushArgs(layout.compilerEnvDir, LOCAL_MIRROR, true), when: [notWhole, gccMissing(build)] },
+          { spack: pushArgs(layout.envDir, LOCAL_MIRROR, true), when: [notWhole] },
+          { note: 'save the build cache (a partial key after a failure)', when: [notWhole] }
+        ]
+      : []
+  }
+}
+
 export async function runPost(): Promise<void> {
   try {
     const state = loadPostState()
-    if (!state?.cacheEnabled) {
+    if (!state) {
       core.info('slurm-factory: no build cache to save')
       return
     }

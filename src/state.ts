@@ -1,11 +1,21 @@
-/** What the main step hands to the post step (core.saveState), typed in one place. */
+/**
+ * What the main step hands to the post step (core.saveState), typed in one place. Each key is written once, by the
+ * phase that owns it: the build cache phase writes what to save and where, the phase that reads the installed
+ * build marks it complete.
+ */
 import * as core from '@actions/core'
 import type { CachePaths } from './cache/build-cache.js'
 import type { RepoIndexCache } from './cache/repo-index.js'
 import type { WrittenEnvironment } from './spack/prepare.js'
 
-export interface PostState {
-  readonly cacheEnabled: boolean
+export const STATE = {
+  /** The build cache to save: written once the cache is restored (only when the cache is on). */
+  cache: 'slurm-factory',
+  /** Set once the build completed: only then is the primary key saved. */
+  complete: 'slurm-factory-complete'
+} as const
+
+export interface CacheState {
   readonly primaryKey: string
   readonly restoredKey?: string
   readonly paths: CachePaths
@@ -14,17 +24,23 @@ export interface PostState {
   readonly spack: { readonly executable: string; readonly env: Readonly<Record<string, string>> }
   /** Spack's index of the builtin packages: saved by the post step unless it was restored. */
   readonly repoIndex?: { readonly cache: RepoIndexCache; readonly restored: boolean }
-  /** Set once the build completed: only then is the primary key saved. */
+}
+
+export interface PostState extends CacheState {
   readonly complete: boolean
 }
 
-const KEY = 'slurm-factory'
-
-export function savePostState(state: PostState): void {
-  core.saveState(KEY, JSON.stringify(state))
+export function saveCacheState(state: CacheState): void {
+  core.saveState(STATE.cache, JSON.stringify(state))
 }
 
+export function markComplete(): void {
+  core.saveState(STATE.complete, 'true')
+}
+
+/** What the main step left for the post step; undefined when it saved no build cache state (cache off, or early failure). */
 export function loadPostState(): PostState | undefined {
-  const raw = core.getState(KEY)
-  return raw ? (JSON.parse(raw) as PostState) : undefined
+  const raw = core.getState(STATE.cache)
+  if (!raw) return undefined
+  return { ...(JSON.parse(raw) as CacheState), complete: core.getState(STATE.complete) === 'true' }
 }

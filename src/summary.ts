@@ -1,7 +1,18 @@
-/** The job summary: written when the runner offers one (GITHUB_STEP_SUMMARY), skipped with a note otherwise. */
+/**
+ * The job summary: written when the runner offers one (GITHUB_STEP_SUMMARY), skipped with a note otherwise. A build's
+ * summary is made from the phases' results, as far as the run got.
+ */
 import * as core from '@actions/core'
-import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs'
+import { appendFileSync, mkdirSync } from 'node:fs'
 import path from 'node:path'
+import { AuditError, type BuiltArtifact } from './artifact/artifact.js'
+import type { Build } from './build.js'
+import type { RestoreResult } from './cache/build-cache.js'
+import type { Upload } from './phases/upload.js'
+import type { PhaseTime } from './pipeline.js'
+import { slurmSpec } from './spack/environment.js'
+import { InstallError, type InstallReport } from './spack/install.js'
+import type { BuiltSlurm } from './spack/result.js'
 
 type Summary = typeof core.summary
 
@@ -12,11 +23,11 @@ export async function writeSummary(fill: (summary: Summary) => Summary): Promise
     core.debug('GITHUB_STEP_SUMMARY is not set: no job summary written')
     return
   }
-  if (!existsSync(file)) {
-    mkdirSync(path.dirname(file), { recursive: true })
-    closeSync(openSync(file, 'a'))
-  }
-  await fill(core.summary).write()
+  // Appended here rather than by summary.write(), which keeps the first file it was given for the process's life.
+  const text = fill(core.summary.emptyBuffer()).stringify()
+  core.summary.emptyBuffer()
+  mkdirSync(path.dirname(file), { recursive: true })
+  appendFileSync(file, text, 'utf8')
 }
 
 /** What a build run reports; every field but the request is filled as far as the run got. */
@@ -28,7 +39,7 @@ export interface RunReport {
   readonly cacheHit?: string
   readonly built?: readonly string[]
   readonly extracted?: readonly string[]
-  readonly phases: readonly { readonly name: string; readonly seconds: number; readonly ok: boolean }[]
+  readonly phases: readonly PhaseTime[]
   readonly artifact?: {
     readonly name: string
     readonly size: number
@@ -43,6 +54,54 @@ export interface RunReport {
     readonly warnings: number
   }
   readonly error?: string
+}
+
+/** The results of a build's phases the summary reads; each is there once its phase is done. */
+export interface RunResults {
+  readonly build: Build
+  readonly cache?: RestoreResult
+  readonly compiler?: { readonly report?: InstallReport }
+  readonly install?: InstallReport
+  readonly slurm?: BuiltSlurm
+  readonly artifact?: BuiltArtifact
+  readonly upload?: Upload
+}
+
+function installedNames(reports: readonly InstallReport[]): Pick<RunReport, 'built' | 'extracted'> {
+  return {
+    built: reports.flatMap(r => r.built.map(pkg => pkg.name)),
+    extracted: reports.flatMap(r => r.extracted.map(pkg => pkg.name))
+  }
+}
+
+/** What a build reports, from the results of the phases that ran and the error that stopped it, if one did. */
+export function runReport(results: RunResults, phases: readonly PhaseTime[], error?: unknown): RunReport {
+  const { build, cache, compiler, install, slurm, artifact, upload } = results
+  // A failed Slurm install still tells what it built and extracted before failing.
+  const slurmInstall = install ?? (compiler && error instanceof InstallError ? error.report : undefined)
+  const audit = artifact?.audit ?? (error instanceof AuditError ? error.report : undefined)
+  return {
+    phases,
+    spec: slurmSpec(build.request, build.gccVersion),
+    compiler: `gcc@${build.gccVersion}`,
+    target: build.request.target,
+    ...(cache ? { cacheHit: cache.restoredKey ? `${cache.hit} (${cache.restoredKey})` : cache.hit } : {}),
+    ...(slurmInstall ? installedNames([...(compiler?.report ? [compiler.report] : []), slurmInstall]) : {}),
+    ...(slurm ? { slurmVersion: slurm.root.version } : {}),
+    ...(audit ? { audit } : {}),
+    ...(artifact
+      ? {
+          artifact: {
+            name: artifact.name,
+            size: artifact.tarball.size,
+            sha256: artifact.tarball.sha256,
+            uploaded: upload?.uploaded ?? false,
+            ...(upload?.id !== undefined ? { id: upload.id } : {})
+          }
+        }
+      : {}),
+    ...(error !== undefined ? { error: error instanceof Error ? error.message : String(error) } : {})
+  }
 }
 
 function megabytes(bytes: number): string {

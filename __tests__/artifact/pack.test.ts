@@ -14,7 +14,8 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { walkTree } from '../../src/artifact/checksums.js'
 import { writeManifestAndSums } from '../../src/artifact/manifest.js'
-import { archiveSuffix, packArtifact, sourceDateEpoch, tarArguments } from '../../src/artifact/pack.js'
+import { archiveSuffix } from '../../src/artifact/layout.js'
+import { packArtifact, sourceDateEpoch, tarArguments } from '../../src/artifact/pack.js'
 import { AUDIT, BUILD, MACHINE, hasTool } from '../helpers/tree-fixtures.js'
 
 const missing = ['tar', 'zstd', 'gzip', 'sha256sum'].filter(tool => !hasTool(tool))

@@ -1,20 +1,50 @@
 /**
- * Runs the bundled action the way a runner does: `node dist/index.js` (and `dist/post.js`) with INPUT_* variables,
- * a RUNNER_TEMP, state, output and summary files, and the stand-in `spack` as spack-root.
+ * Runs the action the way a runner does, with INPUT_* variables, a RUNNER_TEMP, state, output and summary files, and
+ * the stand-in `spack` as spack-root. By default the source runs in the test's own process (`run()` of src/main.ts,
+ * `runPost()` of src/post-step.ts), with the process environment replaced by the runner's for the length of the run
+ * and stdout/stderr captured: a `src/` edit is tested at once, services in the test's process answer it, and a test
+ * can shorten the toolkit's backoff timers. `{ dist: true }` spawns `node dist/index.js` (or `dist/post.js`) instead:
+ * the bundled entry points, black-box.
  */
+import { jest } from '@jest/globals'
 import { spawn } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
+import { SLURM_RELEASES } from '../../src/catalog.js'
+import { DEFAULTS } from '../../src/inputs/names.js'
+import { run as runMain } from '../../src/main.js'
+import { runPost } from '../../src/post-step.js'
 
 export const STAND_IN_SPACK = path.resolve('__tests__/fixtures/stand-in-spack')
+
+/** What the default `slurm-version` (a series) builds: the bundled recipe's newest release of it. */
+export const DEFAULT_RELEASE = SLURM_RELEASES.find(v => v.startsWith(`${DEFAULTS['slurm-version']}.`)) as string
+
+/** A quick build on the stand-in: its GCC is the runner's, no Actions cache, no upload. */
+export const STAND_IN_BUILD: Readonly<Record<string, string>> = {
+  'spack-root': STAND_IN_SPACK,
+  compiler: 'gcc@12.2.0',
+  target: 'x86_64_v2',
+  cache: 'false',
+  upload: 'false'
+}
+
+export interface RunOptions {
+  /** Spawn the bundled dist/ entry point instead of running the source in-process. */
+  readonly dist?: boolean
+}
 
 export interface Runner {
   readonly dir: string
   readonly temp: string
   readonly log: string
-  /** Runs asynchronously, so that services in the test's own process can answer the action. */
-  run(entry: 'index' | 'post', inputs: Record<string, string>, env?: Record<string, string>): Promise<ActionRun>
+  run(
+    entry: 'index' | 'post',
+    inputs: Record<string, string>,
+    env?: Record<string, string>,
+    options?: RunOptions
+  ): Promise<ActionRun>
   /** Empties RUNNER_TEMP: the next run is a fresh machine with the same paths. */
   wipe(): void
   /** Spack calls the stand-in recorded, in order. */
@@ -26,6 +56,45 @@ export interface ActionRun {
   readonly status: number | null
   readonly stdout: string
   readonly stderr: string
+}
+
+/** Runs the source in this process, with exactly `env` as the process environment, as a runner step would. */
+async function runInProcess(entry: 'index' | 'post', env: Record<string, string>): Promise<ActionRun> {
+  const saved = { ...process.env }
+  const savedExitCode = process.exitCode
+  const out: string[] = []
+  const err: string[] = []
+  const capture = (into: string[]) => (chunk: string | Uint8Array) => {
+    into.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString())
+    return true
+  }
+  const stdout = jest.spyOn(process.stdout, 'write').mockImplementation(capture(out))
+  const stderr = jest.spyOn(process.stderr, 'write').mockImplementation(capture(err))
+  for (const name of Object.keys(process.env)) delete process.env[name]
+  Object.assign(process.env, env)
+  process.exitCode = undefined
+  try {
+    await (entry === 'index' ? runMain() : runPost())
+    return { status: Number(process.exitCode ?? 0), stdout: out.join(''), stderr: err.join('') }
+  } finally {
+    process.exitCode = savedExitCode
+    for (const name of Object.keys(process.env)) delete process.env[name]
+    Object.assign(process.env, saved)
+    stdout.mockRestore()
+    stderr.mockRestore()
+  }
+}
+
+function spawnDist(entry: 'index' | 'post', env: Record<string, string>): Promise<ActionRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [`dist/${entry}.js`], { env, timeout: 120_000 })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (data: Buffer) => (stdout += data.toString()))
+    child.stderr.on('data', (data: Buffer) => (stderr += data.toString()))
+    child.on('error', reject)
+    child.on('close', status => resolve({ status, stdout, stderr }))
+  })
 }
 
 /** A runner whose files (temp, tool cache, state) persist across its runs, as on one machine. */
@@ -45,7 +114,7 @@ export function makeRunner(): Runner {
     dir,
     temp,
     log,
-    run(entry, inputs, env = {}) {
+    run(entry, inputs, env = {}, options = {}) {
       const base: Record<string, string> = {
         PATH: process.env.PATH ?? '',
         HOME: dir,
@@ -65,15 +134,7 @@ export function makeRunner(): Runner {
       if (entry === 'post')
         for (const [name, value] of Object.entries(fileCommands(base.GITHUB_STATE as string)))
           base[`STATE_${name}`] = value
-      return new Promise((resolve, reject) => {
-        const child = spawn(process.execPath, [`dist/${entry}.js`], { env: { ...base, ...env }, timeout: 120_000 })
-        let stdout = ''
-        let stderr = ''
-        child.stdout.on('data', (data: Buffer) => (stdout += data.toString()))
-        child.stderr.on('data', (data: Buffer) => (stderr += data.toString()))
-        child.on('error', reject)
-        child.on('close', status => resolve({ status, stdout, stderr }))
-      })
+      return options.dist ? spawnDist(entry, { ...base, ...env }) : runInProcess(entry, { ...base, ...env })
     },
     wipe() {
       rmSync(temp, { recursive: true, force: true })

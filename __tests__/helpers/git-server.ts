@@ -133,8 +133,7 @@ async function bridge(root: string, request: IncomingMessage, response: ServerRe
   const out: Buffer[] = []
   child.stdout.on('data', (chunk: Buffer) => out.push(chunk))
   child.stderr.resume()
-  // git http-backend may exit before reading the whole request (a refused or already-answered one): the rest of
-  // the body is then written into a closed pipe, which is its answer, not the server's failure.
+  // A backend that answers without reading its input (a ref listing) closes the pipe: that is no error of the request.
   child.stdin.on('error', () => undefined)
   child.stdin.end(body)
   await new Promise<void>(resolve => child.on('close', () => resolve()))

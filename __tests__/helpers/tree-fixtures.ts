@@ -182,7 +182,7 @@ export const AUDIT: AuditResult = {
   ok: false,
   filesScanned: 12,
   problems: [
-    { file: 'sbin/slurmd', kind: 'runpath', detail: 'foreign RUNPATH entry /opt/foreign-vendor/lib' },
-    { file: 'bin/a', kind: 'needed', detail: 'libmissing.so.1 not found' }
+    { file: 'sbin/slurmd', kind: 'rpath-outside-tree', detail: 'foreign RUNPATH entry /opt/foreign-vendor/lib' },
+    { file: 'bin/a', kind: 'needed-not-found', detail: 'libmissing.so.1 not found' }
   ]
 }

@@ -21,7 +21,8 @@ import {
 } from '../fixtures/tiny-repo/tiny-env.js'
 import { adoptCachedLock, keepLock, type CachePaths } from '../../src/cache/build-cache.js'
 import { pushArgs } from '../../src/spack/commands.js'
-import { LOCAL_MIRROR, layoutUnder } from '../../src/spack/environment.js'
+import { LOCAL_MIRROR } from '../../src/spack/environment.js'
+import { layoutUnder, workRoot } from '../../src/work.js'
 import { concretize, install, type InstallReport } from '../../src/spack/install.js'
 import { readLock } from '../../src/spack/lock.js'
 import { detectedCompilers } from '../../src/spack/prepare.js'
@@ -36,7 +37,7 @@ describeWithSpack('install phase with real Spack: the tiny environment, built, p
   const spackEnv = isolatedSpackEnv(root, path.join(base, 'spack-user'))
   const spack = createSpackRunner(path.join(root, 'bin', 'spack'), spackEnv)
   // The action's layout under RUNNER_TEMP, and the cache paths main.ts derives from it.
-  const slurmFactory = path.join(base, 'runner-temp', 'slurm-factory')
+  const slurmFactory = workRoot(path.join(base, 'runner-temp'))
   const layout = layoutUnder(slurmFactory)
   const paths: CachePaths = {
     mirror: layout.localMirror,
@@ -134,7 +135,7 @@ describeWithSpack('install phase with real Spack: the tiny environment, built, p
       keepLock(paths, layout.envDir, environment)
       const mirrored = readdirSync(paths.mirror, { recursive: true, encoding: 'utf8' })
       expect(mirrored.some(entry => entry.includes(TINY_PACKAGE))).toBe(true)
-      expect(existsSync(path.join(paths.state, 'spack.lock'))).toBe(true)
+      expect(existsSync(path.join(paths.state, `${path.basename(layout.envDir)}.spack.lock`))).toBe(true)
     },
     SLOW
   )

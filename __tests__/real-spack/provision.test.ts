@@ -9,6 +9,7 @@ import path from 'node:path'
 import { parse } from 'yaml'
 import { describeWithSpack } from '../helpers/real-spack.js'
 import { makeRepo, publish, tag, tempDir, writeFiles } from '../helpers/git-server.js'
+import { SPACK_PINS } from '../../src/catalog.js'
 import { provisionSpack, type ProvisionedSpack } from '../../src/spack/provision.js'
 import { registerRepo } from '../../src/spack/repo.js'
 
@@ -228,7 +229,10 @@ describeWithSpack('real Spack: provisioning and repository registration', spackR
     async () => {
       const runnerTemp = tempDir('runner-temp')
       const sources = { spack: `file://${spackSource}`, packages: `file://${packagesSource}` }
-      const first = await provisionSpack({ version: 'v1.0.0' }, { runnerTemp, sources, exportToJob: false })
+      const first = await provisionSpack(
+        { version: 'v1.0.0', commit: SPACK_PINS['v1.0.0'] as string },
+        { runnerTemp, sources, exportToJob: false }
+      )
       expect(first).toMatchObject({
         version: '1.0.0',
         commit: '443f356b12ec8e5f1220f89f4ad390b817143857',
@@ -236,7 +240,7 @@ describeWithSpack('real Spack: provisioning and repository registration', spackR
       })
       expect(first.builtin).toMatchObject({ tag: 'v2025.07.0', commit: '4b8bb3514838ce9e8bbc2ca7f98e62dbd7100c63' })
       const second = await provisionSpack(
-        { version: 'v1.0.0' },
+        { version: 'v1.0.0', commit: SPACK_PINS['v1.0.0'] as string },
         { runnerTemp: tempDir('runner-temp'), sources, exportToJob: false }
       )
       expect(second.fromToolCache).toBe(true)

@@ -20,7 +20,7 @@ import { describeWithSpack, isolatedSpackEnv } from '../helpers/real-spack.js'
 const LONG = 900_000
 
 function requestFor(repoDir: string, inputs: Record<string, string> = {}): BuildRequest {
-  return parseInputs(name => ({ 'spack-repo': repoDir, ...inputs })[name] ?? '', {
+  return parseInputs(name => (({ 'spack-repo': repoDir, ...inputs }) as Record<string, string>)[name] ?? '', {
     workspace: '/',
     actionPath: path.resolve('.'),
     cpus: 2

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { resolveGccVersion } from '../../src/compiler.js'
 import { parseInputs } from '../../src/inputs.js'
-import { buildPlan } from '../../src/plan.js'
+import { workDirs } from '../../src/work.js'
 import { readLock } from '../../src/spack/lock.js'
 import { checkClingo, checkSources } from '../../src/spack/offline.js'
 import { prepareEnvironment } from '../../src/spack/prepare.js'
@@ -26,7 +26,7 @@ describeWithSpack('real Spack: site configuration, offline, host target', spackR
   const runnerTemp = mkdtempSync(path.join(tmpdir(), 'site-real-'))
   const request = parseInputs(
     name =>
-      ({
+      (<Record<string, string>>{
         'spack-root': spackRoot,
         'slurm-version': '24.11.5',
         target: 'x86_64_v2',
@@ -57,7 +57,7 @@ describeWithSpack('real Spack: site configuration, offline, host target', spackR
       expect(await checkClingo(spack.runner)).toMatch(/^\d+\.\d+/)
       const repo = await registerRepo(request.repo, spack.runner, { runnerTemp })
       const gcc = await resolveGccVersion(request.compiler)
-      const { layout } = buildPlan(request, gcc, runnerTemp)
+      const { layout } = workDirs(runnerTemp)
       const env = await prepareEnvironment(spack.runner, request, gcc, repo, layout)
       expect(env.environment).toContain('"mirrors:":')
       await spack.runner.run(['-e', env.envDir, 'config', 'get'], { silent: true })

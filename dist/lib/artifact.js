@@ -1,4 +1,4 @@
-import { i as info, a as warning, d as debug, p as setSecret, H as HttpClient, B as BearerCredentialHandler, q as HttpCodes, t as getAugmentedNamespace, u as commonjsGlobal, v as getDefaultExportFromCjs, e as error$1, x as requireTunnel, y as requireUndici, z as undiciExports } from './core.js';
+import { i as info, a as warning, d as debug, s as setSecret, H as HttpClient, B as BearerCredentialHandler, q as HttpCodes, t as getAugmentedNamespace, u as commonjsGlobal, v as getDefaultExportFromCjs, e as error$1, x as requireTunnel, y as requireUndici, z as undiciExports } from './core.js';
 import os__default, { EOL } from 'os';
 import * as fs from 'fs';
 import fs__default, { existsSync, readFileSync } from 'fs';

@@ -30935,4 +30935,4 @@ function getState(name) {
     return process.env[`STATE_${name}`] || '';
 }
 
-export { HttpClientError as A, BearerCredentialHandler as B, isDebug as C, HttpClient as H, warning as a, addPath as b, cp as c, debug as d, error as e, exportVariable as f, group as g, setOutput as h, info as i, setFailed as j, exec as k, saveState as l, mkdirP as m, getState as n, getInput as o, setSecret as p, HttpCodes as q, rmRF as r, summary as s, getAugmentedNamespace as t, commonjsGlobal as u, getDefaultExportFromCjs as v, which as w, requireTunnel as x, requireUndici as y, undiciExports as z };
+export { HttpClientError as A, BearerCredentialHandler as B, isDebug as C, HttpClient as H, warning as a, addPath as b, cp as c, debug as d, error as e, exportVariable as f, getInput as g, setOutput as h, info as i, group as j, summary as k, setFailed as l, mkdirP as m, exec as n, saveState as o, getState as p, HttpCodes as q, rmRF as r, setSecret as s, getAugmentedNamespace as t, commonjsGlobal as u, getDefaultExportFromCjs as v, which as w, requireTunnel as x, requireUndici as y, undiciExports as z };

@@ -1,17 +1,13 @@
 import { readSync, openSync, fstatSync, closeSync, lstatSync, readFileSync, readdirSync, statSync, realpathSync, readlinkSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { T as TREE_RECORDS, M as MANIFEST_FILE, R as RESOLVED_PATHS_FILE } from './layout.js';
 
 /**
- * A small, pure ELF reader: enough of the format to audit a relocatable install tree without spawning readelf.
- *
- * It reads the ELF header, the program headers (PT_INTERP, PT_LOAD, PT_DYNAMIC) and the dynamic table with its
- * string table, falling back to the section headers (.dynamic and its linked string table) when the segments do
- * not lead to them. 32- and 64-bit, little- and big-endian images are supported.
- *
- * Input is either a whole image in a Buffer (`parseElf`) or a file, of which only the needed parts are read
- * through a file descriptor (`readElfFile`). Ordinary non-ELF input yields `{ kind: 'not-elf' }`; an ELF image
- * that is truncated or inconsistent raises an `ElfFormatError` naming the file and the defect.
+ * The byte-level structures of an ELF image, for the reader in ./elf.ts: random access to the bytes (a buffer, or a
+ * file read through its descriptor in windows), field decoding bound to the image's class and byte order, and the
+ * tables the reader walks (program headers, section headers, the dynamic table, NUL-terminated strings). Every read
+ * is bounds-checked: a truncated or corrupt image raises an ElfFormatError naming the file and the structure.
  */
 /** A truncated or corrupt ELF image. `message` is `<file>: <reason>`. */
 class ElfFormatError extends Error {
@@ -23,16 +19,6 @@ class ElfFormatError extends Error {
         this.file = file;
         this.reason = reason;
     }
-}
-/** Splits a DT_RPATH / DT_RUNPATH string into its directories (empty entries kept: the loader reads them as '.'). */
-function splitSearchPath(value) {
-    return value === null ? [] : value.split(':');
-}
-/** The first bytes of an ELF image. */
-Buffer.from([0x7f, 0x45, 0x4c, 0x46]);
-/** Whether `head` starts with the ELF magic number. */
-function hasElfMagic(head) {
-    return head.length >= 4 && head[0] === 0x7f && head[1] === 0x45 && head[2] === 0x4c && head[3] === 0x46;
 }
 const PT_LOAD = 1;
 const PT_DYNAMIC = 2;
@@ -55,22 +41,6 @@ const MAX_PHNUM = 65536;
 const MAX_SHNUM = 1 << 20;
 const MAX_DYN_BYTES = 16 << 20;
 const MAX_STRING = 1 << 20;
-const MACHINES = {
-    2: 'sparc',
-    3: 'i386',
-    8: 'mips',
-    20: 'ppc',
-    21: 'ppc64',
-    22: 's390',
-    40: 'arm',
-    43: 'sparcv9',
-    50: 'ia64',
-    62: 'x86_64',
-    183: 'aarch64',
-    243: 'riscv',
-    258: 'loongarch'
-};
-const TYPES = { 0: 'NONE', 1: 'REL', 2: 'EXEC', 3: 'DYN', 4: 'CORE' };
 /** Reads a file through its descriptor, keeping one window of at least WINDOW bytes to serve nearby reads. */
 class FdSource {
     fd;
@@ -214,13 +184,7 @@ function readSectionHeader(d, shoff, shentsize, index) {
     const at = shoff + index * shentsize;
     const b = d.need(at, d.is64 ? 64 : 40, `section header ${index}`);
     if (d.is64)
-        return {
-            type: d.u32(b, 4),
-            flags: d.word(b, 8),
-            offset: d.word(b, 24),
-            size: d.word(b, 32),
-            link: d.u32(b, 40)
-        };
+        return { type: d.u32(b, 4), flags: d.word(b, 8), offset: d.word(b, 24), size: d.word(b, 32), link: d.u32(b, 40) };
     return { type: d.u32(b, 4), flags: d.u32(b, 8), offset: d.word(b, 16), size: d.word(b, 20), link: d.u32(b, 24) };
 }
 /** Maps a virtual address to a file offset through the PT_LOAD segments, or returns null. */
@@ -245,10 +209,85 @@ function readDynTable(d, offset, size, what) {
     }
     return entries;
 }
-function parse(src, file) {
+
+/**
+ * Which bytes of an ELF image the running program can reach: the loader maps the PT_LOAD segments, and of those the
+ * program's own data lives in the allocated PROGBITS sections (.rodata, .data, ...). Debug information, symbol
+ * tables and .comment are never mapped.
+ */
+/** Ranges clipped to the file, empty ones dropped, sorted by start. */
+function clip(ranges, size) {
+    return ranges
+        .map(([start, end]) => [Math.min(start, size), Math.min(end, size)])
+        .filter(([start, end]) => end > start)
+        .sort((a, b) => a[0] - b[0]);
+}
+/** The PT_LOAD segments' file ranges: every byte the loader maps. */
+function loadedRanges(loads, size) {
+    return clip(loads.map(s => [s.offset, s.offset + s.filesz]), size);
+}
+/**
+ * The allocated PROGBITS sections' file ranges, or the PT_LOAD segments' when the section headers are absent or
+ * can't be read (the loader never reads them).
+ */
+function programDataRanges(sections, loads, size) {
+    let all = [];
+    try {
+        all = sections();
+    }
+    catch (error) {
+        if (!(error instanceof ElfFormatError))
+            throw error;
+    }
+    if (all.length === 0)
+        return loadedRanges(loads, size);
+    return clip(all
+        .filter(s => s.type === SHT_PROGBITS && (s.flags & SHF_ALLOC) !== 0)
+        .map(s => [s.offset, s.offset + s.size]), size);
+}
+
+/**
+ * A small, pure ELF reader: enough of the format to audit a relocatable install tree without spawning readelf.
+ *
+ * It reads the ELF header, the program headers (PT_INTERP, PT_LOAD, PT_DYNAMIC) and the dynamic table with its
+ * string table, falling back to the section headers (.dynamic and its linked string table) when the segments do
+ * not lead to them. 32- and 64-bit, little- and big-endian images are supported.
+ *
+ * Input is either a whole image in a Buffer (`parseElf`) or a file, of which only the needed parts are read
+ * through a file descriptor (`readElfFile`). Ordinary non-ELF input yields `{ kind: 'not-elf' }`; an ELF image
+ * that is truncated or inconsistent raises an `ElfFormatError` naming the file and the defect.
+ */
+/** Splits a DT_RPATH / DT_RUNPATH string into its directories (empty entries kept: the loader reads them as '.'). */
+function splitSearchPath(value) {
+    return value === null ? [] : value.split(':');
+}
+/** The first bytes of an ELF image. */
+Buffer.from([0x7f, 0x45, 0x4c, 0x46]);
+/** Whether `head` starts with the ELF magic number. */
+function hasElfMagic(head) {
+    return head.length >= 4 && head[0] === 0x7f && head[1] === 0x45 && head[2] === 0x4c && head[3] === 0x46;
+}
+const MACHINES = {
+    2: 'sparc',
+    3: 'i386',
+    8: 'mips',
+    20: 'ppc',
+    21: 'ppc64',
+    22: 's390',
+    40: 'arm',
+    43: 'sparcv9',
+    50: 'ia64',
+    62: 'x86_64',
+    183: 'aarch64',
+    243: 'riscv',
+    258: 'loongarch'
+};
+const TYPES = { 0: 'NONE', 1: 'REL', 2: 'EXEC', 3: 'DYN', 4: 'CORE' };
+/** The class and byte order from the identification bytes, or null when the image is not ELF at all. */
+function readIdentity(src, file) {
     const ident = src.read(0, 16);
     if (!hasElfMagic(ident))
-        return { kind: 'not-elf', file };
+        return null;
     if (ident.length < 16)
         throw new ElfFormatError(file, `truncated: ${src.size} bytes, shorter than the ELF identification`);
     const clsByte = ident[4];
@@ -257,190 +296,175 @@ function parse(src, file) {
         throw new ElfFormatError(file, `corrupt: unknown ELF class ${clsByte} (EI_CLASS)`);
     if (dataByte !== 1 && dataByte !== 2)
         throw new ElfFormatError(file, `corrupt: unknown data encoding ${dataByte} (EI_DATA)`);
-    const cls = clsByte === 2 ? 64 : 32;
-    const endian = dataByte === 1 ? 'little' : 'big';
-    const d = new Decoder(file, src, cls, endian);
-    const ehsize = cls === 64 ? 64 : 52;
-    const eh = d.need(0, ehsize, `ELF header (ELFCLASS${cls})`);
-    const typeValue = d.u16(eh, 16);
-    const machine = d.u16(eh, 18);
-    const o = cls === 64 ? { phoff: 32, shoff: 40, phentsize: 54 } : { phoff: 28, shoff: 32, phentsize: 42 };
-    const phoff = d.word(eh, o.phoff);
-    const shoff = d.word(eh, o.shoff);
-    const phentsize = d.u16(eh, o.phentsize);
-    let phnum = d.u16(eh, o.phentsize + 2);
-    const shentsize = d.u16(eh, o.phentsize + 4);
-    let shnum = d.u16(eh, o.phentsize + 6);
-    let shstrndx = d.u16(eh, o.phentsize + 8);
+    return { cls: clsByte === 2 ? 64 : 32, endian: dataByte === 1 ? 'little' : 'big' };
+}
+function readHeader(d) {
+    const eh = d.need(0, d.is64 ? 64 : 52, `ELF header (ELFCLASS${d.is64 ? 64 : 32})`);
+    const o = d.is64 ? { phoff: 32, shoff: 40, phentsize: 54 } : { phoff: 28, shoff: 32, phentsize: 42 };
+    const header = {
+        typeValue: d.u16(eh, 16),
+        machine: d.u16(eh, 18),
+        phoff: d.word(eh, o.phoff),
+        shoff: d.word(eh, o.shoff),
+        phentsize: d.u16(eh, o.phentsize),
+        phnum: d.u16(eh, o.phentsize + 2),
+        shentsize: d.u16(eh, o.phentsize + 4),
+        shnum: d.u16(eh, o.phentsize + 6)
+    };
+    const shstrndx = d.u16(eh, o.phentsize + 8);
     // Section 0 carries the real counts when they do not fit in the header's 16-bit fields.
-    const hasSections = shoff !== 0;
-    if (hasSections && (phnum === PN_XNUM || shnum === 0 || shstrndx === SHN_XINDEX)) {
-        if (shentsize < (cls === 64 ? 64 : 40))
-            d.fail(`corrupt: e_shentsize ${shentsize} is smaller than a section header`);
-        const s0 = readSectionHeader(d, shoff, shentsize, 0);
-        const s0b = d.need(shoff, cls === 64 ? 64 : 40, 'section header 0');
-        if (phnum === PN_XNUM)
-            phnum = d.u32(s0b, cls === 64 ? 44 : 28);
-        if (shnum === 0)
-            shnum = s0.size;
-        if (shstrndx === SHN_XINDEX)
-            shstrndx = s0.link;
+    if (header.shoff !== 0 && (header.phnum === PN_XNUM || header.shnum === 0 || shstrndx === SHN_XINDEX)) {
+        checkSectionHeaderSize(d, header.shentsize);
+        const s0 = readSectionHeader(d, header.shoff, header.shentsize, 0);
+        const s0b = d.need(header.shoff, d.is64 ? 64 : 40, 'section header 0');
+        if (header.phnum === PN_XNUM)
+            header.phnum = d.u32(s0b, d.is64 ? 44 : 28);
+        if (header.shnum === 0)
+            header.shnum = s0.size;
     }
-    const segments = phoff === 0 ? [] : readSegments(d, phoff, phentsize, phnum);
-    const loads = segments.filter(s => s.type === PT_LOAD);
-    let interpreter = null;
-    const interp = segments.find(s => s.type === PT_INTERP);
-    if (interp) {
-        const bytes = d.need(interp.offset, interp.filesz, 'PT_INTERP segment');
-        const nul = bytes.indexOf(0);
-        interpreter = (nul >= 0 ? bytes.subarray(0, nul) : bytes).toString('utf8');
-    }
-    // The dynamic table: from PT_DYNAMIC, else from a SHT_DYNAMIC section.
-    let entries = null;
-    let linkedStrtab = null;
-    const dynSeg = segments.find(s => s.type === PT_DYNAMIC);
-    if (dynSeg && dynSeg.filesz > 0 && dynSeg.offset + dynSeg.filesz <= src.size) {
-        entries = readDynTable(d, dynSeg.offset, dynSeg.filesz, 'PT_DYNAMIC segment');
-    }
+    return header;
+}
+function checkSectionHeaderSize(d, shentsize) {
+    if (shentsize < (d.is64 ? 64 : 40))
+        d.fail(`corrupt: e_shentsize ${shentsize} is smaller than a section header`);
+}
+/** The section headers, read on first use: most images lead to their dynamic table through segments alone. */
+function sectionReader(d, header) {
     let sections = null;
-    const loadSections = () => {
+    return () => {
         if (sections)
             return sections;
         sections = [];
-        if (!hasSections || shnum === 0)
+        if (header.shoff === 0 || header.shnum === 0)
             return sections;
-        if (shentsize < (cls === 64 ? 64 : 40))
-            d.fail(`corrupt: e_shentsize ${shentsize} is smaller than a section header`);
-        if (shnum > MAX_SHNUM)
-            d.fail(`corrupt: implausible section count ${shnum}`);
-        d.need(shoff, shentsize * shnum, `section header table (${shnum} entries)`);
-        for (let i = 0; i < shnum; i++)
-            sections.push(readSectionHeader(d, shoff, shentsize, i));
+        checkSectionHeaderSize(d, header.shentsize);
+        if (header.shnum > MAX_SHNUM)
+            d.fail(`corrupt: implausible section count ${header.shnum}`);
+        d.need(header.shoff, header.shentsize * header.shnum, `section header table (${header.shnum} entries)`);
+        for (let i = 0; i < header.shnum; i++)
+            sections.push(readSectionHeader(d, header.shoff, header.shentsize, i));
         return sections;
     };
-    if (entries === null) {
-        // A PT_DYNAMIC segment past the end of the file is forgiven only when intact sections lead to the table.
-        const dynTruncated = dynSeg && dynSeg.filesz > 0
-            ? `truncated: PT_DYNAMIC segment at offset 0x${dynSeg.offset.toString(16)} (${dynSeg.filesz} bytes) ` +
-                `extends past the end of the file (${src.size} bytes)`
-            : null;
-        let dynSec;
-        try {
-            dynSec = loadSections().find(s => s.type === SHT_DYNAMIC);
-        }
-        catch (err) {
-            if (dynTruncated !== null && err instanceof ElfFormatError)
-                d.fail(dynTruncated);
-            throw err;
-        }
-        if (dynSec) {
-            entries = readDynTable(d, dynSec.offset, dynSec.size, '.dynamic section');
-            const linked = loadSections()[dynSec.link];
-            if (linked && linked.type !== SHT_NOBITS)
-                linkedStrtab = linked;
-        }
-        else if (dynTruncated !== null) {
-            d.fail(dynTruncated);
-        }
+}
+function readInterpreter(d, segments) {
+    const interp = segments.find(s => s.type === PT_INTERP);
+    if (!interp)
+        return null;
+    const bytes = d.need(interp.offset, interp.filesz, 'PT_INTERP segment');
+    const nul = bytes.indexOf(0);
+    return (nul >= 0 ? bytes.subarray(0, nul) : bytes).toString('utf8');
+}
+/** The section linked from .dynamic as its string table, unless it holds no bytes in the file. */
+function linkedStringTable(sections, dynamic) {
+    const linked = dynamic ? sections[dynamic.link] : undefined;
+    return linked && linked.type !== SHT_NOBITS ? linked : null;
+}
+/**
+ * The dynamic table: from PT_DYNAMIC, else from a SHT_DYNAMIC section (with the string table that section links);
+ * null for a static image. A PT_DYNAMIC segment past the end of the file is forgiven only when intact sections lead
+ * to the table.
+ */
+function readDynamic(d, segments, sections) {
+    const dynSeg = segments.find(s => s.type === PT_DYNAMIC);
+    if (dynSeg && dynSeg.filesz > 0 && dynSeg.offset + dynSeg.filesz <= d.src.size) {
+        return { entries: readDynTable(d, dynSeg.offset, dynSeg.filesz, 'PT_DYNAMIC segment'), linkedStrtab: null };
     }
+    const dynTruncated = dynSeg && dynSeg.filesz > 0
+        ? `truncated: PT_DYNAMIC segment at offset 0x${dynSeg.offset.toString(16)} (${dynSeg.filesz} bytes) ` +
+            `extends past the end of the file (${d.src.size} bytes)`
+        : null;
+    let dynSec;
+    try {
+        dynSec = sections().find(s => s.type === SHT_DYNAMIC);
+    }
+    catch (err) {
+        if (dynTruncated !== null && err instanceof ElfFormatError)
+            d.fail(dynTruncated);
+        throw err;
+    }
+    if (!dynSec)
+        return dynTruncated === null ? null : d.fail(dynTruncated);
+    return {
+        entries: readDynTable(d, dynSec.offset, dynSec.size, '.dynamic section'),
+        linkedStrtab: linkedStringTable(sections(), dynSec)
+    };
+}
+/**
+ * Where the dynamic strings are: DT_STRTAB mapped through PT_LOAD, else the section linked from .dynamic, else
+ * .dynstr's section found by its address.
+ */
+function stringTable(d, entries, loads, linked, sections) {
+    const strtabAddr = entries.find(e => e.tag === DT_STRTAB)?.val;
+    const strsz = entries.find(e => e.tag === DT_STRSZ)?.val;
+    if (strtabAddr !== undefined) {
+        const offset = vaddrToOffset([...loads], strtabAddr);
+        if (offset !== null && offset < d.src.size)
+            return { offset, limit: strsz !== undefined && Number.isFinite(strsz) ? offset + strsz : d.src.size };
+    }
+    const all = linked ? [] : sections();
+    const table = linked ??
+        linkedStringTable(all, all.find(s => s.type === SHT_DYNAMIC)) ??
+        d.fail(strtabAddr === undefined
+            ? 'corrupt: dynamic table has no DT_STRTAB and no string table section'
+            : `corrupt: DT_STRTAB address 0x${strtabAddr.toString(16)} is in no PT_LOAD segment and no string table section is linked`);
+    return { offset: table.offset, limit: table.offset + table.size };
+}
+const TAG_NAMES = {
+    [DT_NEEDED]: 'DT_NEEDED',
+    [DT_SONAME]: 'DT_SONAME',
+    [DT_RPATH]: 'DT_RPATH',
+    [DT_RUNPATH]: 'DT_RUNPATH'
+};
+function parse(src, file) {
+    const identity = readIdentity(src, file);
+    if (!identity)
+        return { kind: 'not-elf', file };
+    const d = new Decoder(file, src, identity.cls, identity.endian);
+    const header = readHeader(d);
+    const sections = sectionReader(d, header);
+    const segments = header.phoff === 0 ? [] : readSegments(d, header.phoff, header.phentsize, header.phnum);
+    const interpreter = readInterpreter(d, segments);
+    const dynamic = readDynamic(d, segments, sections);
+    const loads = segments.filter(s => s.type === PT_LOAD);
     const info = {
         kind: 'elf',
         file,
-        class: cls,
-        endian,
-        machine,
-        machineName: MACHINES[machine] ?? `EM_${machine}`,
-        type: TYPES[typeValue] ?? 'OTHER',
-        typeValue,
+        class: identity.cls,
+        endian: identity.endian,
+        machine: header.machine,
+        machineName: MACHINES[header.machine] ?? `EM_${header.machine}`,
+        type: TYPES[header.typeValue] ?? 'OTHER',
+        typeValue: header.typeValue,
         interpreter,
-        dynamic: entries !== null,
+        dynamic: dynamic !== null,
         needed: [],
         rpath: null,
         runpath: null,
         soname: null,
-        programData: programData(sectionsOrNone(loadSections), loads, src.size),
-        loaded: clipRanges(loads.map(s => [s.offset, s.offset + s.filesz]), src.size)
+        programData: programDataRanges(sections, loads, src.size),
+        loaded: loadedRanges(loads, src.size)
     };
-    if (entries === null)
+    if (dynamic === null)
         return info;
-    const wanted = entries.filter(e => e.tag === DT_NEEDED || e.tag === DT_SONAME || e.tag === DT_RPATH || e.tag === DT_RUNPATH);
+    const wanted = dynamic.entries.filter(e => e.tag === DT_NEEDED || e.tag === DT_SONAME || e.tag === DT_RPATH || e.tag === DT_RUNPATH);
     if (wanted.length === 0)
         return info;
-    // The string table: DT_STRTAB mapped through PT_LOAD, else the section linked from .dynamic, else .dynstr's
-    // section found by its address.
-    const strtabAddr = entries.find(e => e.tag === DT_STRTAB)?.val;
-    const strsz = entries.find(e => e.tag === DT_STRSZ)?.val;
-    let strOff = null;
-    let strLimit = 0;
-    if (strtabAddr !== undefined) {
-        strOff = vaddrToOffset(loads, strtabAddr);
-        if (strOff !== null)
-            strLimit = strsz !== undefined && Number.isFinite(strsz) ? strOff + strsz : src.size;
-    }
-    if (strOff === null || strOff >= src.size) {
-        if (!linkedStrtab) {
-            const secs = loadSections();
-            const dynSec = secs.find(s => s.type === SHT_DYNAMIC);
-            const linked = dynSec ? secs[dynSec.link] : undefined;
-            if (linked && linked.type !== SHT_NOBITS)
-                linkedStrtab = linked;
-        }
-        const table = linkedStrtab ??
-            d.fail(strtabAddr === undefined
-                ? 'corrupt: dynamic table has no DT_STRTAB and no string table section'
-                : `corrupt: DT_STRTAB address 0x${strtabAddr.toString(16)} is in no PT_LOAD segment and no string table section is linked`);
-        strOff = table.offset;
-        strLimit = table.offset + table.size;
-    }
-    const rpath = [];
-    const runpath = [];
-    for (const e of wanted) {
-        const at = strOff + e.val;
-        switch (e.tag) {
-            case DT_NEEDED:
-                info.needed.push(readCString(d, at, strLimit, 'DT_NEEDED'));
-                break;
-            case DT_SONAME:
-                info.soname = readCString(d, at, strLimit, 'DT_SONAME');
-                break;
-            case DT_RPATH:
-                rpath.push(readCString(d, at, strLimit, 'DT_RPATH'));
-                break;
-            case DT_RUNPATH:
-                runpath.push(readCString(d, at, strLimit, 'DT_RUNPATH'));
-                break;
-        }
-    }
-    info.rpath = rpath.length > 0 ? rpath.join(':') : null;
-    info.runpath = runpath.length > 0 ? runpath.join(':') : null;
-    return info;
-}
-/** The section headers, or none when they can't be read (the loader never reads them). */
-function sectionsOrNone(load) {
-    try {
-        return load();
-    }
-    catch (error) {
-        if (error instanceof ElfFormatError)
-            return [];
-        throw error;
-    }
-}
-/** Allocated PROGBITS sections, else PT_LOAD segments, as sorted file ranges clipped to the file. */
-function programData(sections, loads, size) {
-    const ranges = sections.length > 0
-        ? sections
-            .filter(s => s.type === SHT_PROGBITS && (s.flags & SHF_ALLOC) !== 0)
-            .map(s => [s.offset, s.offset + s.size])
-        : loads.map(s => [s.offset, s.offset + s.filesz]);
-    return clipRanges(ranges, size);
-}
-/** Ranges clipped to the file, empty ones dropped, sorted by start. */
-function clipRanges(ranges, size) {
-    return ranges
-        .map(([start, end]) => [Math.min(start, size), Math.min(end, size)])
-        .filter(([start, end]) => end > start)
-        .sort((a, b) => a[0] - b[0]);
+    const strings = stringTable(d, dynamic.entries, loads, dynamic.linkedStrtab, sections);
+    // Read in table order, so that the first bad entry is the one reported.
+    const texts = wanted.map(e => ({
+        tag: e.tag,
+        text: readCString(d, strings.offset + e.val, strings.limit, TAG_NAMES[e.tag])
+    }));
+    const of = (tag) => texts.filter(t => t.tag === tag).map(t => t.text);
+    const rpath = of(DT_RPATH);
+    const runpath = of(DT_RUNPATH);
+    return {
+        ...info,
+        needed: of(DT_NEEDED),
+        soname: of(DT_SONAME).pop() ?? null,
+        rpath: rpath.length > 0 ? rpath.join(':') : null,
+        runpath: runpath.length > 0 ? runpath.join(':') : null
+    };
 }
 /**
  * Reads the ELF facts of a file, reading only the parts needed (header, program headers, dynamic table, strings).
@@ -987,7 +1011,7 @@ function checkSearchPath(context, abs, rel, info) {
  * Symlinks are not followed; those pointing out of the tree, by absolute path, or nowhere are reported.
  */
 /** Files at the top of an artifact that describe the tree rather than belong to what runs. */
-const TREE_RECORDS = new Set(['manifest.json', 'SHA256SUMS']);
+const RECORDS = new Set(TREE_RECORDS);
 const TEXT_SNIFF_BYTES = 8192;
 /** Audits the tree at `root`. Rejects when `root` is not a readable directory. */
 async function auditTree(root, options = {}) {
@@ -1130,7 +1154,7 @@ function scanFile(walk, abs, rel) {
         else {
             walk.report.textFiles++;
             // The records the artifact phase writes about the tree (its manifest quotes this very audit) are not scanned.
-            if (walk.prefixes.length > 0 && !TREE_RECORDS.has(rel)) {
+            if (walk.prefixes.length > 0 && !RECORDS.has(rel)) {
                 for (const hit of scanForPrefixes(fd, size, walk.prefixes, true)) {
                     walk.problems.add(rel, 'build-prefix-in-text', `names build prefix ${hit.prefix} (${hit.count}×, first on line ${hit.line}: "${hit.excerpt}")`);
                 }
@@ -1205,8 +1229,6 @@ function checkBuildPaths(walk, fd, size, rel, info) {
  * (written into the install prefix by the slurm_factory recipe), and, once the artifact is made, the `relocation`
  * section of manifest.json (those paths and the build prefixes the tree was audited against).
  */
-/** Where the slurm recipe records the paths its patch resolves at run time, relative to the prefix. */
-const RESOLVED_PATHS_FILE = 'share/slurm-factory/resolved-paths.json';
 function readJson(file) {
     try {
         return JSON.parse(readFileSync(file, 'utf8'));
@@ -1232,7 +1254,7 @@ function readResolvedPaths(tree) {
  * The relocation record of an unpacked artifact: manifest.json's `relocation` section when it has one, else what
  * the recipe's record gives (no build prefixes then).
  */
-function readTreeRecord(tree, manifestFile = 'manifest.json') {
+function readTreeRecord(tree, manifestFile = MANIFEST_FILE) {
     const manifest = path.join(tree, manifestFile);
     if (existsSync(manifest)) {
         const section = readJson(manifest)

@@ -7,14 +7,15 @@ import { realpathSync } from 'node:fs'
 import path from 'node:path'
 import type { BuildRequest } from '../inputs.js'
 import { render } from '../inputs.js'
-import type { EnvironmentLayout } from '../spack/environment.js'
+import type { EnvironmentLayout } from '../work.js'
 import type { BuiltSlurm } from '../spack/result.js'
 import { auditTree, DEFAULT_STANDARD_LIB_DIRS, formatReport, type AuditReport } from './audit.js'
 import { detectBuildMachine, writeManifestAndSums, type ResolvedBuild } from './manifest.js'
+import { topDirectory } from './layout.js'
 import { writeModuleFile } from './modulefile.js'
 import { packArtifact, type PackResult } from './pack.js'
 import { relocatePrefix, type RelocateResult } from './relocate.js'
-import { readResolvedPaths } from './relocation-record.js'
+import { readResolvedPaths, type RelocationRecord } from './relocation-record.js'
 import { stageView } from './stage.js'
 
 export interface ArtifactInputs {
@@ -46,7 +47,7 @@ export class AuditError extends Error {
 
 /** `slurm-25.11.6-gcc13.3.0-x86_64_v3`, unless the request names the artifact. */
 export function artifactName(request: BuildRequest, slurmVersion: string, gccVersion: string): string {
-  return request.artifact.name ?? `slurm-${slurmVersion}-gcc${gccVersion}-${request.target}`
+  return request.artifact.name ?? topDirectory({ slurmVersion, gccVersion, target: request.target })
 }
 
 /**
@@ -78,6 +79,37 @@ export function resolvedBuild(inputs: ArtifactInputs): ResolvedBuild {
   }
 }
 
+/**
+ * Audits the staged tree against the build's paths, the external packages' library directories and the compiled-in
+ * paths the recipe resolves at run time; returns the report and the relocation record the manifest carries.
+ */
+async function auditStaged(
+  inputs: ArtifactInputs,
+  prefix: string,
+  installRoots: readonly string[]
+): Promise<{ audit: AuditReport; record: RelocationRecord }> {
+  const { layout } = inputs
+  const externalDirs = externalLibraryDirs(inputs.build)
+  if (externalDirs.length > 0)
+    core.info(`Library directories of external packages, accepted like the system's: ${externalDirs.join(', ')}`)
+  const record: RelocationRecord = {
+    buildPrefixes: [...new Set([...installRoots, layout.installRoot, layout.viewRoot])].sort(),
+    resolvedAtRunTime: readResolvedPaths(prefix)
+  }
+  core.info(
+    record.resolvedAtRunTime.length > 0
+      ? `Compiled-in paths the recipe resolves at run time: ${record.resolvedAtRunTime.join(', ')}`
+      : 'The recipe records no compiled-in paths resolved at run time'
+  )
+  const audit = await auditTree(prefix, {
+    ...record,
+    standardLibDirs: [...DEFAULT_STANDARD_LIB_DIRS, ...externalDirs],
+    warningKinds: ['build-prefix-in-elf', 'build-prefix-in-text']
+  })
+  core.info(formatReport(audit))
+  return { audit, record }
+}
+
 export async function buildArtifact(inputs: ArtifactInputs): Promise<BuiltArtifact> {
   const { request, layout } = inputs
   const name = artifactName(request, inputs.build.root.version, inputs.gccVersion)
@@ -103,24 +135,7 @@ export async function buildArtifact(inputs: ArtifactInputs): Promise<BuiltArtifa
     `Relocated ${relocation.elf.filter(e => e.changed).length} of ${relocation.elfFiles} ELF files; rewrote ${relocation.rewritten.length} text files`
   )
   for (const left of relocation.remaining) core.info(`left as built: ${left.file} (${left.kind}): ${left.detail}`)
-  const externalDirs = externalLibraryDirs(inputs.build)
-  if (externalDirs.length > 0)
-    core.info(`Library directories of external packages, accepted like the system's: ${externalDirs.join(', ')}`)
-  const relocationRecord = {
-    buildPrefixes: [...new Set([...installRoots, layout.installRoot, layout.viewRoot])].sort(),
-    resolvedAtRunTime: readResolvedPaths(staged.prefix)
-  }
-  core.info(
-    relocationRecord.resolvedAtRunTime.length > 0
-      ? `Compiled-in paths the recipe resolves at run time: ${relocationRecord.resolvedAtRunTime.join(', ')}`
-      : 'The recipe records no compiled-in paths resolved at run time'
-  )
-  const audit = await auditTree(staged.prefix, {
-    ...relocationRecord,
-    standardLibDirs: [...DEFAULT_STANDARD_LIB_DIRS, ...externalDirs],
-    warningKinds: ['build-prefix-in-elf', 'build-prefix-in-text']
-  })
-  core.info(formatReport(audit))
+  const { audit, record: relocationRecord } = await auditStaged(inputs, staged.prefix, installRoots)
   if (!audit.ok) throw new AuditError(audit)
   if (request.modules !== 'none')
     await writeModuleFile(staged.prefix, request.modules, { version: inputs.build.root.version, artifactName: name })

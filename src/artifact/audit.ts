@@ -16,6 +16,7 @@ import { closeSync, fstatSync, openSync, readdirSync, readlinkSync, readSync, re
 import path from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { ElfFormatError, hasElfMagic, readElfFd, type ElfInfo } from './elf.js'
+import { TREE_RECORDS } from './layout.js'
 import { inRanges, pathAt, scanForPrefixes, treeHolds, treePathOf } from './audit/build-paths.js'
 import { checkNeeded, type ElfRecord } from './audit/needed.js'
 import { DEFAULT_WARNING_KINDS, ProblemList, type AuditProblemKind, type AuditReport } from './audit/report.js'
@@ -61,7 +62,7 @@ export interface AuditOptions {
 }
 
 /** Files at the top of an artifact that describe the tree rather than belong to what runs. */
-export const TREE_RECORDS: ReadonlySet<string> = new Set(['manifest.json', 'SHA256SUMS'])
+const RECORDS: ReadonlySet<string> = new Set(TREE_RECORDS)
 
 const TEXT_SNIFF_BYTES = 8192
 
@@ -226,7 +227,7 @@ function scanFile(walk: Walk, abs: string, rel: string): void {
     } else {
       walk.report.textFiles++
       // The records the artifact phase writes about the tree (its manifest quotes this very audit) are not scanned.
-      if (walk.prefixes.length > 0 && !TREE_RECORDS.has(rel)) {
+      if (walk.prefixes.length > 0 && !RECORDS.has(rel)) {
         for (const hit of scanForPrefixes(fd, size, walk.prefixes, true)) {
           walk.problems.add(
             rel,

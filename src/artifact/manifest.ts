@@ -11,10 +11,10 @@ import path from 'node:path'
 import { compareBytes, hashEntries, renderSha256Sums, sha256File, walkTree, type HashedFile } from './checksums.js'
 import { parseOsRelease, type OsRelease } from '../host.js'
 import { runProgram } from '../spack/runner.js'
+import type { AuditProblem } from './audit.js'
+import { MANIFEST_FILE, SUMS_FILE, TREE_RECORDS } from './layout.js'
 import type { RelocationRecord } from './relocation-record.js'
 
-export const MANIFEST_FILE = 'manifest.json'
-export const SUMS_FILE = 'SHA256SUMS'
 export const MANIFEST_SCHEMA = 1
 
 export interface Dependency {
@@ -52,16 +52,13 @@ export interface BuildMachine {
   readonly arch: string
 }
 
-export interface AuditProblem {
-  readonly file: string
-  readonly kind: string
-  readonly detail: string
-}
+/** A problem of the audit as the manifest records it (its severity follows from `audit.ok` and the kind). */
+export type RecordedProblem = Pick<AuditProblem, 'file' | 'kind' | 'detail'>
 
 export interface AuditResult {
   readonly ok: boolean
   readonly filesScanned: number
-  readonly problems: readonly AuditProblem[]
+  readonly problems: readonly RecordedProblem[]
 }
 
 export interface ManifestInput {
@@ -193,7 +190,7 @@ export async function writeManifestAndSums(
   prefix: string,
   input: Omit<ManifestInput, 'files' | 'symlinks'>
 ): Promise<WrittenManifest> {
-  const own = new Set([MANIFEST_FILE, SUMS_FILE])
+  const own = new Set(TREE_RECORDS)
   const entries = (await walkTree(prefix)).filter(entry => !own.has(entry.path))
   const files = await hashEntries(prefix, entries)
   const symlinks = entries

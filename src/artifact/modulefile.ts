@@ -9,6 +9,7 @@
 import { mkdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import type { ModuleSystem } from '../inputs.js'
+import { MODULE_NAME, moduleFile, SLURM_CONF } from './layout.js'
 
 export interface ModuleFileOptions {
   /** Slurm version, the module's version (`25.11.6`). */
@@ -26,7 +27,7 @@ export interface ModuleFileOptions {
 const DEFAULT_DESCRIPTION = 'Slurm workload manager: commands, daemons, libraries and plugins'
 
 function moduleName(options: ModuleFileOptions): string {
-  return options.name ?? 'slurm'
+  return options.name ?? MODULE_NAME
 }
 
 function checkVersion(version: string): void {
@@ -46,7 +47,7 @@ function helpText(options: ModuleFileOptions): string {
     `${moduleName(options)} ${options.version}${options.artifactName ? ` (${options.artifactName})` : ''}`,
     options.description ?? DEFAULT_DESCRIPTION,
     '',
-    'Sets PATH, MANPATH, PKG_CONFIG_PATH, and SLURM_CONF to <prefix>/etc/slurm.conf unless SLURM_CONF is set.',
+    `Sets PATH, MANPATH, PKG_CONFIG_PATH, and SLURM_CONF to <prefix>/${SLURM_CONF} unless SLURM_CONF is set.`,
     'The prefix is found from this file: the module works wherever the tarball is unpacked.'
   ].join('\n')
 }
@@ -81,8 +82,8 @@ export function renderLmodModule(options: ModuleFileOptions): string {
     `prepend_path("MANPATH", ${join('share/man')})`,
     ...[...pkgConfig].reverse().map(dir => `prepend_path("PKG_CONFIG_PATH", ${join(dir)})`),
     '',
-    '-- SLURM_CONF points at the bundled etc/slurm.conf unless it was already set to another file.',
-    `local conf = ${join('etc/slurm.conf')}`,
+    `-- SLURM_CONF points at the bundled ${SLURM_CONF} unless it was already set to another file.`,
+    `local conf = ${join(SLURM_CONF)}`,
     'local current = os.getenv("SLURM_CONF")',
     'if current == nil or current == "" or current == conf then',
     '  setenv("SLURM_CONF", conf)',
@@ -123,8 +124,8 @@ export function renderTclModule(options: ModuleFileOptions): string {
     `prepend-path MANPATH ${join('share/man')}`,
     ...[...pkgConfig].reverse().map(dir => `prepend-path PKG_CONFIG_PATH ${join(dir)}`),
     '',
-    '# SLURM_CONF points at the bundled etc/slurm.conf unless it was already set to another file.',
-    `set conf ${join('etc/slurm.conf')}`,
+    `# SLURM_CONF points at the bundled ${SLURM_CONF} unless it was already set to another file.`,
+    `set conf ${join(SLURM_CONF)}`,
     'if {![info exists env(SLURM_CONF)] || $env(SLURM_CONF) eq "" || $env(SLURM_CONF) eq $conf} {',
     '  setenv SLURM_CONF $conf',
     '}',
@@ -134,9 +135,8 @@ export function renderTclModule(options: ModuleFileOptions): string {
 
 /** Where the module file of a module system goes inside the prefix, or null for `none`. */
 export function moduleFilePath(prefix: string, system: ModuleSystem, options: ModuleFileOptions): string | null {
-  if (system === 'none') return null
-  const base = path.join(prefix, 'modules', moduleName(options), options.version)
-  return system === 'lmod' ? `${base}.lua` : base
+  const relative = moduleFile(system, options.version, moduleName(options))
+  return relative === null ? null : path.join(prefix, ...relative.split('/'))
 }
 
 /** Writes the module file for `system` into the prefix; returns its path, or null for `none`. */

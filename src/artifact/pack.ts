@@ -14,7 +14,9 @@ import { pipeline } from 'node:stream/promises'
 import path from 'node:path'
 import * as io from '@actions/io'
 import type { Compression } from '../inputs.js'
+import { isWithin } from '../paths.js'
 import { CommandError, lastLines } from '../spack/runner.js'
+import { tarballName } from './layout.js'
 
 export interface PackOptions {
   /** The staged prefix; its base name is the archive's top-level directory and the archive's name. */
@@ -44,11 +46,6 @@ export interface PackResult {
   readonly size: number
   readonly sha256: string
   readonly elapsedMs: number
-}
-
-/** The archive suffix for a compression. */
-export function archiveSuffix(compression: Compression): string {
-  return compression === 'zstd' ? '.tar.zst' : '.tar.gz'
 }
 
 /** SOURCE_DATE_EPOCH when it is a non-negative integer, else 0. */
@@ -89,59 +86,73 @@ export function compressorCommand(options: PackOptions): { command: string; args
   return { command: options.gzip ?? 'gzip', args: ['-n', '-c', `-${options.level ?? 6}`] }
 }
 
-/** Packs `dir` into `<outDir>/<basename(dir)>.tar.zst|.tar.gz`. */
-export async function packArtifact(options: PackOptions): Promise<PackResult> {
-  const started = Date.now()
-  const dir = path.resolve(options.dir)
-  const topLevel = path.basename(dir)
-  const fileName = `${topLevel}${archiveSuffix(options.compression)}`
-  await mkdir(options.outDir, { recursive: true })
-  const target = path.resolve(options.outDir, fileName)
-  if (isWithinDir(target, dir)) throw new Error(`the archive ${target} would be written inside the packed tree ${dir}`)
-  const partial = `${target}.partial`
-  const tarCommand = await io.which(options.tar ?? 'tar', true)
-  const tarArgs = tarArguments(path.dirname(dir), topLevel, options.mtime ?? sourceDateEpoch())
-  const compressor = compressorCommand(options)
-  compressor.command = await io.which(compressor.command, true)
-  const env = { ...process.env, LC_ALL: 'C' }
+interface Command {
+  readonly command: string
+  readonly args: readonly string[]
+}
 
+/**
+ * Runs `tar | compressor > file`: tar writes into the compressor's stdin directly, and the compressed stream is
+ * hashed on its way into the file while compression goes on. A failure kills both and removes the file.
+ */
+async function streamArchive(
+  tar: Command,
+  compressor: Command,
+  file: string
+): Promise<{ size: number; sha256: string }> {
+  const env = { ...process.env, LC_ALL: 'C' }
   const hash = createHash('sha256')
   let size = 0
   let compress: ChildProcess | undefined
   let archive: ChildProcess | undefined
   try {
-    compress = spawn(compressor.command, compressor.args, { stdio: ['pipe', 'pipe', 'pipe'], env })
+    compress = spawn(compressor.command, [...compressor.args], { stdio: ['pipe', 'pipe', 'pipe'], env })
     const compressDone = finished(compress, compressor.command, compressor.args)
-    // tar writes into the compressor's stdin directly; this process then closes its own end of that pipe.
-    archive = spawn(tarCommand, tarArgs, {
+    archive = spawn(tar.command, [...tar.args], {
       stdio: ['ignore', compress.stdin as NonNullable<ChildProcess['stdin']>, 'pipe'],
       env
     })
-    const archiveDone = finished(archive, tarCommand, tarArgs)
+    const archiveDone = finished(archive, tar.command, tar.args)
+    // tar holds the compressor's stdin now; this process closes its own end of that pipe.
     compress.stdin?.destroy()
-    // The compressed stream is hashed on its way to the file, while compression goes on.
-    const written = pipeline(
-      compress.stdout as NonNullable<ChildProcess['stdout']>,
-      new Transform({
-        transform(chunk: Buffer, _encoding, callback) {
-          hash.update(chunk)
-          size += chunk.length
-          callback(null, chunk)
-        }
-      }),
-      createWriteStream(partial)
-    )
+    const counted = new Transform({
+      transform(chunk: Buffer, _encoding, callback) {
+        hash.update(chunk)
+        size += chunk.length
+        callback(null, chunk)
+      }
+    })
+    const written = pipeline(compress.stdout as NonNullable<ChildProcess['stdout']>, counted, createWriteStream(file))
     // When the compressor fails, tar only sees a broken pipe: report the compressor first.
     const results = await Promise.allSettled([compressDone, archiveDone, written])
     for (const result of results) if (result.status === 'rejected') throw result.reason
   } catch (error) {
     compress?.kill()
     archive?.kill()
-    await rm(partial, { force: true })
+    await rm(file, { force: true })
     throw error
   }
+  return { size, sha256: hash.digest('hex') }
+}
+
+/** Packs `dir` into `<outDir>/<basename(dir)>.tar.zst|.tar.gz`. */
+export async function packArtifact(options: PackOptions): Promise<PackResult> {
+  const started = Date.now()
+  const dir = path.resolve(options.dir)
+  const topLevel = path.basename(dir)
+  const fileName = tarballName(topLevel, options.compression)
+  await mkdir(options.outDir, { recursive: true })
+  const target = path.resolve(options.outDir, fileName)
+  if (isWithin(target, dir)) throw new Error(`the archive ${target} would be written inside the packed tree ${dir}`)
+  const tar = {
+    command: await io.which(options.tar ?? 'tar', true),
+    args: tarArguments(path.dirname(dir), topLevel, options.mtime ?? sourceDateEpoch())
+  }
+  const compressor = compressorCommand(options)
+  compressor.command = await io.which(compressor.command, true)
+  const partial = `${target}.partial`
+  const { size, sha256 } = await streamArchive(tar, compressor, partial)
   await rename(partial, target)
-  const sha256 = hash.digest('hex')
   return {
     path: target,
     fileName,
@@ -151,11 +162,6 @@ export async function packArtifact(options: PackOptions): Promise<PackResult> {
     sha256,
     elapsedMs: Date.now() - started
   }
-}
-
-function isWithinDir(child: string, parent: string): boolean {
-  const rel = path.relative(parent, child)
-  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel))
 }
 
 /** Resolves when the process exits 0; rejects with a CommandError carrying its stderr tail otherwise. */

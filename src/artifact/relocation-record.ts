@@ -5,9 +5,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
-
-/** Where the slurm recipe records the paths its patch resolves at run time, relative to the prefix. */
-export const RESOLVED_PATHS_FILE = 'share/slurm-factory/resolved-paths.json'
+import { MANIFEST_FILE, RESOLVED_PATHS_FILE } from './layout.js'
 
 export interface RelocationRecord {
   /** Build-machine paths the tree was audited against (install tree, view). */
@@ -42,7 +40,7 @@ export function readResolvedPaths(tree: string): string[] {
  * The relocation record of an unpacked artifact: manifest.json's `relocation` section when it has one, else what
  * the recipe's record gives (no build prefixes then).
  */
-export function readTreeRecord(tree: string, manifestFile = 'manifest.json'): RelocationRecord {
+export function readTreeRecord(tree: string, manifestFile = MANIFEST_FILE): RelocationRecord {
   const manifest = path.join(tree, manifestFile)
   if (existsSync(manifest)) {
     const section = (readJson(manifest) as { relocation?: Partial<Record<keyof RelocationRecord, unknown>> } | null)

@@ -6,7 +6,9 @@
  */
 import { chmod, copyFile, lstat, mkdir, readdir, readlink, realpath, rm, stat, symlink } from 'node:fs/promises'
 import path from 'node:path'
+import { isWithin } from '../paths.js'
 import { compareBytes } from './checksums.js'
+import { STANDARD_DIRS } from './layout.js'
 
 export interface StageOptions {
   /** The Spack environment view. */
@@ -47,16 +49,7 @@ export interface StageResult {
   readonly external: readonly { readonly path: string; readonly target: string }[]
 }
 
-/** Directories every staged prefix has, whatever the view holds (`modules/` receives the module file). */
-export const STANDARD_DIRS = ['bin', 'sbin', 'lib', 'etc', 'share', 'modules'] as const
-
 const HASHED_DIR = /^.+-[a-z0-9]{32}$/
-
-/** Whether `child` is `parent` or lies below it (both absolute, normalized). */
-export function isWithin(child: string, parent: string): boolean {
-  const rel = path.relative(parent, child)
-  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel))
-}
 
 /**
  * The Spack install prefix holding `file`: the longest known prefix containing it, or else the first directory
@@ -84,35 +77,38 @@ export function isSlimDropped(rel: string): boolean {
   return rel === 'include' || rel.startsWith('include/') || rel.endsWith('.a') || rel.endsWith('.la')
 }
 
-/** Stages the view into `<outDir>/<artifactName>/`. */
-export async function stageView(options: StageOptions): Promise<StageResult> {
-  const viewRoot = path.resolve(options.viewRoot)
-  const installRoots = options.installRoots.map(root => path.resolve(root))
-  const known = (options.spackPrefixes ?? []).map(prefix => path.resolve(prefix))
-  const prefix = path.resolve(options.outDir, options.artifactName)
-  await rm(prefix, { recursive: true, force: true })
-  await mkdir(prefix, { recursive: true })
+/** One staging: the prefix being filled, and what was placed in it. */
+class Stager {
+  readonly entries: StagedEntry[] = []
+  readonly dropped: string[] = []
+  readonly external: { path: string; target: string }[] = []
+  private readonly fromPrefix = new Map<string, number>()
 
-  const entries: StagedEntry[] = []
-  const dropped: string[] = []
-  const external: { path: string; target: string }[] = []
-  const fromPrefix = new Map<string, number>()
-  const inBuild = (target: string): boolean =>
-    isWithin(target, viewRoot) || installRoots.some(root => isWithin(target, root))
+  constructor(
+    readonly prefix: string,
+    private readonly viewRoot: string,
+    private readonly installRoots: readonly string[],
+    private readonly known: readonly string[],
+    private readonly slim: boolean
+  ) {}
 
-  const copyReal = async (real: string, rel: string): Promise<void> => {
-    const dest = path.join(prefix, rel)
+  private inBuild(target: string): boolean {
+    return isWithin(target, this.viewRoot) || this.installRoots.some(root => isWithin(target, root))
+  }
+
+  private async copyReal(real: string, rel: string): Promise<void> {
+    const dest = path.join(this.prefix, rel)
     await copyFile(real, dest)
     const mode = (await stat(real)).mode & 0o777
     await chmod(dest, mode | 0o200)
-    const spackPrefix = spackPrefixOf(real, installRoots, known)
-    if (spackPrefix) fromPrefix.set(spackPrefix, (fromPrefix.get(spackPrefix) ?? 0) + 1)
-    entries.push({ path: rel, type: 'file', source: real, ...(spackPrefix ? { spackPrefix } : {}) })
+    const spackPrefix = spackPrefixOf(real, this.installRoots, this.known)
+    if (spackPrefix) this.fromPrefix.set(spackPrefix, (this.fromPrefix.get(spackPrefix) ?? 0) + 1)
+    this.entries.push({ path: rel, type: 'file', source: real, ...(spackPrefix ? { spackPrefix } : {}) })
   }
 
-  const keepLink = async (rel: string, text: string): Promise<void> => {
-    await symlink(text, path.join(prefix, rel))
-    entries.push({ path: rel, type: 'symlink', target: text })
+  private async keepLink(rel: string, text: string): Promise<void> {
+    await symlink(text, path.join(this.prefix, rel))
+    this.entries.push({ path: rel, type: 'symlink', target: text })
   }
 
   /**
@@ -120,29 +116,30 @@ export async function stageView(options: StageOptions): Promise<StageResult> {
    * `viewPath` is where the entry sits in the view (to resolve relative links against the view); `localRoot` is the
    * directory whose relative links stay links.
    */
-  const place = async (source: string, rel: string, viewPath: string, localRoot: string): Promise<void> => {
-    if (options.slim && isSlimDropped(rel)) {
-      dropped.push(rel)
+  async place(source: string, rel: string, viewPath: string, localRoot: string): Promise<void> {
+    if (this.slim && isSlimDropped(rel)) {
+      this.dropped.push(rel)
       return
     }
     const info = await lstat(source)
     if (info.isDirectory()) {
-      await mkdir(path.join(prefix, rel), { recursive: true })
-      const names = (await readdir(source)).filter(name => !name.startsWith('.spack')).sort(compareBytes)
-      for (const name of names) {
-        await place(path.join(source, name), `${rel}/${name}`, path.join(viewPath, name), localRoot)
-      }
+      await mkdir(path.join(this.prefix, rel), { recursive: true })
+      for (const name of await viewEntries(source))
+        await this.place(path.join(source, name), `${rel}/${name}`, path.join(viewPath, name), localRoot)
       return
     }
-    if (info.isFile()) return copyReal(source, rel)
-    if (!info.isSymbolicLink()) return
+    if (info.isFile()) return this.copyReal(source, rel)
+    if (info.isSymbolicLink()) return this.placeLink(source, rel, viewPath, localRoot)
+  }
+
+  private async placeLink(source: string, rel: string, viewPath: string, localRoot: string): Promise<void> {
     const text = await readlink(source)
     const resolved = path.resolve(path.dirname(source), text)
     // A relative link that stays inside the view (or inside the dereferenced directory) stays a link.
-    if (!path.isAbsolute(text) && isWithin(resolved, localRoot)) return keepLink(rel, text)
-    if (!inBuild(resolved)) {
-      external.push({ path: rel, target: text })
-      return keepLink(rel, text)
+    if (!path.isAbsolute(text) && isWithin(resolved, localRoot)) return this.keepLink(rel, text)
+    if (!this.inBuild(resolved)) {
+      this.external.push({ path: rel, target: text })
+      return this.keepLink(rel, text)
     }
     // A link into the install tree: keep a relative same-tree link of the install prefix when the view has its target.
     const targetInfo = await lstat(resolved).catch(() => null)
@@ -150,26 +147,47 @@ export async function stageView(options: StageOptions): Promise<StageResult> {
       const inner = await readlink(resolved)
       if (!path.isAbsolute(inner)) {
         const inView = path.resolve(path.dirname(viewPath), inner)
-        if (isWithin(inView, viewRoot) && (await lstat(inView).catch(() => null))) return keepLink(rel, inner)
+        if (isWithin(inView, this.viewRoot) && (await lstat(inView).catch(() => null))) return this.keepLink(rel, inner)
       }
     }
     const real = await realpath(resolved)
-    const realInfo = await stat(real)
-    if (realInfo.isDirectory()) return place(real, rel, viewPath, real)
-    return copyReal(real, rel)
+    if ((await stat(real)).isDirectory()) return this.place(real, rel, viewPath, real)
+    return this.copyReal(real, rel)
   }
 
-  const top = (await readdir(viewRoot)).filter(name => !name.startsWith('.spack')).sort(compareBytes)
-  for (const name of top) await place(path.join(viewRoot, name), name, path.join(viewRoot, name), viewRoot)
-  for (const dir of STANDARD_DIRS) await mkdir(path.join(prefix, dir), { recursive: true })
+  result(): StageResult {
+    return {
+      prefix: this.prefix,
+      entries: this.entries.sort((a, b) => compareBytes(a.path, b.path)),
+      spackPrefixes: [...this.fromPrefix.entries()]
+        .map(([spackPrefix, files]) => ({ prefix: spackPrefix, files }))
+        .sort((a, b) => compareBytes(a.prefix, b.prefix)),
+      dropped: this.dropped.sort(compareBytes),
+      external: this.external.sort((a, b) => compareBytes(a.path, b.path))
+    }
+  }
+}
 
-  return {
+/** A directory's entries as the view shows them: Spack's own `.spack*` bookkeeping left out, in byte order. */
+async function viewEntries(dir: string): Promise<string[]> {
+  return (await readdir(dir)).filter(name => !name.startsWith('.spack')).sort(compareBytes)
+}
+
+/** Stages the view into `<outDir>/<artifactName>/`. */
+export async function stageView(options: StageOptions): Promise<StageResult> {
+  const viewRoot = path.resolve(options.viewRoot)
+  const prefix = path.resolve(options.outDir, options.artifactName)
+  await rm(prefix, { recursive: true, force: true })
+  await mkdir(prefix, { recursive: true })
+  const stager = new Stager(
     prefix,
-    entries: entries.sort((a, b) => compareBytes(a.path, b.path)),
-    spackPrefixes: [...fromPrefix.entries()]
-      .map(([spackPrefix, files]) => ({ prefix: spackPrefix, files }))
-      .sort((a, b) => compareBytes(a.prefix, b.prefix)),
-    dropped: dropped.sort(compareBytes),
-    external: external.sort((a, b) => compareBytes(a.path, b.path))
-  }
+    viewRoot,
+    options.installRoots.map(root => path.resolve(root)),
+    (options.spackPrefixes ?? []).map(known => path.resolve(known)),
+    options.slim ?? false
+  )
+  for (const name of await viewEntries(viewRoot))
+    await stager.place(path.join(viewRoot, name), name, path.join(viewRoot, name), viewRoot)
+  for (const dir of STANDARD_DIRS) await mkdir(path.join(prefix, dir), { recursive: true })
+  return stager.result()
 }

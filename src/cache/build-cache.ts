@@ -7,7 +7,7 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from
 import path from 'node:path'
 import { classifyHit, type CacheHit, type CacheKeys } from './keys.js'
 import { sha256 } from '../spack/lock.js'
-import { cacheClient, cacheTimeoutMs, message, withTimeout } from './service.js'
+import { restoreEntry, saveEntry, type GuardOptions } from './service.js'
 
 export interface CachePaths {
   /** The local Spack mirror directory. */
@@ -25,48 +25,38 @@ export function cachedPaths(paths: CachePaths): string[] {
   return [paths.mirror, paths.state]
 }
 
-export async function restoreBuildCache(keys: CacheKeys, paths: CachePaths): Promise<RestoreResult> {
+const WHAT = 'the build cache'
+const UNAVAILABLE = 'The GitHub Actions cache is not available on this runner'
+
+export async function restoreBuildCache(
+  keys: CacheKeys,
+  paths: CachePaths,
+  guard: GuardOptions = {}
+): Promise<RestoreResult> {
   mkdirSync(paths.mirror, { recursive: true })
   mkdirSync(paths.state, { recursive: true })
-  const cache = await cacheClient()
-  if (!cache.isFeatureAvailable()) {
-    core.warning('The GitHub Actions cache is not available on this runner: building without the local build cache')
-    return { hit: 'none' }
-  }
-  try {
-    const restoredKey = await withTimeout(
-      cache.restoreCache(cachedPaths(paths), keys.primary, [...keys.restoreKeys]),
-      cacheTimeoutMs(),
-      'restoring the build cache'
-    )
-    const hit = classifyHit(keys.primary, restoredKey)
-    core.info(restoredKey ? `Restored build cache ${restoredKey} (${hit})` : `No build cache for ${keys.primary}`)
-    return { hit, ...(restoredKey ? { restoredKey } : {}) }
-  } catch (error) {
-    core.warning(`Restoring the build cache failed, building without it: ${message(error)}`)
-    return { hit: 'none' }
-  }
+  const restored = await restoreEntry(
+    { what: WHAT, key: keys.primary, paths: cachedPaths(paths) },
+    {
+      ...guard,
+      restoreKeys: keys.restoreKeys,
+      without: 'building without it',
+      unavailable: `${UNAVAILABLE}: building without the local build cache`
+    }
+  )
+  if (restored.outcome !== 'done' && restored.outcome !== 'missed') return { hit: 'none' }
+  const restoredKey = restored.key
+  const hit = classifyHit(keys.primary, restoredKey)
+  core.info(restoredKey ? `Restored build cache ${restoredKey} (${hit})` : `No build cache for ${keys.primary}`)
+  return { hit, ...(restoredKey ? { restoredKey } : {}) }
 }
 
 /** Saves the mirror and the lock under `key`; false (with a warning) when the service refused or failed. */
-export async function saveBuildCache(key: string, paths: CachePaths): Promise<boolean> {
-  const cache = await cacheClient()
-  if (!cache.isFeatureAvailable()) {
-    core.warning('The GitHub Actions cache is not available on this runner: the build cache was not saved')
-    return false
-  }
-  try {
-    const id = await withTimeout(cache.saveCache(cachedPaths(paths), key), cacheTimeoutMs(), 'saving the build cache')
-    if (id === -1) {
-      core.warning(`The build cache was not saved under ${key} (see the messages above)`)
-      return false
-    }
-    core.info(`Saved the build cache under ${key}`)
-    return true
-  } catch (error) {
-    core.warning(`Saving the build cache under ${key} failed: ${message(error)}`)
-    return false
-  }
+export async function saveBuildCache(key: string, paths: CachePaths, guard: GuardOptions = {}): Promise<boolean> {
+  return saveEntry(
+    { what: WHAT, key, paths: cachedPaths(paths) },
+    { ...guard, unavailable: `${UNAVAILABLE}: the build cache was not saved` }
+  )
 }
 
 /** Where the lock of an environment is kept between runs: named after the environment's directory. */

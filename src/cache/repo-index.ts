@@ -19,7 +19,7 @@ import path from 'node:path'
 import { homedir } from 'node:os'
 import type { ProvisionedSpack } from '../spack/provision.js'
 import { part } from './keys.js'
-import { cacheClient, cacheTimeoutMs, message, withTimeout } from './service.js'
+import { restoreEntry, saveEntry, type GuardOptions } from './service.js'
 
 /** The index kinds Spack keeps per repository, each a directory of Spack's misc cache. */
 export const INDEX_KINDS = ['providers', 'tags', 'patches'] as const
@@ -86,54 +86,28 @@ export function indexFiles(cache: RepoIndexCache): string[] {
  * Restores the index for this Spack and builtin repository. True on a hit (then, when pinned, its files are marked
  * as new so that Spack reads them instead of rebuilding). A failing service only warns.
  */
-export async function restoreRepoIndex(cache: RepoIndexCache): Promise<boolean> {
-  const client = await cacheClient()
-  if (!client.isFeatureAvailable()) return false
-  try {
-    const restored = await withTimeout(
-      client.restoreCache([...cache.patterns], cache.key),
-      cacheTimeoutMs(),
-      "restoring Spack's package index"
-    )
-    if (!restored) {
-      core.info(`No cached package index ${cache.key}: Spack indexes the builtin packages (about a minute)`)
-      return false
-    }
-    const files = indexFiles(cache)
-    if (cache.pinned) {
-      const now = new Date()
-      for (const file of files) utimesSync(file, now, now)
-    }
-    core.info(`Restored Spack's package index ${restored} (${files.length} files)`)
-    return files.length > 0
-  } catch (error) {
-    core.warning(`Restoring Spack's package index failed, Spack rebuilds it: ${message(error)}`)
-    return false
+const WHAT = "Spack's package index"
+
+export async function restoreRepoIndex(cache: RepoIndexCache, guard: GuardOptions = {}): Promise<boolean> {
+  const entry = { what: WHAT, key: cache.key, paths: cache.patterns }
+  const restored = await restoreEntry(entry, { ...guard, without: 'Spack rebuilds it' })
+  if (restored.outcome === 'missed')
+    core.info(`No cached package index ${cache.key}: Spack indexes the builtin packages (about a minute)`)
+  if (restored.outcome !== 'done') return false
+  const files = indexFiles(cache)
+  if (cache.pinned) {
+    const now = new Date()
+    for (const file of files) utimesSync(file, now, now)
   }
+  core.info(`Restored Spack's package index ${restored.key} (${files.length} files)`)
+  return files.length > 0
 }
 
 /** Saves the index Spack built in this job; nothing when it was restored or never built. A failure only warns. */
-export async function saveRepoIndex(cache: RepoIndexCache): Promise<boolean> {
+export async function saveRepoIndex(cache: RepoIndexCache, guard: GuardOptions = {}): Promise<boolean> {
   if (indexFiles(cache).length === 0) {
     core.info('Spack built no package index in this job: nothing to save')
     return false
   }
-  const client = await cacheClient()
-  if (!client.isFeatureAvailable()) return false
-  try {
-    const id = await withTimeout(
-      client.saveCache([...cache.patterns], cache.key),
-      cacheTimeoutMs(),
-      "saving Spack's package index"
-    )
-    if (id === -1) {
-      core.warning(`Spack's package index was not saved under ${cache.key} (see the messages above)`)
-      return false
-    }
-    core.info(`Saved Spack's package index under ${cache.key}`)
-    return true
-  } catch (error) {
-    core.warning(`Saving Spack's package index under ${cache.key} failed: ${message(error)}`)
-    return false
-  }
+  return saveEntry({ what: WHAT, key: cache.key, paths: cache.patterns }, guard)
 }

@@ -5,23 +5,28 @@
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
+import { gpgTrustArgs } from '../spack/commands.js'
 import type { SpackRunner } from '../spack/runner.js'
 
-async function trustFile(spack: SpackRunner, dir: string, name: string, key: string): Promise<void> {
-  mkdirSync(dir, { recursive: true, mode: 0o700 })
-  const file = path.join(dir, name)
+/** Where a key waits, readable by the runner's user only, until Spack has imported it. */
+export function keyFile(scratch: string, kind: 'public keys' | 'signing key'): string {
+  return path.join(scratch, kind === 'public keys' ? 'buildcache-keys.asc' : 'signing-key.asc')
+}
+
+async function trustFile(spack: SpackRunner, file: string, key: string): Promise<void> {
+  mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 })
   writeFileSync(file, key, { mode: 0o600 })
   try {
-    await spack.run(['gpg', 'trust', file], { silent: true })
+    await spack.run(gpgTrustArgs(file), { silent: true })
   } finally {
     rmSync(file, { force: true })
   }
 }
 
 export async function trustPublicKeys(spack: SpackRunner, keys: string, scratch: string): Promise<void> {
-  await trustFile(spack, scratch, 'buildcache-keys.asc', keys)
+  await trustFile(spack, keyFile(scratch, 'public keys'), keys)
 }
 
 export async function importSigningKey(spack: SpackRunner, key: string, scratch: string): Promise<void> {
-  await trustFile(spack, scratch, 'signing-key.asc', key)
+  await trustFile(spack, keyFile(scratch, 'signing key'), key)
 }

@@ -2,25 +2,10 @@
  * The Spack environment the build runs in: the root spec and `spack.yaml`, rendered from a BuildRequest.
  * Pure functions: the same request and layout always render the same bytes (the cache key hashes them).
  */
-import path from 'node:path'
 import { stringify } from 'yaml'
 import { type BuildRequest, render } from '../inputs.js'
+import type { EnvironmentLayout } from '../work.js'
 import { mergeConfig, type SiteConfig } from './site-config.js'
-
-/** Where the environment's files live on the runner. */
-export interface EnvironmentLayout {
-  /** The environment directory (holds spack.yaml and spack.lock). */
-  readonly envDir: string
-  /** The environment that builds the requested GCC when the runner doesn't have it. */
-  readonly compilerEnvDir: string
-  readonly installRoot: string
-  readonly viewRoot: string
-  readonly moduleRoot: string
-  /** Directory of the local binary mirror kept in the Actions cache. */
-  readonly localMirror: string
-  readonly buildStage: string
-  readonly sourceCache: string
-}
 
 /** Name of the local build-cache mirror in spack.yaml. */
 export const LOCAL_MIRROR = 'slurm-factory-local'
@@ -40,19 +25,6 @@ export interface EnvironmentInputs {
   readonly layout: EnvironmentLayout
   /** Package settings detected on the runner (compilers found by `spack compiler find`), by package name. */
   readonly detected?: Readonly<Record<string, unknown>>
-}
-
-export function layoutUnder(root: string): EnvironmentLayout {
-  return {
-    envDir: path.join(root, 'environment'),
-    compilerEnvDir: path.join(root, 'compiler-environment'),
-    installRoot: path.join(root, 'opt'),
-    viewRoot: path.join(root, 'view'),
-    moduleRoot: path.join(root, 'modules'),
-    localMirror: path.join(root, 'buildcache'),
-    buildStage: path.join(root, 'stage'),
-    sourceCache: path.join(root, 'source-cache')
-  }
 }
 
 /** The root spec, for example `slurm@25.11 +hwloc +pmix +rest +ucx %gcc@13.3.0 target=x86_64_v3`. */

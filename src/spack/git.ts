@@ -43,8 +43,11 @@ const COMMIT = /^[0-9a-f]{40}$/
 /** No prompt may wait for credentials on a runner. */
 const GIT_ENV = { GIT_TERMINAL_PROMPT: '0', GIT_ASKPASS: '', SSH_ASKPASS: '' }
 
+/** Every git command line starts so: a detached checkout is what is wanted, not something to advise about. */
+export const GIT_OPTIONS: readonly string[] = ['-c', 'advice.detachedHead=false']
+
 async function git(args: readonly string[], cwd?: string): Promise<string> {
-  const result = await runProgram('git', ['-c', 'advice.detachedHead=false', ...args], {
+  const result = await runProgram('git', [...GIT_OPTIONS, ...args], {
     silent: true,
     env: GIT_ENV,
     ...(cwd ? { cwd } : {})
@@ -68,6 +71,11 @@ function missingRef(error: unknown): boolean {
   return error instanceof CommandError && /not found in upstream origin|couldn't find remote ref/i.test(error.message)
 }
 
+/** The clone of a tag or branch: shallow, that ref only. */
+export function cloneArgs(url: string, ref: string, dest: string): string[] {
+  return ['clone', '--depth', '1', '--branch', ref, '--single-branch', '--', url, dest]
+}
+
 /** One attempt: `git clone --depth 1 --branch <ref>`, or a fetch of the commit when `ref` is a commit id. */
 async function cloneOnce(request: CloneRequest): Promise<string> {
   rmSync(request.dest, { recursive: true, force: true })
@@ -75,7 +83,7 @@ async function cloneOnce(request: CloneRequest): Promise<string> {
   const { url, ref, dest } = request
   try {
     if (!COMMIT.test(ref)) {
-      await git(['clone', '--depth', '1', '--branch', ref, '--single-branch', '--', url, dest])
+      await git(cloneArgs(url, ref, dest))
     } else {
       mkdirSync(dest, { recursive: true })
       await git(['init', '--quiet'], dest)

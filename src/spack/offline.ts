@@ -5,6 +5,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
+import { clingoArgs, environmentPythonArgs } from './commands.js'
 import type { SpackRunner } from './runner.js'
 
 export interface MissingSource {
@@ -75,7 +76,7 @@ export function missingSourcesMessage(missing: readonly MissingSource[]): string
 
 /** Clingo must be importable by Spack's Python: without network Spack can't bootstrap it. */
 export async function checkClingo(spack: SpackRunner): Promise<string> {
-  const result = await spack.run(['python', '-c', 'import clingo; print(clingo.__version__)'], {
+  const result = await spack.run(clingoArgs(), {
     silent: true,
     allowFailure: true
   })
@@ -88,11 +89,16 @@ export async function checkClingo(spack: SpackRunner): Promise<string> {
   return result.stdout.trim()
 }
 
+/** Where the source check is written for `spack -e <env> python` to run. */
+export function sourceCheckScript(scratch: string): string {
+  return path.join(scratch, 'offline-check.py')
+}
+
 export async function checkSources(spack: SpackRunner, envDir: string, scratch: string): Promise<void> {
   mkdirSync(scratch, { recursive: true })
-  const script = path.join(scratch, 'offline-check.py')
+  const script = sourceCheckScript(scratch)
   writeFileSync(script, SOURCE_CHECK_SCRIPT)
-  const result = await spack.run(['-e', envDir, 'python', script], { silent: true })
+  const result = await spack.run(environmentPythonArgs(envDir, script), { silent: true })
   const missing = parseSourceCheck(result.stdout)
   if (missing.length > 0) throw new Error(missingSourcesMessage(missing))
 }

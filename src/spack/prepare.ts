@@ -7,7 +7,9 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { parse } from 'yaml'
 import type { BuildRequest } from '../inputs.js'
-import { compilerEnvironmentYaml, environmentYaml, type EnvironmentLayout } from './environment.js'
+import type { EnvironmentLayout } from '../work.js'
+import { compilerEnvironmentYaml, environmentYaml } from './environment.js'
+import { compilerFindArgs } from './commands.js'
 import type { SpackRunner } from './runner.js'
 
 /** An environment directory and the spack.yaml written into it. */
@@ -45,7 +47,7 @@ export async function prepareEnvironment(
   repo: { readonly path: string; readonly namespace: string },
   layout: EnvironmentLayout
 ): Promise<PreparedEnvironment> {
-  await spack.run(['compiler', 'find', '--scope', 'user'], { silent: true })
+  await spack.run(compilerFindArgs('user'), { silent: true })
   const userConfig = spack.env.SPACK_USER_CONFIG_PATH
   const detected = userConfig ? detectedCompilers(userConfig) : {}
   const foundGcc = gccVersions(detected)

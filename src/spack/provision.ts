@@ -7,13 +7,15 @@
  * lives under RUNNER_TEMP, so jobs sharing a runner do not leak into each other or into the cached copy.
  */
 import * as core from '@actions/core'
-import * as tc from '@actions/tool-cache'
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { parse, stringify } from 'yaml'
-import { type BuildRequest, SPACK_PINS } from '../inputs.js'
+import { BUILTIN_PINS, type BuiltinPin } from '../catalog.js'
+import type { SpackSource } from '../inputs.js'
 import { FatalError, type RetryOptions } from '../retry.js'
-import { cloneVerified } from './git.js'
+import { workDirs } from '../work.js'
+import { versionArgs } from './commands.js'
+import { provisionTree, SPACK_TOOL, PACKAGES_TOOL, toolVersion } from './tool-cache.js'
 import { CommandError, createSpackRunner, runProgram, type SpackRunner } from './runner.js'
 
 /** Where Spack and its builtin packages come from unless told otherwise. */
@@ -25,31 +27,6 @@ export interface SpackSources {
 export const DEFAULT_SOURCES: SpackSources = {
   spack: 'https://github.com/spack/spack.git',
   packages: 'https://github.com/spack/spack-packages.git'
-}
-
-/** A tag of the builtin package repository and the commit it must resolve to. */
-export interface BuiltinPin {
-  readonly tag: string
-  readonly commit: string
-}
-
-/** The builtin packages each Spack release series is used with, by series (`v1.0`). */
-export const BUILTIN_PINS: Readonly<Record<string, BuiltinPin>> = {
-  'v1.0': { tag: 'v2025.07.0', commit: '4b8bb3514838ce9e8bbc2ca7f98e62dbd7100c63' }
-}
-
-/** Tool-cache names; prefixed so that no other action's `spack` entry is taken for ours. */
-export const SPACK_TOOL = 'slurm-factory-spack'
-export const PACKAGES_TOOL = 'slurm-factory-spack-packages'
-
-/** Written into every verified copy; a cached copy without it, or with another commit, is not used. */
-export const PROVENANCE_FILE = '.slurm-factory-provenance.json'
-
-interface Provenance {
-  readonly repository: string
-  readonly url: string
-  readonly tag: string
-  readonly commit: string
 }
 
 export interface ProvisionedBuiltin {
@@ -100,16 +77,6 @@ export interface ProvisionOptions {
   readonly offline?: boolean
 }
 
-/** `v1.0.0` -> `1.0.0`, `v2025.07.0` -> `2025.7.0`: the form the tool cache can look up. */
-export function toolVersion(tag: string): string {
-  const match = /^v?(\d+)\.(\d+)\.(\d+)$/.exec(tag)
-  if (!match) throw new FatalError(`${JSON.stringify(tag)} is not a release tag of the form vX.Y.Z`)
-  return match
-    .slice(1, 4)
-    .map(part => String(Number(part)))
-    .join('.')
-}
-
 /** `v1.0.2` -> `v1.0`. */
 export function releaseSeries(tag: string): string {
   const match = /^v?(\d+)\.(\d+)\./.exec(tag)
@@ -124,77 +91,6 @@ export function isolationEnv(stateDir: string, isolateSystemScope: boolean): Rec
     ...(isolateSystemScope ? { SPACK_SYSTEM_CONFIG_PATH: path.join(stateDir, 'system') } : {}),
     SPACK_GNUPGHOME: path.join(stateDir, 'gpg')
   }
-}
-
-function readProvenance(dir: string): Provenance | undefined {
-  try {
-    return JSON.parse(readFileSync(path.join(dir, PROVENANCE_FILE), 'utf8')) as Provenance
-  } catch {
-    return undefined
-  }
-}
-
-interface TreeRequest {
-  readonly tool: string
-  readonly repository: string
-  readonly url: string
-  readonly tag: string
-  readonly commit: string
-  readonly runnerTemp: string
-  readonly retry?: RetryOptions
-  readonly offline?: boolean
-}
-
-/** A verified copy of `tag`: the tool cache's when it holds the same commit, else a fresh clone that is then cached. */
-async function provisionTree(request: TreeRequest): Promise<{ path: string; fromToolCache: boolean }> {
-  const version = toolVersion(request.tag)
-  const useToolCache = Boolean(process.env.RUNNER_TOOL_CACHE)
-  if (useToolCache) {
-    const cached = tc.find(request.tool, version)
-    if (cached) {
-      const provenance = readProvenance(cached)
-      if (provenance?.commit === request.commit) {
-        core.info(`${request.repository} ${request.tag} (${request.commit}) found in the tool cache: ${cached}`)
-        return { path: cached, fromToolCache: true }
-      }
-      core.warning(
-        `${request.repository} ${request.tag} in the tool cache (${cached}) is at ${provenance?.commit ?? 'an unrecorded commit'}, ` +
-          `not ${request.commit}; fetching it again`
-      )
-    }
-  } else {
-    core.warning('RUNNER_TOOL_CACHE is not set: the copy is kept in RUNNER_TEMP for this job only')
-  }
-  if (request.offline) {
-    throw new FatalError(
-      `offline: ${request.repository} ${request.tag} is not in the runner's tool cache and can't be cloned without network; ` +
-        'run the action once with network on this runner, or give an existing Spack with spack-root'
-    )
-  }
-  const staging = path.join(request.runnerTemp, 'slurm-factory', 'staging', `${request.tool}-${version}`)
-  core.info(`Cloning ${request.repository} ${request.tag} from ${request.url}`)
-  const commit = await cloneVerified({
-    repository: request.repository,
-    url: request.url,
-    ref: request.tag,
-    dest: staging,
-    expectedCommit: request.commit,
-    ...(request.retry ? { retry: request.retry } : {})
-  })
-  core.info(`${request.repository} ${request.tag} verified at commit ${commit}`)
-  rmSync(path.join(staging, '.git'), { recursive: true, force: true })
-  const provenance: Provenance = { repository: request.repository, url: request.url, tag: request.tag, commit }
-  writeFileSync(path.join(staging, PROVENANCE_FILE), `${JSON.stringify(provenance, null, 2)}\n`)
-  if (!useToolCache) {
-    const kept = path.join(request.runnerTemp, 'slurm-factory', request.tool, version)
-    rmSync(kept, { recursive: true, force: true })
-    mkdirSync(path.dirname(kept), { recursive: true })
-    renameSync(staging, kept)
-    return { path: kept, fromToolCache: false }
-  }
-  const cachedPath = await tc.cacheDir(staging, request.tool, version)
-  rmSync(staging, { recursive: true, force: true })
-  return { path: cachedPath, fromToolCache: false }
 }
 
 /** The first line of `spack --version`: `1.0.0` or `1.0.0 (<commit>)`. */
@@ -214,7 +110,7 @@ async function spackVersion(
   if (!existsSync(executable)) throw new FatalError(`${what}: ${root} is not a Spack installation (no bin/spack)`)
   let output: string
   try {
-    const result = await runProgram(executable, ['--version'], { silent: true, baseEnv: env })
+    const result = await runProgram(executable, versionArgs(), { silent: true, baseEnv: env })
     output = result.stdout
   } catch (error) {
     const detail =
@@ -248,71 +144,66 @@ function prepareState(stateDir: string, env: Record<string, string>): void {
   mkdirSync(stateDir, { recursive: true })
 }
 
+/** The Spack tree to use: the existing one `spack-root` names, or a verified copy of the release. */
+async function spackTree(
+  request: SpackSource,
+  sources: SpackSources,
+  options: ProvisionOptions
+): Promise<{ root: string; fromToolCache: boolean; verifiedCommit?: string }> {
+  if (request.root !== undefined) return { root: path.resolve(request.root), fromToolCache: false }
+  const tree = await provisionTree({
+    tool: SPACK_TOOL,
+    repository: 'Spack',
+    url: sources.spack,
+    tag: request.version,
+    commit: request.commit,
+    runnerTemp: options.runnerTemp,
+    ...(options.retry ? { retry: options.retry } : {}),
+    ...(options.offline ? { offline: true } : {})
+  })
+  return { root: tree.path, fromToolCache: tree.fromToolCache, verifiedCommit: request.commit }
+}
+
+/**
+ * The isolated user scope: the builtin packages provisioned for this Spack, and, for a provisioned Spack, an install
+ * tree and stages of its own (outside an environment Spack would write into its own tree, the shared tool-cache copy).
+ */
+function configureUserScope(
+  userScope: string,
+  stateDir: string,
+  builtin: ProvisionedBuiltin | undefined,
+  existing: boolean
+): void {
+  if (builtin) mergeScopeFile(userScope, 'repos.yaml', 'repos', { builtin: builtin.path })
+  if (existing) return
+  mergeScopeFile(userScope, 'config.yaml', 'config', {
+    install_tree: { root: path.join(stateDir, 'opt') },
+    source_cache: path.join(stateDir, 'source-cache'),
+    build_stage: [path.join(stateDir, 'stage')]
+  })
+}
+
 /**
  * Provisions Spack for this job (or checks the existing one `request.root` names), isolates its user state under
  * `options.runnerTemp`, and, unless told not to, puts it on PATH and exports SPACK_ROOT and the isolation variables.
  */
-export async function provisionSpack(
-  request: BuildRequest['spack'],
-  options: ProvisionOptions
-): Promise<ProvisionedSpack> {
+export async function provisionSpack(request: SpackSource, options: ProvisionOptions): Promise<ProvisionedSpack> {
   const sources: SpackSources = { ...DEFAULT_SOURCES, ...(options.sources ?? {}) }
-  const existing = Boolean(request.root)
-  const stateDir = path.join(options.runnerTemp, 'slurm-factory', 'spack-state')
+  const existing = request.root !== undefined
+  const stateDir = workDirs(options.runnerTemp).spackState
   const isolation = isolationEnv(stateDir, !existing)
   prepareState(stateDir, isolation)
   if (process.env.SPACK_DISABLE_LOCAL_CONFIG !== undefined) {
     core.warning('SPACK_DISABLE_LOCAL_CONFIG is set: Spack ignores the isolated user scope the action configures')
   }
-
-  let root: string
-  let fromToolCache = false
-  let verifiedCommit: string | undefined
-  if (request.root) {
-    root = path.resolve(request.root)
-  } else {
-    const commit = request.commit ?? SPACK_PINS[request.version]
-    if (!commit) {
-      throw new FatalError(
-        `Spack ${request.version} has no pinned commit (pinned: ${Object.keys(SPACK_PINS).join(', ')}); ` +
-          'give its commit id in spack-commit, or use an existing Spack with spack-root'
-      )
-    }
-    const tree = await provisionTree({
-      tool: SPACK_TOOL,
-      repository: 'Spack',
-      url: sources.spack,
-      tag: request.version,
-      commit,
-      runnerTemp: options.runnerTemp,
-      ...(options.retry ? { retry: options.retry } : {}),
-      ...(options.offline ? { offline: true } : {})
-    })
-    root = tree.path
-    fromToolCache = tree.fromToolCache
-    verifiedCommit = commit
-  }
-
+  const { root, fromToolCache, verifiedCommit } = await spackTree(request, sources, options)
   const env: Record<string, string> = { SPACK_ROOT: root, ...isolation }
-  const what = existing ? `spack-root ${root}` : `Spack ${request.version} (${root})`
-  const reported = await spackVersion(root, env, what)
+  const reported = await spackVersion(root, env, existing ? `spack-root ${root}` : `Spack ${request.version} (${root})`)
   if (!existing && toolVersion(request.version) !== reported.version) {
     core.warning(`Spack ${request.version} reports its version as ${reported.version}`)
   }
-
   const builtin = await provisionBuiltin(request, root, existing, sources, options)
-  const userScope = isolation.SPACK_USER_CONFIG_PATH as string
-  if (builtin) mergeScopeFile(userScope, 'repos.yaml', 'repos', { builtin: builtin.path })
-  if (!existing) {
-    // Outside an environment Spack would write into its own tree, which is the shared tool-cache copy.
-    mergeScopeFile(userScope, 'config.yaml', 'config', {
-      install_tree: { root: path.join(stateDir, 'opt') },
-      source_cache: path.join(stateDir, 'source-cache'),
-      build_stage: [path.join(stateDir, 'stage')]
-    })
-  }
-
-  const executable = path.join(root, 'bin', 'spack')
+  configureUserScope(isolation.SPACK_USER_CONFIG_PATH as string, stateDir, builtin, existing)
   if (options.exportToJob ?? true) {
     core.addPath(path.join(root, 'bin'))
     for (const [name, value] of Object.entries(env)) core.exportVariable(name, value)
@@ -324,6 +215,7 @@ export async function provisionSpack(
       (builtin ? `; builtin packages ${builtin.tag} (${builtin.commit}) at ${builtin.path}` : '') +
       `; user state in ${stateDir}`
   )
+  const executable = path.join(root, 'bin', 'spack')
   return {
     root,
     executable,
@@ -340,7 +232,7 @@ export async function provisionSpack(
 }
 
 async function provisionBuiltin(
-  request: BuildRequest['spack'],
+  request: SpackSource,
   root: string,
   existing: boolean,
   sources: SpackSources,

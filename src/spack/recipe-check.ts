@@ -10,6 +10,7 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { DEFAULT_VARIANTS } from '../catalog.js'
 import { type BuildRequest, InputError, parseVariants, render, type VariantSetting } from '../inputs.js'
+import { pythonArgs } from './commands.js'
 import type { SpackRunner } from './runner.js'
 
 /** What Spack reads of a slurm recipe. */
@@ -57,6 +58,16 @@ except Exception as error:
 print("${MARKER}" + json.dumps(out))
 `
 
+/** Where the check's script is written. */
+export function recipeScriptPath(scratchDir: string): string {
+  return path.join(scratchDir, 'recipe-check.py')
+}
+
+/** The command that asks Spack for the slurm recipe of the repository `namespace`. */
+export function recipeCheckArgs(script: string, namespace: string): string[] {
+  return pythonArgs(script, [namespace])
+}
+
 /** Asks Spack for the slurm recipe of the registered repository `repo`. */
 export async function readSlurmRecipe(
   runner: SpackRunner,
@@ -64,9 +75,9 @@ export async function readSlurmRecipe(
   scratchDir: string
 ): Promise<SlurmRecipe> {
   mkdirSync(scratchDir, { recursive: true })
-  const script = path.join(scratchDir, 'recipe-check.py')
+  const script = recipeScriptPath(scratchDir)
   writeFileSync(script, RECIPE_SCRIPT)
-  const result = await runner.run(['python', script, repo.namespace], { silent: true })
+  const result = await runner.run(recipeCheckArgs(script, repo.namespace), { silent: true })
   const line = result.stdout.split('\n').find(text => text.startsWith(MARKER))
   if (!line) throw new Error(`spack python printed no recipe check:\n${result.stdout}${result.stderr}`)
   const out = JSON.parse(line.slice(MARKER.length)) as Partial<SlurmRecipe> & { error?: string }

@@ -10,6 +10,8 @@ import path from 'node:path'
 import { parse } from 'yaml'
 import type { RepoSource } from '../inputs.js'
 import { FatalError, type RetryOptions } from '../retry.js'
+import { repoCheckout, workDirs } from '../work.js'
+import { pythonArgs, repoAddArgs, repoListArgs, repoRemoveArgs } from './commands.js'
 import { cloneVerified, headCommit } from './git.js'
 import { CommandError, type SpackRunner } from './runner.js'
 
@@ -106,6 +108,50 @@ export function repoContentHash(dir: string): string {
   return hash.digest('hex')
 }
 
+/** Where the repository check is written for `spack python` to run. */
+export function checkScript(scratchDir: string): string {
+  return path.join(scratchDir, 'check-repo.py')
+}
+
+/** The packages a repository must define unless told otherwise. */
+export const REQUIRED_PACKAGES: readonly string[] = ['slurm']
+
+/** Where a source's files are: its path, or where a git source is (or will be) checked out. */
+export function repoBase(source: RepoSource, runnerTemp: string): string {
+  return source.kind === 'git' ? repoCheckout(runnerTemp, source.url, source.ref) : path.resolve(source.path)
+}
+
+/**
+ * The repository directory Spack is given (`base` itself, or the one repository below `base/spack_repo/`, as in
+ * vantagecompute/slurm-factory-spack-repo) and the namespace its repo.yaml declares. The real run and plan mode both
+ * resolve a source here.
+ */
+export function resolveRepo(base: string): { readonly root: string; readonly namespace: string } {
+  const root = findRepoRoot(base)
+  const namespace = readNamespace(root)
+  if (namespace === 'builtin') {
+    throw new FatalError(
+      `the package repository ${root} uses the namespace builtin, which is Spack's own; give it another namespace`
+    )
+  }
+  return { root, namespace }
+}
+
+/** A bundled or workspace source, resolved as `resolveRepo` does; fails first when it is not there. */
+export function resolveLocalRepo(
+  source: Exclude<RepoSource, { kind: 'git' }>,
+  base: string
+): { readonly root: string; readonly namespace: string } {
+  if (!existsSync(base)) {
+    throw new FatalError(
+      source.kind === 'bundled'
+        ? `the bundled package repository is missing from the action (${base})`
+        : `the package repository ${base} does not exist`
+    )
+  }
+  return resolveRepo(base)
+}
+
 /** Runs inside `spack python`: what the merged configuration makes of the repository. */
 const CHECK_SCRIPT = `import json
 import sys
@@ -146,9 +192,9 @@ export async function checkRepo(
   scratchDir: string
 ): Promise<string[]> {
   mkdirSync(scratchDir, { recursive: true })
-  const script = path.join(scratchDir, 'check-repo.py')
+  const script = checkScript(scratchDir)
   writeFileSync(script, CHECK_SCRIPT)
-  const result = await runner.run(['python', script, repo.namespace, ...required], { silent: true })
+  const result = await runner.run(pythonArgs(script, [repo.namespace, ...required]), { silent: true })
   const line = result.stdout.split('\n').find(text => text.startsWith('SLURM_FACTORY_REPO_CHECK '))
   if (!line) throw new Error(`spack python printed no repository check:\n${result.stdout}${result.stderr}`)
   const check = JSON.parse(line.slice('SLURM_FACTORY_REPO_CHECK '.length)) as CheckOutput
@@ -178,20 +224,14 @@ export async function checkRepo(
   return check.packages
 }
 
-/** Where a git source is checked out: one directory per URL and ref. */
-function checkoutDir(runnerTemp: string, url: string, ref: string): string {
-  const key = createHash('sha256').update(`${url}@${ref}`).digest('hex').slice(0, 16)
-  return path.join(runnerTemp, 'slurm-factory', 'repo-source', key)
-}
-
 async function addToScope(runner: SpackRunner, repoRoot: string, namespace: string, scope: string): Promise<void> {
   try {
-    await runner.run(['repo', 'add', '--scope', scope, repoRoot], { silent: true })
+    await runner.run(repoAddArgs(repoRoot, scope), { silent: true })
   } catch (error) {
     if (!(error instanceof CommandError && /already exists/.test(error.message))) throw error
     // Registered earlier in this job (the same scope): replace the entry so it names this checkout.
-    await runner.run(['repo', 'remove', '--scope', scope, namespace], { silent: true })
-    await runner.run(['repo', 'add', '--scope', scope, repoRoot], { silent: true })
+    await runner.run(repoRemoveArgs(namespace, scope), { silent: true })
+    await runner.run(repoAddArgs(repoRoot, scope), { silent: true })
   }
 }
 
@@ -205,10 +245,9 @@ export async function registerRepo(
   runner: SpackRunner,
   options: RegisterOptions
 ): Promise<RegisteredRepo> {
-  let base: string
+  const base = repoBase(source, options.runnerTemp)
   let commit: string | undefined
   if (source.kind === 'git') {
-    base = checkoutDir(options.runnerTemp, source.url, source.ref)
     commit = await cloneVerified({
       repository: 'the Spack package repository',
       url: source.url,
@@ -217,34 +256,19 @@ export async function registerRepo(
       ...(/^[0-9a-f]{40}$/.test(source.ref) ? { expectedCommit: source.ref } : {}),
       ...(options.retry ? { retry: options.retry } : {})
     })
-  } else {
-    base = path.resolve(source.path)
-    if (!existsSync(base)) {
-      throw new FatalError(
-        source.kind === 'bundled'
-          ? `the bundled package repository is missing from the action (${base})`
-          : `the package repository ${base} does not exist`
-      )
-    }
   }
-  const repoRoot = findRepoRoot(base)
-  const namespace = readNamespace(repoRoot)
-  if (namespace === 'builtin') {
-    throw new FatalError(
-      `the package repository ${repoRoot} uses the namespace builtin, which is Spack's own; give it another namespace`
-    )
-  }
+  const { root: repoRoot, namespace } = source.kind === 'git' ? resolveRepo(base) : resolveLocalRepo(source, base)
   if (source.kind !== 'git') commit = await headCommit(repoRoot)
   const contentHash = repoContentHash(repoRoot)
 
   await addToScope(runner, repoRoot, namespace, options.scope ?? 'user')
-  const list = await runner.run(['repo', 'list'], { silent: true })
+  const list = await runner.run(repoListArgs(), { silent: true })
   core.info(`spack repo list:\n${list.stdout.trimEnd()}`)
   const packages = await checkRepo(
     runner,
     { path: repoRoot, namespace },
-    options.required ?? ['slurm'],
-    path.join(options.runnerTemp, 'slurm-factory', 'scratch')
+    options.required ?? REQUIRED_PACKAGES,
+    workDirs(options.runnerTemp).scratch
   )
   core.info(
     `Package repository ${namespace} at ${repoRoot}: content ${contentHash}${commit ? `, commit ${commit}` : ''}`

@@ -2,7 +2,9 @@
  * Can this runner run the requested target? Checked before concretizing, so that a target the host can't run fails
  * at once with the ways out, instead of Spack's late "not compatible with this machine".
  */
+import { existsSync, readFileSync } from 'node:fs'
 import { TARGET_PARENTS } from '../catalog.js'
+import { hostTargetArgs } from './commands.js'
 import type { SpackRunner } from './runner.js'
 
 export interface TargetCheck {
@@ -72,8 +74,17 @@ export function cpuFlags(cpuinfo: string): Set<string> {
 
 /** Asks Spack (archspec) which target this runner is, and checks the request against it. */
 export async function checkHostTarget(spack: SpackRunner, requested: string): Promise<TargetCheck> {
-  const result = await spack.run(['arch', '--target'], { silent: true })
+  const result = await spack.run(hostTargetArgs(), { silent: true })
   const check = checkTarget(requested, result.stdout.trim())
   if (!check.ok) throw new Error(check.message)
   return check
+}
+
+/** Plan mode runs no Spack: on x86-64 it reads the CPU's level from /proc/cpuinfo, as archspec would. */
+export function planTargetCheck(target: string, cpuinfoFile = '/proc/cpuinfo'): string {
+  if (!existsSync(cpuinfoFile) || !targetLineage(target).has('x86_64')) {
+    return `${target}: checked against the runner's CPU by Spack before concretizing`
+  }
+  const check = checkTarget(target, x86Level(cpuFlags(readFileSync(cpuinfoFile, 'utf8'))))
+  return `${check.ok ? 'passes' : 'fails'}: ${check.message} (from /proc/cpuinfo; Spack checks again before concretizing)`
 }

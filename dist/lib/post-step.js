@@ -1,0 +1,1297 @@
+import { j as group, n as exec, a as warning, i as info, o as saveState, p as getState } from './core.js';
+import path from 'node:path';
+import { existsSync, statSync, readFileSync, mkdirSync, copyFileSync, writeFileSync, rmSync, readlinkSync, readdirSync, utimesSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { homedir } from 'node:os';
+import { g as distExports, r as render } from './index.js';
+
+/**
+ * The `spack-config` input: Spack configuration a site adds to the rendered environment (externals, compilers,
+ * config, concretizer, mirrors, ...), and how it merges. Pure apart from reading the file a path names.
+ *
+ * Merging follows Spack's precedence between configuration scopes, the site's configuration being the higher one:
+ * mappings merge key by key, the site's scalar wins, the site's list entries come first, and a key written with two
+ * colons (`mirrors::`) replaces the rendered section whole.
+ */
+/** Sections of Spack's configuration an environment may hold, as Spack v1.0's schema names them. */
+const CONFIG_SECTIONS = [
+    'bootstrap',
+    'cdash',
+    'ci',
+    'compilers',
+    'concretizer',
+    'config',
+    'container',
+    'definitions',
+    'develop',
+    'env_vars',
+    'include',
+    'mirrors',
+    'modules',
+    'packages',
+    'repos',
+    'toolchains',
+    'upstreams',
+    'view'
+];
+/** Sections the action owns: a site can't set them through spack-config. */
+const OWNED = ['specs'];
+function isMapping(value) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+/**
+ * Reads `spack-config`: empty, inline YAML, or a path (relative to the workspace) to a YAML file. Throws an Error
+ * whose message says what is wrong; the input's reader names the input.
+ */
+function parseSiteConfig(value, workspace) {
+    const text = value.trim();
+    if (text === '')
+        return undefined;
+    let source = 'inline YAML';
+    let yamlText = text;
+    if (!text.includes('\n') && !text.includes(':')) {
+        const file = path.resolve(workspace, text);
+        if (!existsSync(file) || !statSync(file).isFile()) {
+            throw new Error(`${JSON.stringify(text)} is neither inline YAML nor a readable file (looked at ${file})`);
+        }
+        source = file;
+        yamlText = readFileSync(file, 'utf8');
+    }
+    let doc;
+    try {
+        doc = distExports.parse(yamlText);
+    }
+    catch (error) {
+        throw new Error(`${source} is not valid YAML: ${error.message.split('\n')[0]}`);
+    }
+    // A whole spack.yaml or a scope file is accepted: `spack:` around the sections is optional.
+    if (isMapping(doc) && Object.keys(doc).length === 1 && isMapping(doc.spack))
+        doc = doc.spack;
+    if (!isMapping(doc)) {
+        throw new Error(`${source} must be a mapping of Spack configuration sections (accepted: ${CONFIG_SECTIONS.join(', ')})`);
+    }
+    for (const [key, section] of Object.entries(doc)) {
+        const name = key.replace(/:$/, '');
+        if (OWNED.includes(name)) {
+            throw new Error(`section "${name}" is set by the action from its inputs (slurm-version, variants, compiler, target); remove it`);
+        }
+        if (!CONFIG_SECTIONS.includes(name)) {
+            throw new Error(`section "${name}" is not a Spack configuration section (accepted: ${CONFIG_SECTIONS.join(', ')})`);
+        }
+        const listSections = ['compilers', 'definitions', 'include'];
+        if (listSections.includes(name) ? !Array.isArray(section) : !isMapping(section)) {
+            throw new Error(`section "${name}" must be a ${listSections.includes(name) ? 'list' : 'mapping'}, not ${JSON.stringify(section)}`);
+        }
+    }
+    return doc;
+}
+/** Merges `high` (the site's) over `low` (the rendered section), the way Spack merges a higher scope over a lower. */
+function mergeConfig(low, high) {
+    if (Array.isArray(low) && Array.isArray(high))
+        return [...high, ...low.filter(item => !high.some(h => JSON.stringify(h) === JSON.stringify(item)))];
+    if (!isMapping(low) || !isMapping(high))
+        return high;
+    const out = {};
+    for (const [key, value] of Object.entries(low)) {
+        if (!(`${key}:` in high))
+            out[key] = value;
+    }
+    for (const [key, value] of Object.entries(high)) {
+        if (key.endsWith(':')) {
+            out[key] = value;
+            continue;
+        }
+        out[key] = key in low ? mergeConfig(low[key], value) : value;
+    }
+    return out;
+}
+
+/**
+ * The only place that spawns `spack`: argument arrays (never a shell string), output streamed into the log,
+ * stdout and stderr kept, and a non-zero exit turned into an error carrying the command and its last lines.
+ */
+/** How many trailing lines of output an error carries. */
+const TAIL_LINES = 30;
+class CommandError extends Error {
+    command;
+    args;
+    exitCode;
+    tail;
+    constructor(command, args, exitCode, tail) {
+        super(`${[command, ...args].join(' ')} failed with exit code ${exitCode}${tail ? `:\n${tail}` : ''}`);
+        this.command = command;
+        this.args = args;
+        this.exitCode = exitCode;
+        this.tail = tail;
+        this.name = 'CommandError';
+    }
+}
+function lastLines(text, count = TAIL_LINES) {
+    const lines = text.replace(/\s+$/, '').split('\n');
+    return lines.slice(-count).join('\n');
+}
+/** Runs any program with an argument array; the shared mechanism under the Spack runner. */
+async function runProgram(command, args, options = {}) {
+    const started = Date.now();
+    let stdout = '';
+    let stderr = '';
+    let combined = '';
+    const env = { ...stringEnv(process.env), ...(options.baseEnv ?? {}), ...(options.env ?? {}) };
+    const execute = async () => exec(command, [...args], {
+        cwd: options.cwd,
+        env,
+        silent: options.silent ?? false,
+        ignoreReturnCode: true,
+        ...(options.input !== undefined ? { input: Buffer.from(options.input) } : {}),
+        listeners: {
+            stdout: (data) => {
+                const text = data.toString();
+                stdout += text;
+                combined += text;
+            },
+            stderr: (data) => {
+                const text = data.toString();
+                stderr += text;
+                combined += text;
+            }
+        }
+    });
+    const exitCode = options.group ? await group(options.group, execute) : await execute();
+    const result = { args: [command, ...args], exitCode, stdout, stderr, elapsedMs: Date.now() - started };
+    if (exitCode !== 0 && !options.allowFailure)
+        throw commandError(result, combined);
+    return result;
+}
+/** The error for a failed command: its stderr's last lines, or the combined output's when stderr is empty. */
+function commandError(result, combined = result.stdout + result.stderr) {
+    const [command, ...args] = result.args;
+    return new CommandError(command, args, result.exitCode, lastLines(result.stderr.trim() ? result.stderr : combined));
+}
+function createSpackRunner(executable, env) {
+    const listeners = [];
+    return {
+        executable,
+        env,
+        onCommand(listener) {
+            listeners.push(listener);
+        },
+        async run(args, options = {}) {
+            const result = await runProgram(executable, args, { ...options, baseEnv: env, allowFailure: true });
+            for (const listener of listeners)
+                listener(result);
+            if (result.exitCode !== 0 && !options.allowFailure)
+                throw commandError(result);
+            return result;
+        }
+    };
+}
+function stringEnv(source) {
+    const out = {};
+    for (const [key, value] of Object.entries(source))
+        if (value !== undefined)
+            out[key] = value;
+    return out;
+}
+
+/**
+ * The Spack environment the build runs in: the root spec and `spack.yaml`, rendered from a BuildRequest.
+ * Pure functions: the same request and layout always render the same bytes (the cache key hashes them).
+ */
+/** Name of the local build-cache mirror in spack.yaml. */
+const LOCAL_MIRROR = 'slurm-factory-local';
+/** Name of the push mirror in spack.yaml. */
+const PUSH_MIRROR = 'slurm-factory-push';
+/** Environment variables holding OCI credentials, referenced by name from spack.yaml. */
+const OCI_USERNAME_VAR = 'SLURM_FACTORY_OCI_USERNAME';
+const OCI_PASSWORD_VAR = 'SLURM_FACTORY_OCI_PASSWORD';
+/** The root spec, for example `slurm@25.11 +hwloc +pmix +rest +ucx %gcc@13.3.0 target=x86_64_v3`. */
+function slurmSpec(request, gccVersion) {
+    return [
+        `slurm@${request.slurmVersion}`,
+        ...request.variants.map(render),
+        `%gcc@${gccVersion}`,
+        `target=${request.target}`
+    ].join(' ');
+}
+function mirrorName(index) {
+    return `remote-${index + 1}`;
+}
+function mirrorEntry(url, signed) {
+    const entry = { url, signed };
+    if (url.startsWith('oci://'))
+        entry.access_pair = { id_variable: OCI_USERNAME_VAR, secret_variable: OCI_PASSWORD_VAR };
+    return entry;
+}
+/** The `spack.yaml` document as data. */
+function renderEnvironment$1(inputs) {
+    const { request, layout } = inputs;
+    const signed = !request.buildcache.unsigned;
+    const mirrors = {
+        [LOCAL_MIRROR]: { url: `file://${layout.localMirror}`, signed: false }
+    };
+    request.buildcache.mirrors.forEach((url, index) => {
+        mirrors[mirrorName(index)] = mirrorEntry(url, signed);
+    });
+    if (request.buildcache.push)
+        mirrors[PUSH_MIRROR] = mirrorEntry(request.buildcache.push, signed);
+    const spack = {
+        specs: [slurmSpec(request, inputs.gccVersion)],
+        repos: { [inputs.repoNamespace]: inputs.repoPath },
+        concretizer: { unify: true, reuse: true },
+        config: {
+            install_tree: { root: layout.installRoot, padded_length: 128 },
+            shared_linking: { type: 'runpath', bind: false },
+            build_stage: [layout.buildStage],
+            source_cache: layout.sourceCache,
+            build_jobs: request.jobs
+        },
+        packages: { all: { target: [request.target] }, ...(inputs.detected ?? {}) },
+        mirrors,
+        view: { default: { root: layout.viewRoot, select: ['slurm'], link: 'run', link_type: 'symlink' } }
+    };
+    if (request.modules !== 'none') {
+        spack.modules = {
+            default: {
+                enable: [request.modules],
+                roots: { [request.modules]: layout.moduleRoot },
+                ...(request.modules === 'lmod' ? { lmod: { core_compilers: [`gcc@${inputs.gccVersion}`], hierarchy: [] } } : {})
+            }
+        };
+    }
+    if (request.offline) {
+        // Two colons: Spack's own scopes add no mirror (its default one is remote), and nothing is bootstrapped.
+        spack['mirrors:'] = spack.mirrors;
+        delete spack.mirrors;
+        spack.bootstrap = { enable: false };
+    }
+    if (request.siteConfig)
+        applySiteConfig(spack, request.siteConfig);
+    return { spack };
+}
+/** Merges the site's sections over the rendered ones; a site section written `name:` replaces the rendered one. */
+function applySiteConfig(spack, site) {
+    for (const [key, value] of Object.entries(site)) {
+        const name = key.replace(/:$/, '');
+        if (key.endsWith(':')) {
+            delete spack[name];
+            delete spack[`${name}:`];
+            spack[key] = value;
+            continue;
+        }
+        const existing = `${name}:` in spack ? `${name}:` : name;
+        spack[existing] = existing in spack ? mergeConfig(spack[existing], value) : value;
+    }
+}
+/** `spack.yaml` text: a header comment, then the document with keys in rendering order. */
+function environmentYaml(inputs) {
+    return toYaml(renderEnvironment$1(inputs));
+}
+/**
+ * The environment that builds `gcc@<version>` with the runner's compiler, when the runner doesn't have it: Spack v1.0
+ * only compiles with a compiler that is external or already installed. Same store, mirrors and site configuration as
+ * the build's environment, so the compiler lands in the build cache like any package; no view, no modules.
+ */
+function compilerEnvironmentYaml(inputs) {
+    const { spack } = renderEnvironment$1(inputs);
+    spack.specs = [`gcc@${inputs.gccVersion} target=${inputs.request.target}`];
+    delete spack.view;
+    delete spack.modules;
+    return toYaml({ spack: { ...spack, view: false } });
+}
+function toYaml(document) {
+    return `# Rendered by slurm-factory-action; edits are overwritten on the next run.\n${distExports.stringify(document, { lineWidth: 0 })}`;
+}
+
+/**
+ * Where the action keeps its files on the runner: everything under `RUNNER_TEMP/slurm-factory`, one directory per
+ * use. The only place these paths are spelled; every phase, the post step, plan mode, e2e and the benches read them
+ * from here.
+ */
+/** The name of the action's directory under RUNNER_TEMP. */
+const WORK_DIR = 'slurm-factory';
+function workRoot(runnerTemp) {
+    return path.join(runnerTemp, WORK_DIR);
+}
+function layoutUnder(root) {
+    return {
+        envDir: path.join(root, 'environment'),
+        compilerEnvDir: path.join(root, 'compiler-environment'),
+        installRoot: path.join(root, 'opt'),
+        viewRoot: path.join(root, 'view'),
+        moduleRoot: path.join(root, 'modules'),
+        localMirror: path.join(root, 'buildcache'),
+        buildStage: path.join(root, 'stage'),
+        sourceCache: path.join(root, 'source-cache')
+    };
+}
+function workDirs(runnerTemp) {
+    const root = workRoot(runnerTemp);
+    return {
+        root,
+        scratch: path.join(root, 'scratch'),
+        artifact: path.join(root, 'artifact'),
+        spackState: path.join(root, 'spack-state'),
+        cacheState: path.join(root, 'cache-state'),
+        repoSources: path.join(root, 'repo-source'),
+        staging: path.join(root, 'staging'),
+        tools: root,
+        layout: layoutUnder(root)
+    };
+}
+/** Where a git package repository is checked out: one directory per URL and ref. */
+function repoCheckout(runnerTemp, url, ref) {
+    const key = createHash('sha256').update(`${url}@${ref}`).digest('hex').slice(0, 16);
+    return path.join(workDirs(runnerTemp).repoSources, key);
+}
+/** RUNNER_TEMP, which every run needs: the action's files live below it. */
+function runnerTemp(env = process.env) {
+    const dir = env.RUNNER_TEMP;
+    if (!dir)
+        throw new Error('RUNNER_TEMP is not set: the action must run on a GitHub Actions runner (or under `npm run local`)');
+    return dir;
+}
+
+/**
+ * Build-cache keys, computed before concretizing from everything that decides the concretization. Pure.
+ *
+ * primary:  <prefix>-<os>-<arch>-spack<commit>-gcc<version>-<target>-<fingerprint>
+ * partial:  <primary>-partial-<run id>-<attempt>   (saved by a failed or incomplete build)
+ * restore:  <primary>-partial-, then <prefix>-<os>-<arch>-spack<commit>-gcc<version>-<target>-
+ *
+ * The fallback prefix leaves out the fingerprint, so a matrix cell that only changes Slurm's version or variants
+ * restores the newest cache of the same OS, architecture, Spack, compiler and target, and reuses every dependency.
+ */
+/** Characters a key part may hold; anything else becomes `_` so keys stay readable and valid. */
+function part(value) {
+    return value.replace(/[^A-Za-z0-9._]/g, '_');
+}
+function fingerprint(inputs) {
+    const hash = createHash('sha256');
+    for (const value of [
+        inputs.os,
+        inputs.arch,
+        inputs.spackCommit,
+        inputs.builtinCommit,
+        inputs.repoHash,
+        inputs.environment
+    ]) {
+        hash.update(`${value.length}:${value}\n`);
+    }
+    return hash.digest('hex').slice(0, 20);
+}
+function cacheKeys(inputs) {
+    const family = [
+        inputs.prefix,
+        part(inputs.os),
+        part(inputs.arch),
+        `spack${inputs.spackCommit.slice(0, 12)}`,
+        `gcc${part(inputs.gccVersion)}`,
+        part(inputs.target)
+    ].join('-');
+    const primary = `${family}-${fingerprint(inputs)}`;
+    return { primary, restoreKeys: [`${primary}-partial-`, `${family}-`] };
+}
+function partialKey(primary, runId, attempt) {
+    return `${primary}-partial-${part(runId)}-${part(attempt)}`;
+}
+/** What a restore means for the build: the primary key itself, another key, or nothing. */
+function classifyHit(primary, restored) {
+    if (restored === undefined)
+        return 'none';
+    return restored === primary ? 'exact' : 'partial';
+}
+
+/**
+ * The concretized environment, read from `spack.lock`: the root slurm spec, its hash and its dependencies. Pure
+ * parsing plus the check that a cached lock was made from the very spack.yaml about to be used.
+ */
+function locked(hash, raw, all) {
+    const target = typeof raw.arch?.target === 'string' ? raw.arch.target : raw.arch?.target?.name;
+    const compilerDep = raw.dependencies?.find(dep => dep.parameters?.virtuals?.includes('c'));
+    const compiler = compilerDep?.hash ? all[compilerDep.hash] : undefined;
+    return {
+        name: raw.name ?? '?',
+        version: raw.version ?? '?',
+        hash,
+        ...(raw.namespace ? { namespace: raw.namespace } : {}),
+        external: raw.external !== undefined && raw.external !== null,
+        ...(raw.external?.path ? { externalPrefix: raw.external.path } : {}),
+        ...(target ? { target } : {}),
+        ...(compiler ? { compiler: `${compiler.name}@${compiler.version}` } : {})
+    };
+}
+/** Reads a spack.lock document; fails clearly when it has no slurm root. */
+function readLock(text, rootName = 'slurm') {
+    const lock = JSON.parse(text);
+    const specs = lock.concrete_specs ?? {};
+    const rootHash = (lock.roots ?? []).map(root => root.hash).find(hash => hash && specs[hash]?.name === rootName);
+    if (!rootHash)
+        throw new Error(`spack.lock has no ${rootName} root spec`);
+    const dependencies = Object.entries(specs)
+        .filter(([hash]) => hash !== rootHash)
+        .map(([hash, raw]) => locked(hash, raw, specs))
+        .sort((a, b) => a.name.localeCompare(b.name) || a.hash.localeCompare(b.hash));
+    return { root: locked(rootHash, specs[rootHash], specs), dependencies };
+}
+function sha256(text) {
+    return createHash('sha256').update(text).digest('hex');
+}
+
+/**
+ * The one guarded restore/save pair every cache of the action goes through (the build cache, Spack's package index):
+ * the feature check, a time limit on each call, the service's "not saved" answer (`id === -1`), and a warning instead
+ * of a failed build when the service is down, slow or full.
+ *
+ * What a call may cost is asked of a `CachePolicy`, which is also told how every call ended. Today each call gets its
+ * own time limit (`perCallPolicy`, the default of both functions). One deadline shared by all of a job's cache traffic
+ * (main and post step, its end handed over in the post state), or "skip the rest after the first fatal failure",
+ * is a policy of its own put in that default's place: the callers do not change.
+ */
+async function cacheClient() {
+    return import('./cache.js');
+}
+function message(error) {
+    return error instanceof Error ? error.message : String(error);
+}
+/**
+ * How long one cache restore or save may take before the build goes on without it. The toolkit's service calls
+ * have no time limit of their own; SLURM_FACTORY_CACHE_TIMEOUT_MINS (default 10) sets this one.
+ */
+function cacheTimeoutMs(env = process.env) {
+    const minutes = Number(env.SLURM_FACTORY_CACHE_TIMEOUT_MINS);
+    return (Number.isFinite(minutes) && minutes > 0 ? minutes : 10) * 60_000;
+}
+/** Today's policy: every call gets the whole time limit; outcomes change nothing. */
+const perCallPolicy = {
+    timeLimitMs: () => cacheTimeoutMs(),
+    ended: () => undefined
+};
+/** Resolves with `work`'s result, or rejects once `ms` have passed; the timer never keeps the process alive. */
+async function withTimeout(work, ms, what) {
+    let timer;
+    const timeout = new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`${what} did not finish within ${Math.round(ms / 1000)} s`)), ms);
+        timer.unref();
+    });
+    try {
+        return await Promise.race([work, timeout]);
+    }
+    finally {
+        clearTimeout(timer);
+    }
+}
+/** Restores `entry`. A missing service or a failure (warned) is an outcome, never an exception. */
+async function restoreEntry(entry, options) {
+    const policy = options.policy ?? perCallPolicy;
+    const client = options.client ?? (await cacheClient());
+    const ended = (outcome, key) => {
+        policy.ended(entry, outcome);
+        return { outcome, ...(key ? { key } : {}) };
+    };
+    if (!client.isFeatureAvailable()) {
+        if (options.unavailable)
+            warning(options.unavailable);
+        return ended('unavailable');
+    }
+    try {
+        const key = await withTimeout(client.restoreCache([...entry.paths], entry.key, [...(options.restoreKeys ?? [])]), policy.timeLimitMs(entry), `restoring ${entry.what}`);
+        return key ? ended('done', key) : ended('missed');
+    }
+    catch (error) {
+        warning(`Restoring ${entry.what} failed, ${options.without}: ${message(error)}`);
+        return ended('failed');
+    }
+}
+/** Saves `entry`; false (with a warning) when the service refused or failed. */
+async function saveEntry(entry, options = {}) {
+    const policy = options.policy ?? perCallPolicy;
+    const client = options.client ?? (await cacheClient());
+    if (!client.isFeatureAvailable()) {
+        if (options.unavailable)
+            warning(options.unavailable);
+        policy.ended(entry, 'unavailable');
+        return false;
+    }
+    try {
+        const id = await withTimeout(client.saveCache([...entry.paths], entry.key), policy.timeLimitMs(entry), `saving ${entry.what}`);
+        if (id === -1) {
+            warning(`${capitalized(entry.what)} was not saved under ${entry.key} (see the messages above)`);
+            policy.ended(entry, 'refused');
+            return false;
+        }
+        info(`Saved ${entry.what} under ${entry.key}`);
+        policy.ended(entry, 'done');
+        return true;
+    }
+    catch (error) {
+        warning(`Saving ${entry.what} under ${entry.key} failed: ${message(error)}`);
+        policy.ended(entry, 'failed');
+        return false;
+    }
+}
+function capitalized(text) {
+    return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+/**
+ * The local binary mirror and the environment's lock, kept in the GitHub Actions cache. A cache service that is down,
+ * slow or full gives a warning, never a failed build.
+ */
+function cachedPaths(paths) {
+    return [paths.mirror, paths.state];
+}
+const WHAT$1 = 'the build cache';
+const UNAVAILABLE = 'The GitHub Actions cache is not available on this runner';
+async function restoreBuildCache(keys, paths, guard = {}) {
+    mkdirSync(paths.mirror, { recursive: true });
+    mkdirSync(paths.state, { recursive: true });
+    const restored = await restoreEntry({ what: WHAT$1, key: keys.primary, paths: cachedPaths(paths) }, {
+        ...guard,
+        restoreKeys: keys.restoreKeys,
+        without: 'building without it',
+        unavailable: `${UNAVAILABLE}: building without the local build cache`
+    });
+    if (restored.outcome !== 'done' && restored.outcome !== 'missed')
+        return { hit: 'none' };
+    const restoredKey = restored.key;
+    const hit = classifyHit(keys.primary, restoredKey);
+    info(restoredKey ? `Restored build cache ${restoredKey} (${hit})` : `No build cache for ${keys.primary}`);
+    return { hit, ...(restoredKey ? { restoredKey } : {}) };
+}
+/** Saves the mirror and the lock under `key`; false (with a warning) when the service refused or failed. */
+async function saveBuildCache(key, paths, guard = {}) {
+    return saveEntry({ what: WHAT$1, key, paths: cachedPaths(paths) }, { ...guard, unavailable: `${UNAVAILABLE}: the build cache was not saved` });
+}
+/** Where the lock of an environment is kept between runs: named after the environment's directory. */
+function keptLock(paths, envDir) {
+    const name = path.basename(envDir);
+    return {
+        lock: path.join(paths.state, `${name}.spack.lock`),
+        madeFrom: path.join(paths.state, `${name}.spack.yaml.sha256`)
+    };
+}
+/**
+ * Puts the cached lock into the environment when it was made from this very spack.yaml, so that install reuses it
+ * and nothing is concretized. A lock made from another spack.yaml is discarded with a warning.
+ */
+function adoptCachedLock(paths, envDir, environment) {
+    const { lock, madeFrom } = keptLock(paths, envDir);
+    if (!existsSync(lock))
+        return false;
+    const recorded = existsSync(madeFrom) ? readFileSync(madeFrom, 'utf8').trim() : '';
+    if (recorded !== sha256(environment)) {
+        warning(`The cached spack.lock of ${path.basename(envDir)} was made from a different spack.yaml: discarding it and concretizing afresh`);
+        return false;
+    }
+    copyFileSync(lock, path.join(envDir, 'spack.lock'));
+    return true;
+}
+/** Records the environment's lock, and the spack.yaml it was made from, for the next run. */
+function keepLock(paths, envDir, environment) {
+    const current = path.join(envDir, 'spack.lock');
+    if (!existsSync(current))
+        return;
+    const { lock, madeFrom } = keptLock(paths, envDir);
+    mkdirSync(paths.state, { recursive: true });
+    copyFileSync(current, lock);
+    writeFileSync(madeFrom, `${sha256(environment)}\n`);
+}
+
+/**
+ * What the main step hands to the post step (core.saveState), typed in one place. Each key is written once, by the
+ * phase that owns it: the build cache phase writes what to save and where, the phase that reads the installed
+ * build marks it complete.
+ */
+const STATE = {
+    /** The build cache to save: written once the cache is restored (only when the cache is on). */
+    cache: 'slurm-factory',
+    /** Set once the build completed: only then is the primary key saved. */
+    complete: 'slurm-factory-complete'
+};
+function saveCacheState(state) {
+    saveState(STATE.cache, JSON.stringify(state));
+}
+function markComplete() {
+    saveState(STATE.complete, 'true');
+}
+/** What the main step left for the post step; undefined when it saved no build cache state (cache off, or early failure). */
+function loadPostState() {
+    const raw = getState(STATE.cache);
+    if (!raw)
+        return undefined;
+    return { ...JSON.parse(raw), complete: getState(STATE.complete) === 'true' };
+}
+
+/**
+ * Every Spack command line the action runs, as argument arrays. The phases run them and plan mode shows them, so
+ * what a plan shows is what a build does (a test runs both on the stand-in Spack and compares).
+ */
+/** `spack --version`: the first command, which proves the installation answers. */
+function versionArgs() {
+    return ['--version'];
+}
+function repoAddArgs(repoPath, scope) {
+    return ['repo', 'add', '--scope', scope, repoPath];
+}
+function repoRemoveArgs(namespace, scope) {
+    return ['repo', 'remove', '--scope', scope, namespace];
+}
+function repoListArgs() {
+    return ['repo', 'list'];
+}
+/** `spack python <script> <args>`: a check run by Spack's own Python, with its modules. */
+function pythonArgs(script, args = []) {
+    return ['python', script, ...args];
+}
+/** The host's target as archspec names it. */
+function hostTargetArgs() {
+    return ['arch', '--target'];
+}
+/** Whether Spack's Python imports clingo, its concretizer (which it can't bootstrap offline). */
+function clingoArgs() {
+    return ['python', '-c', 'import clingo; print(clingo.__version__)'];
+}
+function compilerFindArgs(scope) {
+    return ['compiler', 'find', '--scope', scope];
+}
+/** `spack -e <env> python <script>`: a check run inside the environment. */
+function environmentPythonArgs(envDir, script) {
+    return ['-e', envDir, 'python', script];
+}
+function concretizeArgs(envDir) {
+    return ['-e', envDir, 'concretize'];
+}
+function installArgs(envDir, jobs) {
+    return ['-e', envDir, 'install', '--jobs', String(jobs), '--fail-fast'];
+}
+function pushArgs(envDir, mirror, unsigned) {
+    return ['-e', envDir, 'buildcache', 'push', '--update-index', ...(unsigned ? ['--unsigned'] : []), mirror];
+}
+function locationArgs(envDir, hash) {
+    return ['-e', envDir, 'location', '--install-dir', `/${hash}`];
+}
+/** `spack gpg trust <file>`: a key into Spack's keyring (public keys to read with, the private key to sign with). */
+function gpgTrustArgs(keyFile) {
+    return ['gpg', 'trust', keyFile];
+}
+/** A command line for people: arguments that need it are single-quoted. Display only, never executed. */
+function displayCommand(program, args) {
+    return [program, ...args]
+        .map(arg => (/^[A-Za-z0-9_@%+=:,./<>-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`))
+        .join(' ');
+}
+
+/**
+ * Prepares the environment directory: detects the runner's compilers with Spack, renders spack.yaml with them, and
+ * writes it. The rendered text is what the cache key hashes, so a different compiler on the runner changes the key.
+ */
+/** The `gcc` entry that `spack compiler find` wrote into the isolated user scope, if any. */
+function detectedCompilers(userConfigDir) {
+    const file = path.join(userConfigDir, 'packages.yaml');
+    if (!existsSync(file))
+        return {};
+    const doc = distExports.parse(readFileSync(file, 'utf8'));
+    const gcc = doc?.packages?.gcc;
+    return gcc ? { gcc } : {};
+}
+function gccVersions(detected) {
+    const externals = detected.gcc?.externals ?? [];
+    const versions = externals.map(external => /^gcc@=?([\d.]+)/.exec(external.spec ?? '')?.[1]);
+    return [...new Set(versions.filter((v) => Boolean(v)))];
+}
+async function prepareEnvironment(spack, request, gccVersion, repo, layout) {
+    await spack.run(compilerFindArgs('user'), { silent: true });
+    const userConfig = spack.env.SPACK_USER_CONFIG_PATH;
+    const detected = userConfig ? detectedCompilers(userConfig) : {};
+    const foundGcc = gccVersions(detected);
+    info(`GCC found by Spack: ${foundGcc.join(', ') || 'none'}`);
+    const inputs = { request, gccVersion, repoPath: repo.path, repoNamespace: repo.namespace, layout, detected };
+    let compiler;
+    if (!foundGcc.includes(gccVersion)) {
+        info(`gcc@${gccVersion} is not on this runner: Spack builds it first with the runner's compiler (it is cached like any package)`);
+        compiler = writeEnvironment(layout.compilerEnvDir, compilerEnvironmentYaml(inputs));
+    }
+    const environment = environmentYaml(inputs);
+    writeEnvironment(layout.envDir, environment);
+    info(environment);
+    return { envDir: layout.envDir, environment, foundGcc, ...(compiler ? { compiler } : {}) };
+}
+function writeEnvironment(envDir, environment) {
+    mkdirSync(envDir, { recursive: true });
+    writeFileSync(path.join(envDir, 'spack.yaml'), environment);
+    return { envDir, environment };
+}
+
+/**
+ * Retries with exponential backoff for work that can fail for passing reasons (downloads, clones).
+ * An error marked fatal (a checksum or commit mismatch, a ref that does not exist) is thrown at once.
+ */
+/** An error that no retry can cure. */
+class FatalError extends Error {
+    constructor(message, options) {
+        super(message, options);
+        this.name = 'FatalError';
+    }
+}
+function isFatal(error) {
+    return error instanceof FatalError;
+}
+const defaultSleep = (ms) => new Promise(resolve => setTimeout(resolve, ms));
+/** The waits between attempts: `initial`, `2 * initial`, ... each capped at `max`. */
+function backoffDelays(options = {}) {
+    const attempts = Math.max(1, options.attempts ?? 4);
+    const initial = Math.max(0, options.initialDelayMs ?? 2000);
+    const max = Math.max(initial, options.maxDelayMs ?? 30000);
+    return Array.from({ length: attempts - 1 }, (_, index) => Math.min(max, initial * 2 ** index));
+}
+/**
+ * Runs `work` until it succeeds, a fatal error is thrown, or the attempts run out; the last error is rethrown
+ * with the attempt count in its message.
+ */
+async function withRetry(what, work, options = {}) {
+    const delays = backoffDelays(options);
+    const sleep = options.sleep ?? defaultSleep;
+    for (let attempt = 1;; attempt++) {
+        try {
+            return await work(attempt);
+        }
+        catch (error) {
+            if (isFatal(error))
+                throw error;
+            const delay = delays[attempt - 1];
+            if (delay === undefined) {
+                const message = error instanceof Error ? error.message : String(error);
+                throw new Error(`${what} failed after ${attempt} attempt${attempt === 1 ? '' : 's'}: ${message}`, {
+                    cause: error
+                });
+            }
+            const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
+            warning(`${what} failed (attempt ${attempt} of ${delays.length + 1}): ${reason}; retrying in ${Math.round(delay / 1000)}s`);
+            await sleep(delay);
+        }
+    }
+}
+
+/**
+ * Shallow clones of a tag, branch or commit, checked against the commit they must resolve to.
+ * Every git call goes through `runProgram` with an argument array; network failures are retried,
+ * a wrong commit or a missing ref is not.
+ */
+/** A tag resolved to another commit than the one it is pinned to. */
+class CommitMismatchError extends FatalError {
+    repository;
+    url;
+    ref;
+    expected;
+    actual;
+    constructor(repository, url, ref, expected, actual) {
+        super(`${repository} at ${url}: ${ref} resolves to commit ${actual}, but it is pinned to ${expected}; ` +
+            'refusing to use it (the tag was moved or the source is not the expected repository)');
+        this.repository = repository;
+        this.url = url;
+        this.ref = ref;
+        this.expected = expected;
+        this.actual = actual;
+        this.name = 'CommitMismatchError';
+    }
+}
+const COMMIT = /^[0-9a-f]{40}$/;
+/** No prompt may wait for credentials on a runner. */
+const GIT_ENV = { GIT_TERMINAL_PROMPT: '0', GIT_ASKPASS: '', SSH_ASKPASS: '' };
+/** Every git command line starts so: a detached checkout is what is wanted, not something to advise about. */
+const GIT_OPTIONS = ['-c', 'advice.detachedHead=false'];
+async function git(args, cwd) {
+    const result = await runProgram('git', [...GIT_OPTIONS, ...args], {
+        silent: true,
+        env: GIT_ENV,
+        ...(cwd ? { cwd } : {})
+    });
+    return result.stdout.trim();
+}
+/** The commit checked out in `dir`, or undefined when it is not a git work tree. */
+async function headCommit(dir) {
+    const result = await runProgram('git', ['rev-parse', '--verify', 'HEAD^{commit}'], {
+        cwd: dir,
+        silent: true,
+        allowFailure: true,
+        env: GIT_ENV
+    });
+    const commit = result.stdout.trim();
+    return result.exitCode === 0 && COMMIT.test(commit) ? commit : undefined;
+}
+function missingRef(error) {
+    return error instanceof CommandError && /not found in upstream origin|couldn't find remote ref/i.test(error.message);
+}
+/** The clone of a tag or branch: shallow, that ref only. */
+function cloneArgs(url, ref, dest) {
+    return ['clone', '--depth', '1', '--branch', ref, '--single-branch', '--', url, dest];
+}
+/** One attempt: `git clone --depth 1 --branch <ref>`, or a fetch of the commit when `ref` is a commit id. */
+async function cloneOnce(request) {
+    rmSync(request.dest, { recursive: true, force: true });
+    mkdirSync(path.dirname(request.dest), { recursive: true });
+    const { url, ref, dest } = request;
+    try {
+        if (!COMMIT.test(ref)) {
+            await git(cloneArgs(url, ref, dest));
+        }
+        else {
+            mkdirSync(dest, { recursive: true });
+            await git(['init', '--quiet'], dest);
+            await git(['remote', 'add', 'origin', url], dest);
+            try {
+                await git(['fetch', '--depth', '1', 'origin', ref], dest);
+            }
+            catch {
+                // Servers that refuse to serve an unadvertised commit: fetch everything and look for it.
+                await git(['fetch', '--tags', 'origin', '+refs/heads/*:refs/remotes/origin/*'], dest);
+            }
+            const found = await runProgram('git', ['cat-file', '-e', `${ref}^{commit}`], {
+                cwd: dest,
+                silent: true,
+                allowFailure: true
+            });
+            if (found.exitCode !== 0)
+                throw new FatalError(`${request.repository} at ${url}: commit ${ref} does not exist there`);
+            await git(['checkout', '--quiet', '--detach', ref], dest);
+        }
+    }
+    catch (error) {
+        if (missingRef(error)) {
+            throw new FatalError(`${request.repository} at ${url}: there is no tag or branch ${ref}`, { cause: error });
+        }
+        throw error;
+    }
+    const commit = await headCommit(dest);
+    if (!commit)
+        throw new Error(`${request.repository}: the clone of ${url} at ${ref} has no commit checked out`);
+    return commit;
+}
+/**
+ * Clones `ref` of `url` into `dest` (shallowly where the server allows) with retries, checks the commit against
+ * `expectedCommit`, and returns the commit checked out. A mismatch removes the clone and throws
+ * `CommitMismatchError`.
+ */
+async function cloneVerified(request) {
+    const commit = await withRetry(`Cloning ${request.repository} ${request.ref} from ${request.url}`, () => cloneOnce(request), request.retry);
+    if (request.expectedCommit && commit !== request.expectedCommit) {
+        rmSync(request.dest, { recursive: true, force: true });
+        throw new CommitMismatchError(request.repository, request.url, request.ref, request.expectedCommit, commit);
+    }
+    return commit;
+}
+
+/**
+ * Registration of the package repository that provides slurm (the bundled `spack-repo/`, a workspace path, or a
+ * git URL at a ref), checked with Spack itself: every package the repository defines, slurm first, must resolve
+ * to its namespace ahead of builtin. Also the repository's content hash and commit for the cache key.
+ */
+const IGNORED_DIRS = new Set(['__pycache__', '.git']);
+/** The directory holding repo.yaml: `dir` itself, or the single one under `dir/spack_repo/` or `dir/repos/spack_repo/`. */
+function findRepoRoot(dir) {
+    if (existsSync(path.join(dir, 'repo.yaml')))
+        return dir;
+    const candidates = [];
+    for (const parent of [path.join(dir, 'spack_repo'), path.join(dir, 'repos', 'spack_repo')]) {
+        if (!existsSync(parent) || !statSync(parent).isDirectory())
+            continue;
+        for (const entry of readdirSync(parent, { withFileTypes: true })) {
+            if (entry.isDirectory() && existsSync(path.join(parent, entry.name, 'repo.yaml')))
+                candidates.push(path.join(parent, entry.name));
+        }
+    }
+    if (candidates.length === 1)
+        return candidates[0];
+    if (candidates.length === 0) {
+        throw new FatalError(`${dir} is not a Spack package repository (no repo.yaml in it, nor in spack_repo/<namespace>/ below it)`);
+    }
+    throw new FatalError(`${dir} holds several Spack package repositories (${candidates.join(', ')}); name one of them`);
+}
+/** The namespace repo.yaml declares. */
+function readNamespace(repoRoot) {
+    const file = path.join(repoRoot, 'repo.yaml');
+    let document;
+    try {
+        document = distExports.parse(readFileSync(file, 'utf8'));
+    }
+    catch (error) {
+        throw new FatalError(`${file} is not valid YAML: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    const namespace = document?.repo?.namespace;
+    if (typeof namespace !== 'string' || !/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/.test(namespace)) {
+        throw new FatalError(`${file} declares no valid repo.namespace`);
+    }
+    return namespace;
+}
+/** Files under `dir`, as sorted relative POSIX paths, without __pycache__, .git and .pyc. */
+function listFiles(dir, prefix = '') {
+    const out = [];
+    for (const entry of readdirSync(path.join(dir, prefix), { withFileTypes: true })) {
+        const relative = prefix ? `${prefix}/${entry.name}` : entry.name;
+        if (entry.isDirectory()) {
+            if (!IGNORED_DIRS.has(entry.name))
+                out.push(...listFiles(dir, relative));
+        }
+        else if (!entry.name.endsWith('.pyc')) {
+            out.push(relative);
+        }
+    }
+    return out;
+}
+/**
+ * sha256 over every file of `dir` in sorted order of relative path: for each, the path, a NUL, the length,
+ * a NUL and the bytes (a symbolic link contributes its target). Independent of where `dir` is and of mtimes.
+ */
+function repoContentHash(dir) {
+    const hash = createHash('sha256');
+    const files = listFiles(dir).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    for (const relative of files) {
+        const full = path.join(dir, ...relative.split('/'));
+        const stat = statSync(full, { throwIfNoEntry: false });
+        const bytes = stat?.isFile() ? readFileSync(full) : Buffer.from(`symlink:${readlinkSync(full)}`);
+        hash.update(relative);
+        hash.update('\0');
+        hash.update(String(bytes.length));
+        hash.update('\0');
+        hash.update(bytes);
+    }
+    return hash.digest('hex');
+}
+/** Where the repository check is written for `spack python` to run. */
+function checkScript(scratchDir) {
+    return path.join(scratchDir, 'check-repo.py');
+}
+/** The packages a repository must define unless told otherwise. */
+const REQUIRED_PACKAGES = ['slurm'];
+/** Where a source's files are: its path, or where a git source is (or will be) checked out. */
+function repoBase(source, runnerTemp) {
+    return source.kind === 'git' ? repoCheckout(runnerTemp, source.url, source.ref) : path.resolve(source.path);
+}
+/**
+ * The repository directory Spack is given (`base` itself, or the one repository below `base/spack_repo/`, as in
+ * vantagecompute/slurm-factory-spack-repo) and the namespace its repo.yaml declares. The real run and plan mode both
+ * resolve a source here.
+ */
+function resolveRepo(base) {
+    const root = findRepoRoot(base);
+    const namespace = readNamespace(root);
+    if (namespace === 'builtin') {
+        throw new FatalError(`the package repository ${root} uses the namespace builtin, which is Spack's own; give it another namespace`);
+    }
+    return { root, namespace };
+}
+/** A bundled or workspace source, resolved as `resolveRepo` does; fails first when it is not there. */
+function resolveLocalRepo(source, base) {
+    if (!existsSync(base)) {
+        throw new FatalError(source.kind === 'bundled'
+            ? `the bundled package repository is missing from the action (${base})`
+            : `the package repository ${base} does not exist`);
+    }
+    return resolveRepo(base);
+}
+/** Runs inside `spack python`: what the merged configuration makes of the repository. */
+const CHECK_SCRIPT = `import json
+import sys
+
+import spack.repo
+
+namespace = sys.argv[1]
+required = sys.argv[2:]
+out = {"order": [r.namespace for r in spack.repo.PATH.repos], "resolved": {}, "packages": None}
+try:
+    repo = spack.repo.PATH.get_repo(namespace)
+    out["packages"] = sorted(repo.all_package_names())
+except Exception as error:
+    out["error"] = type(error).__name__ + ": " + str(error)
+for name in sorted(set((out["packages"] or []) + required)):
+    try:
+        out["resolved"][name] = spack.repo.PATH.repo_for_pkg(name).namespace
+    except Exception:
+        out["resolved"][name] = None
+print("SLURM_FACTORY_REPO_CHECK " + json.dumps(out))
+`;
+/**
+ * Asks Spack which repository each of the repository's packages (and each required one) resolves to; fails
+ * clearly when the repository is not seen, lacks a required package, or is shadowed by another one.
+ */
+async function checkRepo(runner, repo, required, scratchDir) {
+    mkdirSync(scratchDir, { recursive: true });
+    const script = checkScript(scratchDir);
+    writeFileSync(script, CHECK_SCRIPT);
+    const result = await runner.run(pythonArgs(script, [repo.namespace, ...required]), { silent: true });
+    const line = result.stdout.split('\n').find(text => text.startsWith('SLURM_FACTORY_REPO_CHECK '));
+    if (!line)
+        throw new Error(`spack python printed no repository check:\n${result.stdout}${result.stderr}`);
+    const check = JSON.parse(line.slice('SLURM_FACTORY_REPO_CHECK '.length));
+    const where = `the package repository ${repo.path} (namespace ${repo.namespace})`;
+    const order = check.order.join(', ');
+    if (check.packages === null) {
+        throw new FatalError(`${where} is not visible to Spack after \`spack repo add\` (Spack sees: ${order}): ${check.error ?? ''}`);
+    }
+    const missing = required.filter(name => !check.packages?.includes(name));
+    if (missing.length > 0) {
+        throw new FatalError(`${where} does not define ${missing.join(', ')}; it must provide a package for ${missing.join(', ')}`);
+    }
+    const shadowed = Object.entries(check.resolved).filter(([name, namespace]) => (check.packages?.includes(name) || required.includes(name)) && namespace !== repo.namespace);
+    if (shadowed.length > 0) {
+        const detail = shadowed.map(([name, namespace]) => `${name} resolves to ${namespace ?? 'nothing'}`).join(', ');
+        throw new FatalError(`${where} does not take precedence: ${detail}, not ${repo.namespace} (Spack's repositories in order: ${order})`);
+    }
+    info(`Spack resolves ${check.packages.join(', ')} to ${repo.namespace} (repositories in order: ${order})`);
+    return check.packages;
+}
+async function addToScope(runner, repoRoot, namespace, scope) {
+    try {
+        await runner.run(repoAddArgs(repoRoot, scope), { silent: true });
+    }
+    catch (error) {
+        if (!(error instanceof CommandError && /already exists/.test(error.message)))
+            throw error;
+        // Registered earlier in this job (the same scope): replace the entry so it names this checkout.
+        await runner.run(repoRemoveArgs(namespace, scope), { silent: true });
+        await runner.run(repoAddArgs(repoRoot, scope), { silent: true });
+    }
+}
+/**
+ * Makes `source` available (cloning a git source shallowly at its ref), registers it with `spack repo add` in the
+ * isolated user scope, where it comes ahead of builtin, and checks that Spack resolves slurm (and every other
+ * package of the repository) to it.
+ */
+async function registerRepo(source, runner, options) {
+    const base = repoBase(source, options.runnerTemp);
+    let commit;
+    if (source.kind === 'git') {
+        commit = await cloneVerified({
+            repository: 'the Spack package repository',
+            url: source.url,
+            ref: source.ref,
+            dest: base,
+            ...(/^[0-9a-f]{40}$/.test(source.ref) ? { expectedCommit: source.ref } : {}),
+            ...(options.retry ? { retry: options.retry } : {})
+        });
+    }
+    const { root: repoRoot, namespace } = source.kind === 'git' ? resolveRepo(base) : resolveLocalRepo(source, base);
+    if (source.kind !== 'git')
+        commit = await headCommit(repoRoot);
+    const contentHash = repoContentHash(repoRoot);
+    await addToScope(runner, repoRoot, namespace, options.scope ?? 'user');
+    const list = await runner.run(repoListArgs(), { silent: true });
+    info(`spack repo list:\n${list.stdout.trimEnd()}`);
+    const packages = await checkRepo(runner, { path: repoRoot, namespace }, options.required ?? REQUIRED_PACKAGES, workDirs(options.runnerTemp).scratch);
+    info(`Package repository ${namespace} at ${repoRoot}: content ${contentHash}${commit ? `, commit ${commit}` : ''}`);
+    return { path: repoRoot, namespace, contentHash, ...(commit ? { commit } : {}), packages };
+}
+
+/**
+ * The repository directory and namespace a build registers, as far as they are known before it runs: resolved as
+ * the run resolves them for a bundled or workspace repository (failing as it would); for a git repository, the
+ * checkout directory and the bundled repository's namespace until the clone says otherwise.
+ */
+function plannedRepo(build) {
+    const source = build.request.repo;
+    const base = repoBase(source, build.runnerTemp);
+    if (source.kind === 'git')
+        return { root: base, namespace: 'slurm_factory', known: false };
+    return { ...resolveLocalRepo(source, base), known: true };
+}
+function planRegistration(build) {
+    const source = build.request.repo;
+    const repo = plannedRepo(build);
+    const script = checkScript(build.work.scratch);
+    return [
+        ...(source.kind === 'git'
+            ? [
+                { program: 'git', args: [...GIT_OPTIONS, ...cloneArgs(source.url, source.ref, repo.root)] },
+                {
+                    note: `${repo.root}: the repository is the clone itself, or the one under spack_repo/ in it, as its repo.yaml says`
+                }
+            ]
+            : []),
+        { spack: repoAddArgs(repo.root, 'user') },
+        { spack: repoListArgs() },
+        { writes: script },
+        { spack: pythonArgs(script, [repo.namespace, ...REQUIRED_PACKAGES]) }
+    ];
+}
+const registerRepository = {
+    key: 'repo',
+    title: () => 'Register the package repository',
+    plan: planRegistration,
+    run: ({ build, spack }) => registerRepo(build.request.repo, spack.runner, { runnerTemp: build.runnerTemp })
+};
+
+/** Render the Spack environment: the runner's compilers found by Spack, and spack.yaml written from the request. */
+/** Spack v1.0 compiles only with a compiler on the runner or already installed: the others are built first. */
+function gccMissing(build) {
+    return { id: 'gcc-missing', text: `gcc@${build.gccVersion} is not on the runner` };
+}
+/** The build's spack.yaml as plan mode can render it: without the compilers only `spack compiler find` can name. */
+function plannedEnvironment(build) {
+    const repo = plannedRepo(build);
+    return environmentYaml({
+        request: build.request,
+        gccVersion: build.gccVersion,
+        repoPath: repo.root,
+        repoNamespace: repo.namespace,
+        layout: build.work.layout
+    });
+}
+function planEnvironment(build) {
+    const { layout } = build.work;
+    return [
+        { spack: compilerFindArgs('user') },
+        { writes: path.join(layout.compilerEnvDir, 'spack.yaml'), when: [gccMissing(build)] },
+        { writes: path.join(layout.envDir, 'spack.yaml'), content: plannedEnvironment(build) }
+    ];
+}
+const renderEnvironment = {
+    key: 'environment',
+    title: () => 'Render the environment',
+    plan: planEnvironment,
+    run: ({ build, spack, repo }) => prepareEnvironment(spack.runner, build.request, build.gccVersion, repo, build.work.layout)
+};
+
+/**
+ * Spack's indexes of the builtin package repository (virtual providers, tags, patches), kept in the GitHub Actions
+ * cache. Spack builds them in its user cache by importing every one of the builtin repository's ~8,500 package.py
+ * files: over a minute on a 2-core runner, paid by the first command that needs them (`spack compiler find`), and by
+ * every job, as the action's user cache lives under RUNNER_TEMP.
+ *
+ * Spack reuses an index file only when it is newer than every package.py of its repository. A provisioned builtin
+ * repository is a fresh checkout (files as new as the job), but it is pinned to a commit that is part of the key:
+ * the restored index is known to match, so its files are marked as new. For a builtin repository that Spack's own
+ * configuration names (`spack-root`), the key can't pin its content: the files keep their saved times and Spack's
+ * own check decides, updating the index for package.py files changed since.
+ *
+ * Only the builtin repository's files are kept; this project's repository (three packages) is indexed in a moment.
+ */
+/** The index kinds Spack keeps per repository, each a directory of Spack's misc cache. */
+const INDEX_KINDS = ['providers', 'tags', 'patches'];
+const short = (value) => part(value).slice(0, 12);
+function repoIndexCache(inputs) {
+    const builtin = inputs.builtinCommit
+        ? `builtin${short(inputs.builtinCommit)}`
+        : `site${createHash('sha256').update(inputs.spackRoot).digest('hex').slice(0, 12)}`;
+    return {
+        key: `${inputs.keyPrefix}-spack-index-spack${short(inputs.spack)}-${builtin}`,
+        patterns: INDEX_KINDS.map(kind => path.join(inputs.miscCache, kind, 'builtin-*index.json')),
+        pinned: inputs.builtinCommit !== undefined
+    };
+}
+/**
+ * The index cache of a provisioned (or site) Spack: its misc cache is `cache/` under SPACK_USER_CACHE_PATH, which the
+ * action always sets, or under Spack's default `~/.spack`.
+ */
+function repoIndexCacheOf(spack, keyPrefix) {
+    return repoIndexCache({
+        keyPrefix,
+        miscCache: path.join(spack.env.SPACK_USER_CACHE_PATH ?? path.join(homedir(), '.spack'), 'cache'),
+        spack: spack.commit ?? spack.version,
+        ...(spack.builtin ? { builtinCommit: spack.builtin.commit } : {}),
+        spackRoot: spack.root
+    });
+}
+/** The index files present now (what a save would store). */
+function indexFiles(cache) {
+    const files = [];
+    for (const pattern of cache.patterns) {
+        const dir = path.dirname(pattern);
+        if (!existsSync(dir))
+            continue;
+        for (const name of readdirSync(dir))
+            if (/^builtin-.*index\.json$/.test(name))
+                files.push(path.join(dir, name));
+    }
+    return files;
+}
+/**
+ * Restores the index for this Spack and builtin repository. True on a hit (then, when pinned, its files are marked
+ * as new so that Spack reads them instead of rebuilding). A failing service only warns.
+ */
+const WHAT = "Spack's package index";
+async function restoreRepoIndex(cache, guard = {}) {
+    const entry = { what: WHAT, key: cache.key, paths: cache.patterns };
+    const restored = await restoreEntry(entry, { ...guard, without: 'Spack rebuilds it' });
+    if (restored.outcome === 'missed')
+        info(`No cached package index ${cache.key}: Spack indexes the builtin packages (about a minute)`);
+    if (restored.outcome !== 'done')
+        return false;
+    const files = indexFiles(cache);
+    if (cache.pinned) {
+        const now = new Date();
+        for (const file of files)
+            utimesSync(file, now, now);
+    }
+    info(`Restored Spack's package index ${restored.key} (${files.length} files)`);
+    return files.length > 0;
+}
+/** Saves the index Spack built in this job; nothing when it was restored or never built. A failure only warns. */
+async function saveRepoIndex(cache, guard = {}) {
+    if (indexFiles(cache).length === 0) {
+        info('Spack built no package index in this job: nothing to save');
+        return false;
+    }
+    return saveEntry({ what: WHAT, key: cache.key, paths: cache.patterns }, guard);
+}
+
+/**
+ * The post step (runs also after a failed build): pushes whatever was installed to the local mirror and saves the
+ * build cache. A complete build saves the primary key; an incomplete one a partial key that later runs restore.
+ */
+/** The key this run saves under, or undefined when the restored cache already is the complete one. */
+function keyToSave(state, runId, attempt) {
+    if (!state.complete)
+        return partialKey(state.primaryKey, runId, attempt);
+    return state.restoredKey === state.primaryKey ? undefined : state.primaryKey;
+}
+/** What the post step would do for `build`. */
+function planPost(build) {
+    const { layout } = build.work;
+    const notWhole = { id: 'not-restored-whole', text: 'the build cache was not restored whole' };
+    return {
+        title: 'Post step (also after a failed build)',
+        steps: build.request.cache.enabled
+            ? [
+                { note: "save Spack's package index unless it was restored" },
+                { spack: pushArgs(layout.compilerEnvDir, LOCAL_MIRROR, true), when: [notWhole, gccMissing(build)] },
+                { spack: pushArgs(layout.envDir, LOCAL_MIRROR, true), when: [notWhole] },
+                { note: 'save the build cache (a partial key after a failure)', when: [notWhole] }
+            ]
+            : []
+    };
+}
+async function runPost() {
+    try {
+        const state = loadPostState();
+        if (!state) {
+            info('slurm-factory: no build cache to save');
+            return;
+        }
+        if (state.repoIndex && !state.repoIndex.restored) {
+            const index = state.repoIndex.cache;
+            await group(`Save Spack's package index as ${index.key}`, () => saveRepoIndex(index));
+        }
+        const key = keyToSave(state, process.env.GITHUB_RUN_ID ?? '0', process.env.GITHUB_RUN_ATTEMPT ?? '1');
+        if (!key) {
+            info(`The build cache ${state.primaryKey} was restored whole: nothing to save`);
+            return;
+        }
+        const spack = createSpackRunner(state.spack.executable, state.spack.env);
+        for (const { envDir, environment } of state.environments) {
+            const push = await spack.run(pushArgs(envDir, LOCAL_MIRROR, true), {
+                group: `Push what ${path.basename(envDir)} installed to the local build cache`,
+                allowFailure: true
+            });
+            if (push.exitCode !== 0) {
+                warning(`Some packages could not be pushed to the local build cache (not installed): ${lastLines(push.stderr, 3)}`);
+            }
+            keepLock(state.paths, envDir, environment);
+        }
+        await group(`Save the build cache as ${key}`, () => saveBuildCache(key, state.paths));
+    }
+    catch (error) {
+        warning(`Saving the build cache failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+}
+
+export { gpgTrustArgs as A, pushArgs as B, CommandError as C, hostTargetArgs as D, slurmSpec as E, FatalError as F, GIT_OPTIONS as G, displayCommand as H, registerRepository as I, renderEnvironment as J, planPost as K, LOCAL_MIRROR as L, runPost as M, OCI_PASSWORD_VAR as O, PUSH_MIRROR as P, runnerTemp as a, OCI_USERNAME_VAR as b, createSpackRunner as c, cacheKeys as d, restoreBuildCache as e, concretizeArgs as f, clingoArgs as g, environmentPythonArgs as h, installArgs as i, gccMissing as j, adoptCachedLock as k, lastLines as l, readLock as m, locationArgs as n, markComplete as o, parseSiteConfig as p, pythonArgs as q, runProgram as r, saveCacheState as s, plannedRepo as t, repoIndexCacheOf as u, restoreRepoIndex as v, workDirs as w, cloneVerified as x, versionArgs as y, cloneArgs as z };

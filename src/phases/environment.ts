@@ -1,0 +1,46 @@
+/** Render the Spack environment: the runner's compilers found by Spack, and spack.yaml written from the request. */
+import path from 'node:path'
+import type { Build } from '../build.js'
+import type { Condition, Phase, Step } from '../pipeline.js'
+import { compilerFindArgs } from '../spack/commands.js'
+import { environmentYaml } from '../spack/environment.js'
+import { prepareEnvironment, type PreparedEnvironment } from '../spack/prepare.js'
+import type { ProvisionedSpack } from '../spack/provision.js'
+import type { RegisteredRepo } from '../spack/repo.js'
+import { plannedRepo } from './repository.js'
+
+/** Spack v1.0 compiles only with a compiler on the runner or already installed: the others are built first. */
+export function gccMissing(build: Build): Condition {
+  return { id: 'gcc-missing', text: `gcc@${build.gccVersion} is not on the runner` }
+}
+
+/** The build's spack.yaml as plan mode can render it: without the compilers only `spack compiler find` can name. */
+export function plannedEnvironment(build: Build): string {
+  const repo = plannedRepo(build)
+  return environmentYaml({
+    request: build.request,
+    gccVersion: build.gccVersion,
+    repoPath: repo.root,
+    repoNamespace: repo.namespace,
+    layout: build.work.layout
+  })
+}
+
+function planEnvironment(build: Build): Step[] {
+  const { layout } = build.work
+  return [
+    { spack: compilerFindArgs('user') },
+    { writes: path.join(layout.compilerEnvDir, 'spack.yaml'), when: [gccMissing(build)] },
+    { writes: path.join(layout.envDir, 'spack.yaml'), content: plannedEnvironment(build) }
+  ]
+}
+
+type In = { readonly build: Build; readonly spack: ProvisionedSpack; readonly repo: RegisteredRepo }
+
+export const renderEnvironment: Phase<In, 'environment', PreparedEnvironment> = {
+  key: 'environment',
+  title: () => 'Render the environment',
+  plan: planEnvironment,
+  run: ({ build, spack, repo }) =>
+    prepareEnvironment(spack.runner, build.request, build.gccVersion, repo, build.work.layout)
+}

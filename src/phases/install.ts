@@ -1,0 +1,97 @@
+/**
+ * Build the requested GCC when the runner lacks it, then install Slurm: each environment concretized (unless the
+ * cached lock was made from its very spack.yaml), its sources checked when offline, and installed.
+ */
+import * as core from '@actions/core'
+import { cachePaths, withCredentials, type Build } from '../build.js'
+import { adoptCachedLock, type RestoreResult } from '../cache/build-cache.js'
+import { artifactName } from '../artifact/artifact.js'
+import { uploadDebugFiles } from '../artifact/upload.js'
+import type { Condition, Phase, Step } from '../pipeline.js'
+import { concretizeArgs, environmentPythonArgs, installArgs } from '../spack/commands.js'
+import { concretize, debugFiles, install, InstallError, type InstallReport } from '../spack/install.js'
+import { checkSources, sourceCheckScript } from '../spack/offline.js'
+import type { PreparedEnvironment, WrittenEnvironment } from '../spack/prepare.js'
+import type { ProvisionedSpack } from '../spack/provision.js'
+import { gccMissing } from './environment.js'
+
+type In = {
+  readonly build: Build
+  readonly spack: ProvisionedSpack
+  readonly environment: PreparedEnvironment
+  readonly cache: RestoreResult
+}
+
+/** Concretizes (unless the cached lock was made from this spack.yaml), checks offline sources, installs. */
+async function installEnvironment(written: WrittenEnvironment, { build, spack, cache }: In): Promise<InstallReport> {
+  const runner = withCredentials(spack.runner, build.request)
+  if (cache.hit !== 'none' && adoptCachedLock(cachePaths(build), written.envDir, written.environment)) {
+    core.info('Using the cached spack.lock made from this spack.yaml: nothing to concretize')
+  } else {
+    await concretize(runner, written.envDir)
+  }
+  if (build.request.offline) await checkSources(runner, written.envDir, build.work.scratch)
+  return install(runner, written.envDir, build.request.jobs)
+}
+
+/** What installing the environment in `envDir` would run, when `when` holds. */
+function planInstall(build: Build, envDir: string, when: readonly Condition[]): Step[] {
+  const noLock: Condition = { id: 'no-cached-lock', text: 'no cached spack.lock was made from this spack.yaml' }
+  const script = sourceCheckScript(build.work.scratch)
+  return [
+    { spack: concretizeArgs(envDir), when: [...when, ...(build.request.cache.enabled ? [noLock] : [])] },
+    ...(build.request.offline
+      ? [
+          { writes: script, when },
+          { spack: environmentPythonArgs(envDir, script), when }
+        ]
+      : []),
+    { spack: installArgs(envDir, build.request.jobs), when }
+  ]
+}
+
+export const buildCompiler: Phase<In, 'compiler', { readonly report?: InstallReport }> = {
+  key: 'compiler',
+  title: build => `Build gcc@${build.gccVersion}`,
+  plan: build => planInstall(build, build.work.layout.compilerEnvDir, [gccMissing(build)]),
+  skip: ({ environment }) => (environment.compiler ? undefined : {}),
+  run: async input => ({ report: await installEnvironment(input.environment.compiler as WrittenEnvironment, input) })
+}
+
+/** A failed build's debug artifact: spack.yaml, spack.lock and the failing package's logs. A failure here only warns. */
+async function uploadDebug(error: InstallError, build: Build, envDir: string): Promise<void> {
+  const { request } = build
+  try {
+    const name = `${artifactName(request, request.slurmVersion, build.gccVersion)}-debug`
+    await uploadDebugFiles(name, debugFiles(error.failure, envDir), build.work.scratch, request.artifact.retentionDays)
+  } catch (uploadError) {
+    core.warning(
+      `The debug artifact could not be uploaded: ${uploadError instanceof Error ? uploadError.message : String(uploadError)}`
+    )
+  }
+}
+
+export const installSlurm: Phase<In, 'install', InstallReport> = {
+  key: 'install',
+  title: () => 'Install Slurm',
+  plan: build => [
+    ...planInstall(build, build.work.layout.envDir, []),
+    ...(build.request.artifact.upload
+      ? [
+          {
+            note: `upload ${artifactName(build.request, build.request.slurmVersion, build.gccVersion)}-debug (spack.yaml, spack.lock, the failing package's logs)`,
+            when: [{ id: 'install-failed', text: 'the install fails' }]
+          }
+        ]
+      : [])
+  ],
+  run: async input => {
+    try {
+      return await installEnvironment(input.environment, input)
+    } catch (error) {
+      if (error instanceof InstallError && input.build.request.artifact.upload)
+        await uploadDebug(error, input.build, input.environment.envDir)
+      throw error
+    }
+  }
+}

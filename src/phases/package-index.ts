@@ -1,0 +1,30 @@
+/** Restore Spack's index of its builtin packages, so that no job spends a minute re-reading 8,500 recipes. */
+import type { Build } from '../build.js'
+import { repoIndexCacheOf, restoreRepoIndex, type RepoIndexCache } from '../cache/repo-index.js'
+import type { Phase } from '../pipeline.js'
+import type { ProvisionedSpack } from '../spack/provision.js'
+
+export interface PackageIndex {
+  readonly cache: RepoIndexCache
+  /** Restored from the Actions cache: the post step need not save it. */
+  readonly restored: boolean
+}
+
+type In = { readonly build: Build; readonly spack: ProvisionedSpack }
+
+export const restorePackageIndex: Phase<In, 'index', PackageIndex> = {
+  key: 'index',
+  title: () => "Restore Spack's package index",
+  plan: build =>
+    build.request.cache.enabled
+      ? [{ note: "restore Spack's index of the builtin packages from the Actions cache" }]
+      : [],
+  skip: ({ build, spack }) =>
+    build.request.cache.enabled
+      ? undefined
+      : { cache: repoIndexCacheOf(spack, build.request.cache.keyPrefix), restored: false },
+  run: async ({ build, spack }) => {
+    const cache = repoIndexCacheOf(spack, build.request.cache.keyPrefix)
+    return { cache, restored: await restoreRepoIndex(cache) }
+  }
+}
