@@ -6,8 +6,9 @@
  * The action's own time of a warm run = its wall time (both steps, spawn to exit)
  *   - the time inside Spack commands: spack-root is a bash wrapper that takes $EPOCHREALTIME (no fork) just before
  *     and just after running the stand-in, and logs the difference;
- *   - the cache transfer: the service's first request to its last answer (the toolkit's Twirp calls and the blob
- *     download, from the server's request log and its onRequestDone hook), plus the archive's extraction (`tar` on
+ *   - the cache transfer: the time the service was busy with the run's requests (the union of each request's arrival
+ *     to its answer: the toolkit's Twirp calls and the blob downloads, from the server's request log and its
+ *     onRequestDone hook), plus the archive's extraction (`tar` on
  *     PATH is a wrapper timed the same way; only `tar -x` counts, the artifact's own packing stays the action's).
  * The wrappers' own start-up (bash, a few ms per call) stays in the action's time, so the figure errs high.
  *
@@ -97,6 +98,28 @@ function wrapperOverhead(work: string, runs: number): number {
   return Math.max(0, time(file) - time('/bin/true'))
 }
 
+/**
+ * The time the cache service was busy with this run's requests: the union of each request's [arrival, answer]
+ * interval. The restores of Spack's package index and of the build cache are phases apart, and the Spack commands
+ * between them are counted as Spack's, not as transfer.
+ */
+function busyTime(
+  requests: readonly RequestLogEntry[],
+  answers: ReadonlyArray<{ entry: RequestLogEntry; at: number }>
+): number {
+  const intervals = requests
+    .map(request => [request.at, answers.find(answer => answer.entry === request)?.at ?? request.at] as const)
+    .sort((a, b) => a[0] - b[0])
+  let busy = 0
+  let end = -Infinity
+  for (const [start, stop] of intervals) {
+    if (stop <= end) continue
+    busy += stop - Math.max(start, end)
+    end = stop
+  }
+  return busy
+}
+
 async function main(): Promise<void> {
   const work = mkdtempSync(path.join(tmpdir(), 'bench-warm-'))
   const spackRoot = path.join(work, 'timed-spack')
@@ -126,9 +149,9 @@ async function main(): Promise<void> {
 
   async function build(runner: Runner): Promise<{ wall: number; mainMs: number; main: ActionRun; post: ActionRun }> {
     const t0 = performance.now()
-    const mainRun = await runner.run('index', runnerInputs, env)
+    const mainRun = await runner.run('index', runnerInputs, env, { dist: true })
     const mainMs = performance.now() - t0
-    const postRun = await runner.run('post', runnerInputs, env)
+    const postRun = await runner.run('post', runnerInputs, env, { dist: true })
     return { wall: performance.now() - t0, mainMs, main: mainRun, post: postRun }
   }
 
@@ -169,11 +192,7 @@ async function main(): Promise<void> {
       const extract = timings.filter(isExtract).reduce((sum, t) => sum + t.ms, 0)
       const otherTar = timings.filter(t => t.kind === 'tar' && !isExtract(t)).reduce((sum, t) => sum + t.ms, 0)
       const requests = services.requests.slice(requestsBefore)
-      const answers = done.slice(doneBefore)
-      const http =
-        requests.length && answers.length
-          ? Math.max(...answers.map(a => a.at)) - Math.min(...requests.map(r => r.at))
-          : 0
+      const http = busyTime(requests, done.slice(doneBefore))
       const transfer = http + extract
       const row = {
         wall: warm.wall,

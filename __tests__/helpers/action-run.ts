@@ -6,7 +6,6 @@
  * can shorten the toolkit's backoff timers. `{ dist: true }` spawns `node dist/index.js` (or `dist/post.js`) instead:
  * the bundled entry points, black-box.
  */
-import { jest } from '@jest/globals'
 import { spawn } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -64,12 +63,16 @@ async function runInProcess(entry: 'index' | 'post', env: Record<string, string>
   const savedExitCode = process.exitCode
   const out: string[] = []
   const err: string[] = []
-  const capture = (into: string[]) => (chunk: string | Uint8Array) => {
-    into.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString())
-    return true
-  }
-  const stdout = jest.spyOn(process.stdout, 'write').mockImplementation(capture(out))
-  const stderr = jest.spyOn(process.stderr, 'write').mockImplementation(capture(err))
+  // Plain replacement, not jest.spyOn: the benches run this helper outside jest.
+  const capture =
+    (into: string[]) =>
+    (chunk: string | Uint8Array): boolean => {
+      into.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString())
+      return true
+    }
+  const writes = { out: process.stdout.write, err: process.stderr.write }
+  process.stdout.write = capture(out) as typeof process.stdout.write
+  process.stderr.write = capture(err) as typeof process.stderr.write
   for (const name of Object.keys(process.env)) delete process.env[name]
   Object.assign(process.env, env)
   process.exitCode = undefined
@@ -80,8 +83,8 @@ async function runInProcess(entry: 'index' | 'post', env: Record<string, string>
     process.exitCode = savedExitCode
     for (const name of Object.keys(process.env)) delete process.env[name]
     Object.assign(process.env, saved)
-    stdout.mockRestore()
-    stderr.mockRestore()
+    process.stdout.write = writes.out
+    process.stderr.write = writes.err
   }
 }
 
