@@ -31,10 +31,16 @@ async function build(runner: Runner, env: Record<string, string> = {}, more: Rec
   }
 }
 
-/** Keys of saved build caches (Spack's package index is saved under keys of its own). */
+/** Keys of saved build caches (Spack's package index and the installed trees are saved under keys of their own). */
 function savedKeys(): string[] {
   return (services.cache?.entries ?? [])
-    .filter(entry => entry.finalized && !entry.key.includes('-spack-index-'))
+    .filter(entry => entry.finalized && !entry.key.includes('-spack-index-') && !entry.key.endsWith('-installed'))
+    .map(entry => entry.key)
+}
+
+function savedTrees(): string[] {
+  return (services.cache?.entries ?? [])
+    .filter(entry => entry.finalized && entry.key.endsWith('-installed'))
     .map(entry => entry.key)
 }
 
@@ -45,7 +51,7 @@ function indexBuilds(runner: Runner): string[] {
 }
 
 describe('build cache', () => {
-  test('miss then save; the next run is an exact hit that concretizes and builds nothing', async () => {
+  test('miss then save; the next run is an exact hit that concretizes, extracts and builds nothing', async () => {
     const runner = makeRunner()
     const cold = await build(runner)
     expect(cold.main.status).toBe(0)
@@ -54,20 +60,25 @@ describe('build cache', () => {
     const saved = savedKeys()
     expect(saved).toHaveLength(1)
     expect(cold.post.stdout).toContain(`Saved the build cache under ${saved[0]}`)
+    expect(savedTrees()).toEqual([`${saved[0]}-installed`])
+    expect(cold.post.stdout).toContain(`Saved the installed tree under ${saved[0]}-installed`)
 
     runner.wipe()
     const warm = await build(runner)
     expect(warm.main.status).toBe(0)
     expect(runner.outputs()['cache-hit']).toBe('exact')
+    expect(warm.main.stdout).toContain(`Restored the installed tree ${saved[0]}-installed`)
     expect(warm.calls).not.toContain('-e concretize')
+    expect(warm.calls).toContain('-e install --jobs 2 --fail-fast')
     expect(warm.main.stdout).toContain('nothing to concretize')
-    expect(warm.main.stdout).toMatch(
-      new RegExp(`==> Extracting slurm-${DEFAULT_RELEASE.replace(/\./g, '\\.')}-\\w+ from binary cache`)
-    )
+    expect(warm.main.stdout).toMatch(new RegExp(`\\[\\+\\] \\S+/slurm-${DEFAULT_RELEASE.replace(/\./g, '\\.')}-\\w+\n`))
+    expect(warm.main.stdout).not.toContain('from binary cache')
     expect(warm.main.stdout).not.toContain('installing from source')
     expect(warm.main.stdout).not.toContain('Executing phase')
     expect(warm.post.stdout).toContain('was restored whole: nothing to save')
+    expect(warm.post.stdout).not.toContain('Save the installed tree')
     expect(savedKeys()).toEqual(saved)
+    expect(warm.outputs['artifact-sha256']).toBe(cold.outputs['artifact-sha256'])
   })
 
   test("Spack's index of the builtin packages is saved once and restored, so Spack does not index them again", async () => {
@@ -138,7 +149,7 @@ describe('build cache', () => {
     expect(changed.stdout).toMatch(/Extracting munge-[\w.-]+ from binary cache/)
   })
 
-  test('a GCC the runner lacks is built first, cached with the rest, and extracted on the next run', async () => {
+  test('a GCC the runner lacks is built first, cached with the rest, and found installed on the next run', async () => {
     const runner = makeRunner()
     const wanted = { ...inputs, compiler: 'gcc@13.3.0' }
     const runBoth = async () => {
@@ -158,7 +169,7 @@ describe('build cache', () => {
     expect(warm.main.status).toBe(0)
     expect(runner.outputs()['cache-hit']).toBe('exact')
     expect(warm.calls).not.toContain('-e concretize')
-    expect(warm.main.stdout).toMatch(/Extracting gcc-13\.3\.0-\w+ from binary cache/)
+    expect(warm.main.stdout).toMatch(/\[\+\] \S+\/gcc-13\.3\.0-\w+\n/)
     expect(warm.main.stdout).not.toContain('installing from source')
   })
 

@@ -6,8 +6,10 @@ import * as core from '@actions/core'
 import path from 'node:path'
 import type { Build } from './build.js'
 import { keepLock, saveBuildCache } from './cache/build-cache.js'
+import { saveInstalledTree } from './cache/installed-tree.js'
 import { partialKey } from './cache/keys.js'
 import { saveRepoIndex } from './cache/repo-index.js'
+import { TREE_NOT_RESTORED } from './phases/build-cache.js'
 import { gccMissing } from './phases/environment.js'
 import type { Condition, PlannedPhase } from './pipeline.js'
 import { pushArgs } from './spack/commands.js'
@@ -32,7 +34,11 @@ export function planPost(build: Build): PlannedPhase {
           { note: "save Spack's package index unless it was restored" },
           { spack: pushArgs(layout.compilerEnvDir, LOCAL_MIRROR, true), when: [notWhole, gccMissing(build)] },
           { spack: pushArgs(layout.envDir, LOCAL_MIRROR, true), when: [notWhole] },
-          { note: 'save the build cache (a partial key after a failure)', when: [notWhole] }
+          { note: 'save the build cache (a partial key after a failure)', when: [notWhole] },
+          {
+            note: `save the installed tree (${layout.installRoot}) and spack.lock`,
+            when: [TREE_NOT_RESTORED, { id: 'build-complete', text: 'the build completed' }]
+          }
         ]
       : []
   }
@@ -50,25 +56,32 @@ export async function runPost(): Promise<void> {
       await core.group(`Save Spack's package index as ${index.key}`, () => saveRepoIndex(index))
     }
     const key = keyToSave(state, process.env.GITHUB_RUN_ID ?? '0', process.env.GITHUB_RUN_ATTEMPT ?? '1')
-    if (!key) {
-      core.info(`The build cache ${state.primaryKey} was restored whole: nothing to save`)
-      return
-    }
-    const spack = createSpackRunner(state.spack.executable, state.spack.env)
-    for (const { envDir, environment } of state.environments) {
-      const push = await spack.run(pushArgs(envDir, LOCAL_MIRROR, true), {
-        group: `Push what ${path.basename(envDir)} installed to the local build cache`,
-        allowFailure: true
-      })
-      if (push.exitCode !== 0) {
-        core.warning(
-          `Some packages could not be pushed to the local build cache (not installed): ${lastLines(push.stderr, 3)}`
-        )
-      }
-      keepLock(state.paths, envDir, environment)
-    }
-    await core.group(`Save the build cache as ${key}`, () => saveBuildCache(key, state.paths))
+    if (key) await saveBuild(state, key)
+    else core.info(`The build cache ${state.primaryKey} was restored whole: nothing to save`)
+    const installed = state.installedTree
+    if (state.complete && installed && !installed.restored)
+      await core.group(`Save the installed tree as ${installed.tree.entry.key}`, () =>
+        saveInstalledTree(installed.tree)
+      )
   } catch (error) {
     core.warning(`Saving the build cache failed: ${error instanceof Error ? error.message : String(error)}`)
   }
+}
+
+/** Pushes what each environment installed to the local mirror, keeps the locks, and saves the build cache as `key`. */
+async function saveBuild(state: PostState, key: string): Promise<void> {
+  const spack = createSpackRunner(state.spack.executable, state.spack.env)
+  for (const { envDir, environment } of state.environments) {
+    const push = await spack.run(pushArgs(envDir, LOCAL_MIRROR, true), {
+      group: `Push what ${path.basename(envDir)} installed to the local build cache`,
+      allowFailure: true
+    })
+    if (push.exitCode !== 0) {
+      core.warning(
+        `Some packages could not be pushed to the local build cache (not installed): ${lastLines(push.stderr, 3)}`
+      )
+    }
+    keepLock(state.paths, envDir, environment)
+  }
+  await core.group(`Save the build cache as ${key}`, () => saveBuildCache(key, state.paths))
 }

@@ -5,6 +5,7 @@
  */
 import * as core from '@actions/core'
 import type { CachePaths } from './cache/build-cache.js'
+import type { InstalledTree } from './cache/installed-tree.js'
 import type { RepoIndexCache } from './cache/repo-index.js'
 import type { WrittenEnvironment } from './spack/prepare.js'
 
@@ -24,6 +25,8 @@ export interface CacheState {
   readonly spack: { readonly executable: string; readonly env: Readonly<Record<string, string>> }
   /** Spack's index of the builtin packages: saved by the post step unless it was restored. */
   readonly repoIndex?: { readonly cache: RepoIndexCache; readonly restored: boolean }
+  /** The installed tree: saved by the post step of a complete build unless it was restored. */
+  readonly installedTree?: { readonly tree: InstalledTree; readonly restored: boolean }
 }
 
 export interface PostState extends CacheState {

@@ -7,7 +7,7 @@ import { appendFileSync, mkdirSync } from 'node:fs'
 import path from 'node:path'
 import { AuditError, type BuiltArtifact } from './artifact/artifact.js'
 import type { Build } from './build.js'
-import type { RestoreResult } from './cache/build-cache.js'
+import type { BuildCacheResult } from './phases/build-cache.js'
 import type { Upload } from './phases/upload.js'
 import type { PhaseTime } from './pipeline.js'
 import { slurmSpec } from './spack/environment.js'
@@ -59,7 +59,7 @@ export interface RunReport {
 /** The results of a build's phases the summary reads; each is there once its phase is done. */
 export interface RunResults {
   readonly build: Build
-  readonly cache?: RestoreResult
+  readonly cache?: BuildCacheResult
   readonly compiler?: { readonly report?: InstallReport }
   readonly install?: InstallReport
   readonly slurm?: BuiltSlurm
@@ -85,7 +85,7 @@ export function runReport(results: RunResults, phases: readonly PhaseTime[], err
     spec: slurmSpec(build.request, build.gccVersion),
     compiler: `gcc@${build.gccVersion}`,
     target: build.request.target,
-    ...(cache ? { cacheHit: cache.restoredKey ? `${cache.hit} (${cache.restoredKey})` : cache.hit } : {}),
+    ...(cache ? { cacheHit: cacheHitText(cache) } : {}),
     ...(slurmInstall ? installedNames([...(compiler?.report ? [compiler.report] : []), slurmInstall]) : {}),
     ...(slurm ? { slurmVersion: slurm.root.version } : {}),
     ...(audit ? { audit } : {}),
@@ -102,6 +102,11 @@ export function runReport(results: RunResults, phases: readonly PhaseTime[], err
       : {}),
     ...(error !== undefined ? { error: error instanceof Error ? error.message : String(error) } : {})
   }
+}
+
+function cacheHitText(cache: BuildCacheResult): string {
+  if (!cache.restoredKey) return cache.hit
+  return `${cache.hit} (${cache.restoredKey}${cache.installedTree ? ', the installed tree' : ''})`
 }
 
 function megabytes(bytes: number): string {

@@ -4,6 +4,8 @@
  * by the test into a source mirror, so no network is needed. The first run concretizes, installs (building
  * hello-tiny) and pushes to the local mirror as the post step does; the second run, on a wiped install tree with
  * the first run's lock adopted, installs from that mirror without concretizing, extracting and compiling nothing.
+ * The third run restores the installed tree and the kept lock at the same paths, as the installed-tree cache entry
+ * does: Spack's database and the prefixes are whole, and install extracts nothing either.
  */
 import { afterAll, beforeAll, expect, test } from '@jest/globals'
 import { spawnSync } from 'node:child_process'
@@ -20,6 +22,7 @@ import {
   writeTinySourceMirror
 } from '../fixtures/tiny-repo/tiny-env.js'
 import { adoptCachedLock, keepLock, type CachePaths } from '../../src/cache/build-cache.js'
+import { installedTreeOf, treeProblems, type InstalledTree } from '../../src/cache/installed-tree.js'
 import { pushArgs } from '../../src/spack/commands.js'
 import { LOCAL_MIRROR } from '../../src/spack/environment.js'
 import { layoutUnder, workRoot } from '../../src/work.js'
@@ -175,6 +178,50 @@ describeWithSpack('install phase with real Spack: the tiny environment, built, p
       expect(commands.slice(from).map(result => result.args.slice(3, 4)[0])).toEqual(['install'])
       expect(readFileSync(lockFile).equals(firstLock as Buffer)).toBe(true)
       expect(runHello()).toBe('hello from tiny')
+    },
+    SLOW
+  )
+
+  test(
+    'third run with the installed tree restored at the same paths: whole, and install extracts and builds nothing',
+    async () => {
+      const tree = installedTreeOf('k', layout.installRoot, paths, [
+        { envDir: layout.envDir, environment }
+      ]) as InstalledTree
+      expect(tree).toBeDefined()
+      expect(treeProblems(tree)).toEqual([])
+      // What the Actions cache does with the entry's paths: tar them, and on a new machine untar them in place.
+      const archive = path.join(base, 'installed-tree.tar')
+      const tar = (args: string[]): void => {
+        const result = spawnSync('tar', args, { encoding: 'utf8' })
+        expect(result.stderr).toBe('')
+        expect(result.status).toBe(0)
+      }
+      tar(['-cf', archive, '-P', ...tree.entry.paths])
+      for (const entry of readdirSync(slurmFactory)) rmSync(path.join(slurmFactory, entry), { recursive: true })
+      tar(['-xf', archive, '-P'])
+      mkdirSync(layout.envDir, { recursive: true })
+      writeFileSync(path.join(layout.envDir, 'spack.yaml'), environment)
+      expect(treeProblems(tree)).toEqual([])
+      expect(adoptCachedLock(paths, layout.envDir, environment)).toBe(true)
+
+      const from = commands.length
+      const report = await timed('install, tree restored', () => install(spack, layout.envDir, JOBS))
+      const text = output(from)
+      expect(names(report)).toEqual({ built: [], extracted: [] })
+      expect(text).not.toMatch(/==> Installing|from binary cache|Executing phase|Concretized/)
+      expect(existsSync(path.join(layout.viewRoot, 'bin', TINY_PACKAGE))).toBe(true)
+      expect(runHello()).toBe('hello from tiny')
+
+      // The same check against Spack's own database: a prefix gone is named.
+      const lock = readLock(readFileSync(lockFile, 'utf8'), TINY_PACKAGE)
+      const prefix = readdirSync(layout.installRoot, { recursive: true, encoding: 'utf8' }).find(entry =>
+        entry.endsWith(`${TINY_PACKAGE}-${lock.root.version}-${lock.root.hash}`)
+      ) as string
+      rmSync(path.join(layout.installRoot, prefix), { recursive: true })
+      expect(treeProblems(tree)).toEqual([
+        `${TINY_PACKAGE}@${lock.root.version}/${lock.root.hash.slice(0, 7)}: ${path.join(layout.installRoot, prefix)} is missing or incomplete`
+      ])
     },
     SLOW
   )

@@ -60,7 +60,7 @@ export async function saveBuildCache(key: string, paths: CachePaths, guard: Guar
 }
 
 /** Where the lock of an environment is kept between runs: named after the environment's directory. */
-function keptLock(paths: CachePaths, envDir: string): { lock: string; madeFrom: string } {
+export function keptLock(paths: CachePaths, envDir: string): { lock: string; madeFrom: string } {
   const name = path.basename(envDir)
   return {
     lock: path.join(paths.state, `${name}.spack.lock`),

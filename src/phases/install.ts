@@ -4,7 +4,7 @@
  */
 import * as core from '@actions/core'
 import { cachePaths, withCredentials, type Build } from '../build.js'
-import { adoptCachedLock, type RestoreResult } from '../cache/build-cache.js'
+import { adoptCachedLock } from '../cache/build-cache.js'
 import { artifactName } from '../artifact/artifact.js'
 import { uploadDebugFiles } from '../artifact/upload.js'
 import type { Condition, Phase, Step } from '../pipeline.js'
@@ -13,13 +13,14 @@ import { concretize, debugFiles, install, InstallError, type InstallReport } fro
 import { checkSources, sourceCheckScript } from '../spack/offline.js'
 import type { PreparedEnvironment, WrittenEnvironment } from '../spack/prepare.js'
 import type { ProvisionedSpack } from '../spack/provision.js'
+import { TREE_NOT_RESTORED, type BuildCacheResult } from './build-cache.js'
 import { gccMissing } from './environment.js'
 
 type In = {
   readonly build: Build
   readonly spack: ProvisionedSpack
   readonly environment: PreparedEnvironment
-  readonly cache: RestoreResult
+  readonly cache: BuildCacheResult
 }
 
 /** Concretizes (unless the cached lock was made from this spack.yaml), checks offline sources, installs. */
@@ -30,7 +31,8 @@ async function installEnvironment(written: WrittenEnvironment, { build, spack, c
   } else {
     await concretize(runner, written.envDir)
   }
-  if (build.request.offline) await checkSources(runner, written.envDir, build.work.scratch)
+  // A whole installed tree leaves nothing to build, so no source to look for.
+  if (build.request.offline && !cache.installedTree) await checkSources(runner, written.envDir, build.work.scratch)
   return install(runner, written.envDir, build.request.jobs)
 }
 
@@ -38,12 +40,13 @@ async function installEnvironment(written: WrittenEnvironment, { build, spack, c
 function planInstall(build: Build, envDir: string, when: readonly Condition[]): Step[] {
   const noLock: Condition = { id: 'no-cached-lock', text: 'no cached spack.lock was made from this spack.yaml' }
   const script = sourceCheckScript(build.work.scratch)
+  const checkWhen = [...when, ...(build.request.cache.enabled ? [TREE_NOT_RESTORED] : [])]
   return [
     { spack: concretizeArgs(envDir), when: [...when, ...(build.request.cache.enabled ? [noLock] : [])] },
     ...(build.request.offline
       ? [
-          { writes: script, when },
-          { spack: environmentPythonArgs(envDir, script), when }
+          { writes: script, when: checkWhen },
+          { spack: environmentPythonArgs(envDir, script), when: checkWhen }
         ]
       : []),
     { spack: installArgs(envDir, build.request.jobs), when }

@@ -66,6 +66,12 @@ export function readLock(text: string, rootName = 'slurm'): LockedBuild {
   return { root: locked(rootHash, specs[rootHash] as RawSpec, specs), dependencies }
 }
 
+/** Every spec of a spack.lock document, whatever its roots: what an environment installs. */
+export function lockedSpecs(text: string): LockedSpec[] {
+  const specs = (JSON.parse(text) as RawLock).concrete_specs ?? {}
+  return Object.entries(specs).map(([hash, raw]) => locked(hash, raw, specs))
+}
+
 export function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex')
 }

@@ -1,0 +1,161 @@
+/**
+ * The installed tree, kept in the Actions cache beside the build cache: Spack's install tree (the packages and Spack's
+ * database, `.spack-db/`) and the kept locks, saved by the post step of a complete build and restored, on the next run
+ * of the very same build, at the very same paths. `spack install` then finds every package installed and extracts
+ * nothing: a warm run pays for one download and a `tar -x`, not for Spack unpacking, checking and relocating each
+ * binary package.
+ *
+ * Its key is the build cache's primary key with `-installed`: the primary key hashes the rendered spack.yaml, which
+ * names the install tree's root, so a runner whose RUNNER_TEMP lies elsewhere has another key and never gets a tree
+ * built for other paths. (The family restore key does not find these entries either: the Actions cache matches keys
+ * only among entries of the same paths.) A tree that the rendered spack.yaml does not place at the action's install
+ * root (a site's `spack-config` moved it) is not kept at all.
+ *
+ * A restored tree is used only when it is whole: every package of every kept lock, made from this very spack.yaml,
+ * is recorded as installed in Spack's database, and its prefix holds Spack's `.spack/spec.json`. Otherwise it is
+ * removed and the build restores the build cache as before.
+ */
+import * as core from '@actions/core'
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import path from 'node:path'
+import { parse } from 'yaml'
+import { lockedSpecs, sha256 } from '../spack/lock.js'
+import type { WrittenEnvironment } from '../spack/prepare.js'
+import { keptLock, type CachePaths } from './build-cache.js'
+import { restoreEntry, saveEntry, type CacheEntry, type GuardOptions } from './service.js'
+
+const WHAT = 'the installed tree'
+
+export interface InstalledTree {
+  readonly entry: CacheEntry
+  readonly installRoot: string
+  readonly paths: CachePaths
+  /** The environments whose packages the tree must hold (the compiler's first, when one is built). */
+  readonly environments: readonly WrittenEnvironment[]
+}
+
+export function installedTreeKey(primaryKey: string): string {
+  return `${primaryKey}-installed`
+}
+
+/** The install tree's root as a rendered spack.yaml sets it (`config:install_tree:root`), if it does. */
+export function renderedInstallRoot(environment: string): string | undefined {
+  const doc = parse(environment) as { spack?: Record<string, unknown> } | null
+  const config = (doc?.spack?.['config:'] ?? doc?.spack?.config) as Record<string, unknown> | undefined
+  const tree = (config?.['install_tree:'] ?? config?.install_tree) as { root?: unknown } | string | undefined
+  const root = typeof tree === 'string' ? tree : tree?.root
+  return typeof root === 'string' ? root : undefined
+}
+
+/**
+ * The installed tree of a build, or undefined (with the reason in the log) when an environment installs elsewhere
+ * than `installRoot`.
+ */
+export function installedTreeOf(
+  primaryKey: string,
+  installRoot: string,
+  paths: CachePaths,
+  environments: readonly WrittenEnvironment[]
+): InstalledTree | undefined {
+  const elsewhere = environments.find(env => renderedInstallRoot(env.environment) !== installRoot)
+  if (elsewhere) {
+    core.info(
+      `${path.basename(elsewhere.envDir)} installs into ${renderedInstallRoot(elsewhere.environment) ?? "Spack's default tree"}, not ${installRoot}: the installed tree is not kept`
+    )
+    return undefined
+  }
+  const entry = { what: WHAT, key: installedTreeKey(primaryKey), paths: [installRoot, paths.state] }
+  return { entry, installRoot, paths, environments }
+}
+
+interface DatabaseRecord {
+  readonly path?: string | null
+  readonly installed?: boolean
+}
+
+const PLACEHOLDER = '__spack_path_placeholder__'
+
+/**
+ * Spack's database file: `.spack-db/index.json` at the store's root, which with `padded_length` lies below the
+ * configured root in directories named after Spack's path placeholder (the last one cut to length).
+ */
+export function databaseFile(installRoot: string): string {
+  let dir = installRoot
+  for (let depth = 0; depth < 64; depth++) {
+    const file = path.join(dir, '.spack-db', 'index.json')
+    if (existsSync(file) || !existsSync(dir)) return file
+    const padding = readdirSync(dir).filter(name => name.length > 2 && PLACEHOLDER.startsWith(name))
+    if (padding.length !== 1) return file
+    dir = path.join(dir, padding[0] as string)
+  }
+  return path.join(dir, '.spack-db', 'index.json')
+}
+
+function readDatabase(installRoot: string): Record<string, DatabaseRecord> | string {
+  const file = databaseFile(installRoot)
+  if (!existsSync(file)) return `Spack's database ${file} is missing`
+  try {
+    const doc = JSON.parse(readFileSync(file, 'utf8')) as { database?: { installs?: Record<string, DatabaseRecord> } }
+    return doc.database?.installs ?? `Spack's database ${file} records no installs`
+  } catch (error) {
+    return `Spack's database ${file} is not JSON: ${error instanceof Error ? error.message : String(error)}`
+  }
+}
+
+/** What keeps the tree from being used as installed; empty when it is whole. */
+export function treeProblems(tree: InstalledTree): string[] {
+  const installs = readDatabase(tree.installRoot)
+  if (typeof installs === 'string') return [installs]
+  const problems: string[] = []
+  for (const { envDir, environment } of tree.environments) {
+    const { lock, madeFrom } = keptLock(tree.paths, envDir)
+    const name = path.basename(envDir)
+    if (!existsSync(lock)) {
+      problems.push(`no kept lock of ${name}`)
+      continue
+    }
+    if (!existsSync(madeFrom) || readFileSync(madeFrom, 'utf8').trim() !== sha256(environment)) {
+      problems.push(`the kept lock of ${name} was made from another spack.yaml`)
+      continue
+    }
+    for (const spec of lockedSpecs(readFileSync(lock, 'utf8'))) {
+      if (spec.external) continue
+      const record = installs[spec.hash]
+      const id = `${spec.name}@${spec.version}/${spec.hash.slice(0, 7)}`
+      if (!record?.installed || !record.path) problems.push(`${id} is not recorded as installed`)
+      else if (!existsSync(path.join(record.path, '.spack', 'spec.json')))
+        problems.push(`${id}: ${record.path} is missing or incomplete`)
+    }
+  }
+  return problems
+}
+
+/**
+ * Restores the tree of this very build. True when it came back whole; a tree that did not is removed, with the
+ * restored locks, so that the build cache's restore starts from a clean slate.
+ */
+export async function restoreInstalledTree(tree: InstalledTree, guard: GuardOptions = {}): Promise<boolean> {
+  const restored = await restoreEntry(tree.entry, { ...guard, without: 'installing from the build cache instead' })
+  if (restored.outcome === 'missed') core.info(`No installed tree ${tree.entry.key}: installing from the build cache`)
+  if (restored.outcome !== 'done') return false
+  const problems = treeProblems(tree)
+  if (problems.length === 0) {
+    core.info(`Restored the installed tree ${tree.entry.key}: Spack finds every package installed`)
+    return true
+  }
+  core.warning(
+    `The restored installed tree ${tree.entry.key} is not whole (${problems.slice(0, 3).join('; ')}${problems.length > 3 ? `; ${problems.length - 3} more` : ''}): removed, installing from the build cache instead`
+  )
+  for (const dir of tree.entry.paths) rmSync(dir, { recursive: true, force: true })
+  return false
+}
+
+/** Saves the tree after a complete build; nothing (said in the log) when it is not whole. */
+export async function saveInstalledTree(tree: InstalledTree, guard: GuardOptions = {}): Promise<boolean> {
+  const problems = treeProblems(tree)
+  if (problems.length > 0) {
+    core.info(`The installed tree is not whole, not saved: ${problems.slice(0, 3).join('; ')}`)
+    return false
+  }
+  return saveEntry(tree.entry, guard)
+}
