@@ -4,7 +4,7 @@
  * runs in this process (helpers/action-run.ts), so fault tests shorten the toolkit's backoff instead of waiting it out.
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals'
-import { existsSync, readFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { makeRunner, STAND_IN_BUILD, type Runner, DEFAULT_RELEASE } from './helpers/action-run.js'
 import { scaleTimers, startServices, type Services } from './services/index.js'
@@ -98,6 +98,9 @@ describe('build cache', () => {
     expect(warm.main.stdout).toContain(`Restored Spack's package index ${key} (3 files)`)
     expect(indexBuilds(runner)).toEqual([])
     expect(warm.post.stdout).not.toContain("Save Spack's package index")
+    // The runner's compilers came with the index: nothing detects them again.
+    expect(warm.calls).not.toContain('compiler find --scope user')
+    expect(warm.main.stdout).toMatch(/The runner's compilers as Spack found them before \(fingerprint [0-9a-f]{16}\)/)
 
     // A site Spack (spack-root) whose builtin packages changed after the index was saved: the restored files keep
     // their times, and Spack's own check rebuilds the index.
@@ -107,7 +110,33 @@ describe('build cache', () => {
     const changed = await build(runner, { ...env, STANDIN_BUILTIN_MTIME: now }, own)
     expect(changed.main.status).toBe(0)
     expect(changed.main.stdout).toContain(`Restored Spack's package index ${key}`)
-    expect(indexBuilds(runner)).toEqual(['compiler'])
+    expect(indexBuilds(runner)).toEqual(['install'])
+  })
+
+  test('a runner with other compilers on PATH restores the index, detects its compilers, and saves both for itself', async () => {
+    const runner = makeRunner()
+    const own = { 'cache-key-prefix': 'compilers-test' }
+    const cold = await build(runner, {}, own)
+    expect(cold.calls).toContain('compiler find --scope user')
+    const key = /Saved Spack's package index under (\S+)/.exec(cold.post.stdout)?.[1] as string
+    expect(key).toMatch(/^compilers-test-spack-index-\S+-compilers[0-9a-f]{16}$/)
+
+    // Another GCC on PATH, as on another runner image or after a step that installs one.
+    const bin = path.join(runner.dir, 'more-compilers')
+    mkdirSync(bin)
+    writeFileSync(path.join(bin, 'gcc-99'), '#!/bin/sh\n', { mode: 0o755 })
+    runner.wipe()
+    const other = await build(runner, { PATH: `${bin}:${process.env.PATH ?? ''}` }, own)
+    expect(other.main.status).toBe(0)
+    expect(other.main.stdout).toContain(
+      `Restored Spack's package index ${key} (3 files, recorded with other compilers)`
+    )
+    expect(indexBuilds(runner)).toEqual([])
+    expect(other.calls).toContain('compiler find --scope user')
+    const otherKey = /Saved Spack's package index under (\S+)/.exec(other.post.stdout)?.[1] as string
+    expect(otherKey).toMatch(/-compilers[0-9a-f]{16}$/)
+    expect(otherKey).not.toBe(key)
+    expect(otherKey.replace(/[0-9a-f]{16}$/, '')).toBe(key.replace(/[0-9a-f]{16}$/, ''))
   })
 
   test('a failed build saves a partial cache that the next run restores; only a complete build saves the primary key', async () => {

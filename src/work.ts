@@ -32,6 +32,8 @@ export interface WorkDirs {
   readonly spackState: string
   /** The locks, and the spack.yaml each was made from, kept with the build cache between runs. */
   readonly cacheState: string
+  /** The runner's compilers as Spack detected them, kept with Spack's package index between runs. */
+  readonly detectedCompilers: string
   /** Clones of a git `spack-repo`, one directory per URL and ref (see `repoCheckout`). */
   readonly repoSources: string
   /** Fresh clones of Spack and its builtin packages before they go into the tool cache. */
@@ -69,6 +71,7 @@ export function workDirs(runnerTemp: string): WorkDirs {
     artifact: path.join(root, 'artifact'),
     spackState: path.join(root, 'spack-state'),
     cacheState: path.join(root, 'cache-state'),
+    detectedCompilers: path.join(root, 'compiler-detection', 'detected.json'),
     repoSources: path.join(root, 'repo-source'),
     staging: path.join(root, 'staging'),
     tools: root,

@@ -95,6 +95,38 @@ describe('save and restore', () => {
     expect(() => statSync(path.join(misc, 'tags', 'slurm_factory-specfile_v5-index.json'))).toThrow()
   })
 
+  test('with the compilers: their fingerprint is in the key; an index of other compilers is restored but saved again', async () => {
+    const misc = path.join(root, 'compilers', 'cache')
+    const file = path.join(root, 'compilers', 'detected.json')
+    const of = (fingerprint: string) =>
+      repoIndexCache({
+        keyPrefix: 'cc',
+        miscCache: misc,
+        spack: '1.0.0',
+        spackRoot: '/c',
+        builtinCommit: 'abc123',
+        detection: { file, fingerprint }
+      })
+    const first = of('1111111111111111')
+    expect(first.key).toBe('cc-spack-index-spack1.0.0-builtinabc123-compilers1111111111111111')
+    expect(first.restoreKeys).toEqual(['cc-spack-index-spack1.0.0-builtinabc123-compilers'])
+    expect(first.patterns).toContain(file)
+    writeIndex(misc)
+    // Not detected in this job (the step failed before): not saved, so that a later job saves both.
+    expect(await saveRepoIndex(first)).toBe(false)
+    mkdirSync(path.dirname(file), { recursive: true })
+    writeFileSync(file, '{"fingerprint":"1111111111111111","packagesYaml":null}\n')
+    expect(await saveRepoIndex(first)).toBe(true)
+    rmSync(path.join(root, 'compilers'), { recursive: true, force: true })
+
+    const other = of('2222222222222222')
+    expect(await restoreRepoIndex(other)).toBe(false) // the index came, the compilers' record is another's
+    expect(indexFiles(other)).toHaveLength(3)
+    expect(readFileSync(file, 'utf8')).toContain('1111111111111111')
+    rmSync(path.join(root, 'compilers'), { recursive: true, force: true })
+    expect(await restoreRepoIndex(first)).toBe(true)
+  })
+
   test('a failing cache service costs a warning, not the build', async () => {
     const misc = path.join(root, 'failing', 'cache')
     const cache = repoIndexCache({ keyPrefix: 'fail', miscCache: misc, spack: '1.0.0', spackRoot: '/f' })

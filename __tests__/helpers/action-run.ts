@@ -100,6 +100,19 @@ function spawnDist(entry: 'index' | 'post', env: Record<string, string>): Promis
   })
 }
 
+/**
+ * A directory holding `gcc-<version>` (a script that says its version), as a runner image has its GCC on PATH: what
+ * the stand-in's `compiler find` reports (STANDIN_GCC) is then what the action's compiler fingerprint sees.
+ */
+function runnerGcc(dir: string, version: string): string {
+  const bin = path.join(dir, 'runner-gcc', version)
+  if (!existsSync(bin)) {
+    mkdirSync(bin, { recursive: true })
+    writeFileSync(path.join(bin, `gcc-${version}`), `#!/bin/sh\necho ${version}\n`, { mode: 0o755 })
+  }
+  return bin
+}
+
 /** A runner whose files (temp, tool cache, state) persist across its runs, as on one machine. */
 export function makeRunner(): Runner {
   const dir = mkdtempSync(path.join(tmpdir(), 'action-'))
@@ -137,7 +150,10 @@ export function makeRunner(): Runner {
       if (entry === 'post')
         for (const [name, value] of Object.entries(fileCommands(base.GITHUB_STATE as string)))
           base[`STATE_${name}`] = value
-      return options.dist ? spawnDist(entry, { ...base, ...env }) : runInProcess(entry, { ...base, ...env })
+      const all = { ...base, ...env }
+      // A runner whose GCC is STANDIN_GCC has it on PATH, where the action's fingerprint of its compilers looks.
+      all.PATH = `${runnerGcc(dir, env.STANDIN_GCC ?? '12.2.0')}:${all.PATH}`
+      return options.dist ? spawnDist(entry, all) : runInProcess(entry, all)
     },
     wipe() {
       rmSync(temp, { recursive: true, force: true })

@@ -7,6 +7,7 @@ import { environmentYaml } from '../spack/environment.js'
 import { prepareEnvironment, type PreparedEnvironment } from '../spack/prepare.js'
 import type { ProvisionedSpack } from '../spack/provision.js'
 import type { RegisteredRepo } from '../spack/repo.js'
+import type { PackageIndex } from './package-index.js'
 import { plannedRepo } from './repository.js'
 
 /** Spack v1.0 compiles only with a compiler on the runner or already installed: the others are built first. */
@@ -26,21 +27,32 @@ export function plannedEnvironment(build: Build): string {
   })
 }
 
+/** The runner's compilers are detected unless a detection of these very compilers came with the package index. */
+export const NO_RECORDED_COMPILERS: Condition = {
+  id: 'no-recorded-compilers',
+  text: "no detection of the runner's compilers by this Spack came with its package index"
+}
+
 function planEnvironment(build: Build): Step[] {
   const { layout } = build.work
   return [
-    { spack: compilerFindArgs('user') },
+    { spack: compilerFindArgs('user'), ...(build.request.cache.enabled ? { when: [NO_RECORDED_COMPILERS] } : {}) },
     { writes: path.join(layout.compilerEnvDir, 'spack.yaml'), when: [gccMissing(build)] },
     { writes: path.join(layout.envDir, 'spack.yaml'), content: plannedEnvironment(build) }
   ]
 }
 
-type In = { readonly build: Build; readonly spack: ProvisionedSpack; readonly repo: RegisteredRepo }
+type In = {
+  readonly build: Build
+  readonly spack: ProvisionedSpack
+  readonly index: PackageIndex
+  readonly repo: RegisteredRepo
+}
 
 export const renderEnvironment: Phase<In, 'environment', PreparedEnvironment> = {
   key: 'environment',
   title: () => 'Render the environment',
   plan: planEnvironment,
-  run: ({ build, spack, repo }) =>
-    prepareEnvironment(spack.runner, build.request, build.gccVersion, repo, build.work.layout)
+  run: ({ build, spack, index, repo }) =>
+    prepareEnvironment(spack.runner, build.request, build.gccVersion, repo, build.work.layout, index.cache.detection)
 }

@@ -1,4 +1,7 @@
-/** Restore Spack's index of its builtin packages, so that no job spends a minute re-reading 8,500 recipes. */
+/**
+ * Restore Spack's index of its builtin packages, so that no job spends a minute re-reading 8,500 recipes, and with it
+ * the runner's compilers as Spack found them, so that no warm job runs `spack compiler find`.
+ */
 import type { Build } from '../build.js'
 import { repoIndexCacheOf, restoreRepoIndex, type RepoIndexCache } from '../cache/repo-index.js'
 import type { Phase } from '../pipeline.js'
@@ -17,14 +20,18 @@ export const restorePackageIndex: Phase<In, 'index', PackageIndex> = {
   title: () => "Restore Spack's package index",
   plan: build =>
     build.request.cache.enabled
-      ? [{ note: "restore Spack's index of the builtin packages from the Actions cache" }]
+      ? [
+          {
+            note: "restore Spack's index of the builtin packages, and the runner's compilers it found, from the Actions cache"
+          }
+        ]
       : [],
   skip: ({ build, spack }) =>
     build.request.cache.enabled
       ? undefined
       : { cache: repoIndexCacheOf(spack, build.request.cache.keyPrefix), restored: false },
   run: async ({ build, spack }) => {
-    const cache = repoIndexCacheOf(spack, build.request.cache.keyPrefix)
+    const cache = repoIndexCacheOf(spack, build.request.cache.keyPrefix, build.work.detectedCompilers)
     return { cache, restored: await restoreRepoIndex(cache) }
   }
 }

@@ -10,6 +10,7 @@ import type { BuildRequest } from '../inputs.js'
 import type { EnvironmentLayout } from '../work.js'
 import { compilerEnvironmentYaml, environmentYaml } from './environment.js'
 import { compilerFindArgs } from './commands.js'
+import { recordDetection, useRecordedDetection, type CompilerDetection } from './compiler-detection.js'
 import type { SpackRunner } from './runner.js'
 
 /** An environment directory and the spack.yaml written into it. */
@@ -40,14 +41,29 @@ export function gccVersions(detected: Record<string, unknown>): string[] {
   return [...new Set(versions.filter((v): v is string => Boolean(v)))]
 }
 
+/**
+ * The runner's compilers into Spack's user scope: as recorded for these very compilers (restored with Spack's
+ * package index), or found by `spack compiler find` and recorded for the next run.
+ */
+export async function findCompilers(spack: SpackRunner, detection?: CompilerDetection): Promise<void> {
+  const userConfig = spack.env.SPACK_USER_CONFIG_PATH
+  if (detection && userConfig && useRecordedDetection(detection, userConfig)) {
+    core.info(`The runner's compilers as Spack found them before (fingerprint ${detection.fingerprint})`)
+    return
+  }
+  await spack.run(compilerFindArgs('user'), { silent: true })
+  if (detection && userConfig) recordDetection(detection, userConfig)
+}
+
 export async function prepareEnvironment(
   spack: SpackRunner,
   request: BuildRequest,
   gccVersion: string,
   repo: { readonly path: string; readonly namespace: string },
-  layout: EnvironmentLayout
+  layout: EnvironmentLayout,
+  detection?: CompilerDetection
 ): Promise<PreparedEnvironment> {
-  await spack.run(compilerFindArgs('user'), { silent: true })
+  await findCompilers(spack, detection)
   const userConfig = spack.env.SPACK_USER_CONFIG_PATH
   const detected = userConfig ? detectedCompilers(userConfig) : {}
   const foundGcc = gccVersions(detected)
