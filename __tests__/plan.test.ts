@@ -86,7 +86,13 @@ describe('plan mode lists the commands a real run runs', () => {
   test('a cold run and a warm one with the cache on: the warm run skips what its plan says it may', async () => {
     const runner = makeRunner()
     const inputs = { ...standIn, compiler: 'gcc@12.2.0', 'cache-key-prefix': 'plan-test' }
-    const cold = new Set(['no-recorded-compilers', 'no-cached-lock', 'not-restored-whole', 'tree-not-restored', 'build-complete'])
+    const cold = new Set([
+      'no-recorded-compilers',
+      'no-cached-lock',
+      'not-restored-whole',
+      'tree-not-restored',
+      'build-complete'
+    ])
     for (const [hit, holds] of [
       ['none', cold],
       ['exact', new Set<string>()]
