@@ -73,6 +73,38 @@ describe('slurm-version', () => {
   })
 })
 
+describe('stage', () => {
+  test('slurm by default, one version', () => {
+    expect(parse({})).toMatchObject({ stage: 'slurm', slurmVersion: '25.11', moreVersions: [] })
+  })
+  test('a dependencies job may list several versions, by spaces or commas; repeats are kept once', () => {
+    expect(parse({ stage: 'dependencies', 'slurm-version': '24.11 26.05,25.11.6  24.11' })).toMatchObject({
+      stage: 'dependencies',
+      slurmVersion: '24.11',
+      moreVersions: ['26.05', '25.11.6']
+    })
+    expect(parse({ stage: 'dependencies', 'slurm-version': '24.11' })).toMatchObject({ moreVersions: [] })
+  })
+  test('a list outside a dependencies job, or with your own recipe, is refused; each version is checked', () => {
+    rejects(
+      { 'slurm-version': '24.11 26.05' },
+      'slurm-version',
+      '"24.11 26.05" names 2 versions',
+      'stage: dependencies'
+    )
+    mkdirSync(path.join(workspace, 'own-repo'), { recursive: true })
+    rejects(
+      { stage: 'dependencies', 'slurm-version': '24.11 26.05', 'spack-repo': 'own-repo' },
+      'slurm-version',
+      'with your own spack-repo, a dependencies job takes one version'
+    )
+    rejects({ stage: 'dependencies', 'slurm-version': '24.11 22.05' }, 'slurm-version', '"22.05"')
+  })
+  test('another stage names the accepted ones', () => {
+    rejects({ stage: 'deps' }, 'stage', '"deps" is not accepted (accepted: slurm, dependencies)')
+  })
+})
+
 describe('compiler', () => {
   test.each(GCC_RELEASES.map(v => `gcc@${v}`))('accepts %s', compiler => {
     expect(parse({ compiler }).compiler).toEqual({ kind: 'gcc', version: compiler.slice(4) })

@@ -40,6 +40,8 @@ const TESTED_ELSEWHERE: Readonly<Record<string, string>> = {
   'src/inputs/request.ts': 'inputs.test.ts (types)',
   'src/inputs/slurm.ts': 'inputs.test.ts',
   'src/inputs/spack.ts': 'inputs.test.ts',
+  'src/inputs/stage.ts': 'inputs.test.ts, action-dependencies.test.ts',
+  'src/cache/kept-locks.ts': 'action-dependencies.test.ts',
   'src/phases/artifact.ts': 'plan.test.ts, action-install.test.ts',
   'src/phases/build-cache.ts': 'plan.test.ts, action-cache.test.ts, main.test.ts',
   'src/phases/environment.ts': 'plan.test.ts, action-install.test.ts',

@@ -259,7 +259,47 @@ describe('build-matrix.yml', () => {
   test('the file is copied with one edit: the action is referenced only as `uses: ./`', () => {
     const text = readFileSync(path.join(ROOT, '.github', 'workflows', 'build-matrix.yml'), 'utf8')
     expect(text).not.toContain('dist/')
-    expect(text.match(/uses: \.\/\s*$/gm)?.length).toBe(2)
+    expect(text.match(/uses: \.\/\s*$/gm)?.length).toBe(3)
+  })
+
+  describe('the dependencies jobs', () => {
+    const dependencies = workflow.jobs.dependencies as Job
+    const jobs = expandMatrix(dependencies.strategy?.matrix as Record<string, unknown>)
+
+    test('the cells wait for them, and still run when one failed (but not when the run was cancelled)', () => {
+      expect(build.needs).toBe('dependencies')
+      expect(build.if).toBe('${{ !cancelled() }}')
+      expect(dependencies.strategy?.['fail-fast']).toBe(false)
+      expect(dependencies['runs-on']).toBe('${{ matrix.runner }}')
+    })
+
+    test("one per compiler and runner image, listing exactly the series of that compiler's cells", () => {
+      const byCompiler = new Map<string, Set<string>>()
+      for (const cell of cells) {
+        const key = `${cell.gcc} ${cell.runner}`
+        byCompiler.set(key, new Set([...(byCompiler.get(key) ?? []), String(cell.slurm)]))
+      }
+      expect(jobs.map(job => `${job.gcc} ${job.runner}`).sort()).toEqual([...byCompiler.keys()].sort())
+      for (const job of jobs)
+        expect({ gcc: job.gcc, series: String(job.slurm).split(' ').sort() }).toEqual({
+          gcc: job.gcc,
+          series: [...(byCompiler.get(`${job.gcc} ${job.runner}`) ?? [])].sort()
+        })
+    })
+
+    test.each(jobs.map(job => [`gcc@${job.gcc}`, job] as const))(
+      '%s passes the inputs of its cells, with stage: dependencies and their versions',
+      (_, job) => {
+        const request = inputsOf(actionStep(dependencies), job, env)
+        expect(request.stage).toBe('dependencies')
+        expect([request.slurmVersion, ...request.moreVersions]).toEqual(String(job.slurm).split(' '))
+        const cell = cells.find(c => c.gcc === job.gcc) as Cell
+        const cellRequest = inputsOf(actionStep(build), cell, env)
+        // What decides the cache key's family and the dependencies' concretization is the cells'.
+        for (const field of ['compiler', 'target', 'variants', 'cache', 'spack', 'repo', 'buildcache'] as const)
+          expect({ field, value: request[field] }).toEqual({ field, value: cellRequest[field] })
+      }
+    )
   })
 })
 

@@ -12,8 +12,9 @@ import { lineOf } from './inputs/fields.js'
 import { parseArtifact, parseCache, parseJob } from './inputs/job.js'
 import { SECRET_INPUTS, valueOf, type Get } from './inputs/names.js'
 import type { BuildRequest, InputContext } from './inputs/request.js'
-import { parseCompiler, parseSlurmVersion, parseTarget, parseVariants } from './inputs/slurm.js'
+import { parseCompiler, parseTarget, parseVariants } from './inputs/slurm.js'
 import { parseRepo, parseSpack, parseSpackConfig } from './inputs/spack.js'
+import { parseStage } from './inputs/stage.js'
 
 export { InputError } from './inputs/fields.js'
 export type {
@@ -23,6 +24,7 @@ export type {
   ModuleSystem,
   RepoSource,
   SpackSource,
+  Stage,
   VariantSetting
 } from './inputs/request.js'
 export {
@@ -68,7 +70,7 @@ export function parseInputs(get: Get, context: InputContext): BuildRequest {
   const repo = parseRepo(valueOf(get, 'spack-repo'), context)
   const buildcache = parseBuildcache(get)
   return {
-    slurmVersion: parseSlurmVersion(lineOf(get, 'slurm-version'), repo.kind === 'bundled'),
+    ...parseStage(get, repo.kind === 'bundled'),
     compiler: parseCompiler(lineOf(get, 'compiler')),
     variants: parseVariants(lineOf(get, 'variants'), repo.kind === 'bundled'),
     target: parseTarget(lineOf(get, 'target')),

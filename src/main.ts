@@ -9,8 +9,8 @@ import { readInputs } from './inputs.js'
 import { packageArtifact } from './phases/artifact.js'
 import { restoreBuildCache } from './phases/build-cache.js'
 import { renderEnvironment } from './phases/environment.js'
-import { buildCompiler, installSlurm } from './phases/install.js'
-import { readInstalled } from './phases/installed.js'
+import { buildCompiler, installDependencies, installSlurm } from './phases/install.js'
+import { dependenciesInstalled, readInstalled } from './phases/installed.js'
 import { checkRecipe } from './phases/recipe-check.js'
 import { restorePackageIndex } from './phases/package-index.js'
 import { provision } from './phases/provision.js'
@@ -40,16 +40,35 @@ export const BUILD = Pipeline.start()
   .then(packageArtifact)
   .then(uploadArtifact)
 
-type Results = ResultsOf<typeof BUILD>
+/** A dependencies job (`stage: dependencies`): the same phases up to the install, which leaves Slurm out; no artifact. */
+export const DEPENDENCIES = Pipeline.start()
+  .then(provision)
+  .then(restorePackageIndex)
+  .then(registerRepository)
+  .then(checkRecipe)
+  .then(checkRunner)
+  .then(renderEnvironment)
+  .then(restoreBuildCache)
+  .then(trustBuildCacheKeys)
+  .then(buildCompiler)
+  .then(installDependencies)
+  .then(pushToMirror)
+  .then(dependenciesInstalled)
+
+type Results = ResultsOf<typeof BUILD> | ResultsOf<typeof DEPENDENCIES>
 // The summary reads the phases' results by name: a renamed or missing phase does not compile.
 type Holds<T extends true> = T
-export type _SummaryReadsThePipeline = Holds<Results extends Required<RunResults> ? true : false>
+export type _SummaryReadsThePipeline = Holds<ResultsOf<typeof BUILD> extends Required<RunResults> ? true : false>
+
+function pipelineOf(build: Build): typeof BUILD | typeof DEPENDENCIES {
+  return build.request.stage === 'dependencies' ? DEPENDENCIES : BUILD
+}
 
 /** What plan mode shows: the main step's phases, then the post step. */
 export function planBuild(build: Build): Plan {
   return planOf(
     build,
-    [...BUILD.plan(build), planPost(build)].filter(phase => phase.steps.length > 0)
+    [...pipelineOf(build).plan(build), planPost(build)].filter(phase => phase.steps.length > 0)
   )
 }
 
@@ -62,7 +81,7 @@ export async function run(): Promise<void> {
     const build = await resolveBuild(request)
     if (request.dryRun) return await showPlan(planBuild(build))
     progress = new Progress({ build })
-    await BUILD.run(progress)
+    await pipelineOf(build).run(progress)
   } catch (error) {
     failure = error
     core.setFailed(error instanceof Error ? error.message : String(error))

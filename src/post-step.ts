@@ -1,12 +1,16 @@
 /**
  * The post step (runs also after a failed build): pushes whatever was installed to the local mirror and saves the
- * build cache. A complete build saves the primary key; an incomplete one a partial key that later runs restore.
+ * build cache. A complete build saves the primary key; an incomplete one a partial key that later runs restore. A
+ * complete build also saves its installed tree, and Spack's package index is saved with the runner's compilers,
+ * each unless it was restored. Without the build cache (remote build caches serve the binaries), a complete build
+ * saves its kept locks alone.
  */
 import * as core from '@actions/core'
 import path from 'node:path'
-import type { Build } from './build.js'
+import { environmentDir, keepsSpackState, only, type Build } from './build.js'
 import { keepLock, saveBuildCache } from './cache/build-cache.js'
 import { saveInstalledTree } from './cache/installed-tree.js'
+import { saveKeptLocks } from './cache/kept-locks.js'
 import { partialKey } from './cache/keys.js'
 import { saveRepoIndex } from './cache/repo-index.js'
 import { TREE_NOT_RESTORED } from './phases/build-cache.js'
@@ -23,24 +27,40 @@ export function keyToSave(state: PostState, runId: string, attempt: string): str
   return state.restoredKey === state.primaryKey ? undefined : state.primaryKey
 }
 
+const COMPLETE: Condition = { id: 'build-complete', text: 'the build completed' }
+
 /** What the post step would do for `build`. */
 export function planPost(build: Build): PlannedPhase {
   const { layout } = build.work
   const notWhole: Condition = { id: 'not-restored-whole', text: 'the build cache was not restored whole' }
+  const index = { note: "save Spack's package index and the runner's compilers unless they were restored" }
+  const title = 'Post step (also after a failed build)'
+  if (!build.request.cache.enabled)
+    return {
+      title,
+      steps: keepsSpackState(build.request)
+        ? [
+            index,
+            { note: 'save spack.lock', when: [{ id: 'no-cached-lock', text: 'no kept lock was restored' }, COMPLETE] }
+          ]
+        : []
+    }
   return {
-    title: 'Post step (also after a failed build)',
-    steps: build.request.cache.enabled
-      ? [
-          { note: "save Spack's package index unless it was restored" },
-          { spack: pushArgs(layout.compilerEnvDir, LOCAL_MIRROR, true), when: [notWhole, gccMissing(build)] },
-          { spack: pushArgs(layout.envDir, LOCAL_MIRROR, true), when: [notWhole] },
-          { note: 'save the build cache (a partial key after a failure)', when: [notWhole] },
-          {
-            note: `save the installed tree (${layout.installRoot}) and spack.lock`,
-            when: [TREE_NOT_RESTORED, { id: 'build-complete', text: 'the build completed' }]
-          }
-        ]
-      : []
+    title,
+    steps: [
+      index,
+      { spack: pushArgs(layout.compilerEnvDir, LOCAL_MIRROR, true), when: [notWhole, gccMissing(build)] },
+      { spack: pushArgs(environmentDir(build), LOCAL_MIRROR, true, only(build)), when: [notWhole] },
+      { note: 'save the build cache (a partial key after a failure)', when: [notWhole] },
+      ...(build.request.stage === 'dependencies'
+        ? []
+        : [
+            {
+              note: `save the installed tree (${layout.installRoot}) and spack.lock`,
+              when: [TREE_NOT_RESTORED, COMPLETE]
+            }
+          ])
+    ]
   }
 }
 
@@ -55,6 +75,7 @@ export async function runPost(): Promise<void> {
       const index = state.repoIndex.cache
       await core.group(`Save Spack's package index as ${index.key}`, () => saveRepoIndex(index))
     }
+    if (state.keptLocks) return await saveLocks(state, state.keptLocks)
     const key = keyToSave(state, process.env.GITHUB_RUN_ID ?? '0', process.env.GITHUB_RUN_ATTEMPT ?? '1')
     if (key) await saveBuild(state, key)
     else core.info(`The build cache ${state.primaryKey} was restored whole: nothing to save`)
@@ -71,8 +92,8 @@ export async function runPost(): Promise<void> {
 /** Pushes what each environment installed to the local mirror, keeps the locks, and saves the build cache as `key`. */
 async function saveBuild(state: PostState, key: string): Promise<void> {
   const spack = createSpackRunner(state.spack.executable, state.spack.env)
-  for (const { envDir, environment } of state.environments) {
-    const push = await spack.run(pushArgs(envDir, LOCAL_MIRROR, true), {
+  for (const { envDir, environment, only } of state.environments) {
+    const push = await spack.run(pushArgs(envDir, LOCAL_MIRROR, true, only), {
       group: `Push what ${path.basename(envDir)} installed to the local build cache`,
       allowFailure: true
     })
@@ -84,4 +105,16 @@ async function saveBuild(state: PostState, key: string): Promise<void> {
     keepLock(state.paths, envDir, environment)
   }
   await core.group(`Save the build cache as ${key}`, () => saveBuildCache(key, state.paths))
+}
+
+/** Without the build cache: a complete build keeps its locks for the next run, unless they were restored. */
+async function saveLocks(state: PostState, locks: NonNullable<PostState['keptLocks']>): Promise<void> {
+  if (locks.restored || !state.complete) {
+    core.info(
+      locks.restored ? 'The kept spack.lock was restored: nothing to save' : 'The build did not complete: no lock kept'
+    )
+    return
+  }
+  for (const { envDir, environment } of state.environments) keepLock(state.paths, envDir, environment)
+  await core.group(`Save the kept spack.lock as ${locks.entry.key}`, () => saveKeptLocks(locks.entry))
 }

@@ -6,7 +6,9 @@
 import * as core from '@actions/core'
 import type { CachePaths } from './cache/build-cache.js'
 import type { InstalledTree } from './cache/installed-tree.js'
+import type { CacheEntry } from './cache/service.js'
 import type { RepoIndexCache } from './cache/repo-index.js'
+import type { Only } from './spack/commands.js'
 import type { WrittenEnvironment } from './spack/prepare.js'
 
 export const STATE = {
@@ -20,13 +22,18 @@ export interface CacheState {
   readonly primaryKey: string
   readonly restoredKey?: string
   readonly paths: CachePaths
-  /** The environments of the build (the compiler's first, when one is built), with their rendered spack.yaml. */
-  readonly environments: readonly WrittenEnvironment[]
+  /**
+   * The environments of the build (the compiler's first, when one is built), with their rendered spack.yaml, and
+   * what of each was installed (a dependencies job's: the dependencies only).
+   */
+  readonly environments: ReadonlyArray<WrittenEnvironment & { readonly only?: Only }>
   readonly spack: { readonly executable: string; readonly env: Readonly<Record<string, string>> }
   /** Spack's index of the builtin packages: saved by the post step unless it was restored. */
   readonly repoIndex?: { readonly cache: RepoIndexCache; readonly restored: boolean }
   /** The installed tree: saved by the post step of a complete build unless it was restored. */
   readonly installedTree?: { readonly tree: InstalledTree; readonly restored: boolean }
+  /** Without the build cache (remote build caches serve the binaries): the kept locks alone, saved unless restored. */
+  readonly keptLocks?: { readonly entry: CacheEntry; readonly restored: boolean }
 }
 
 export interface PostState extends CacheState {

@@ -12,6 +12,8 @@ export interface EnvironmentLayout {
   readonly envDir: string
   /** The environment that builds the requested GCC when the runner doesn't have it. */
   readonly compilerEnvDir: string
+  /** The environment of a dependencies job: Slurm's dependencies, for one or more Slurm versions. */
+  readonly dependenciesEnvDir: string
   readonly installRoot: string
   readonly viewRoot: string
   readonly moduleRoot: string
@@ -54,6 +56,7 @@ export function layoutUnder(root: string): EnvironmentLayout {
   return {
     envDir: path.join(root, 'environment'),
     compilerEnvDir: path.join(root, 'compiler-environment'),
+    dependenciesEnvDir: path.join(root, 'dependencies-environment'),
     installRoot: path.join(root, 'opt'),
     viewRoot: path.join(root, 'view'),
     moduleRoot: path.join(root, 'modules'),

@@ -1,7 +1,12 @@
 import { describe, expect, test } from '@jest/globals'
 import { parse as parseYaml } from 'yaml'
 import { parseInputs, type BuildRequest } from '../../src/inputs.js'
-import { environmentYaml, renderEnvironment, slurmSpec } from '../../src/spack/environment.js'
+import {
+  dependenciesEnvironmentYaml,
+  environmentYaml,
+  renderEnvironment,
+  slurmSpec
+} from '../../src/spack/environment.js'
 import { layoutUnder } from '../../src/work.js'
 import { SLURM_SERIES } from '../../src/catalog.js'
 
@@ -116,5 +121,33 @@ describe('renderEnvironment', () => {
     expect(parseYaml(text)).toEqual(renderEnvironment(inputs))
     expect(environmentYaml(inputs)).toBe(text)
     expect(text.startsWith('# Rendered by slurm-factory-action')).toBe(true)
+  })
+})
+
+describe('dependenciesEnvironmentYaml', () => {
+  test('one root per version as a Slurm build names it, dependencies unified where they can be, no view, no modules', () => {
+    const inputs = { stage: 'dependencies', 'slurm-version': '24.11 26.05', compiler: 'gcc@13.3.0' }
+    const doc = parseYaml(dependenciesEnvironmentYaml({ ...base, request: request(inputs) })) as {
+      spack: Record<string, unknown>
+    }
+    expect(doc.spack.specs).toEqual([
+      slurmSpec(request({ 'slurm-version': '24.11' }), '13.3.0'),
+      slurmSpec(request({ 'slurm-version': '26.05' }), '13.3.0')
+    ])
+    expect(doc.spack.concretizer).toEqual({ unify: 'when_possible', reuse: true })
+    expect(doc.spack.view).toBe(false)
+    expect(doc.spack.modules).toBeUndefined()
+    // The rest is the Slurm build's: same store, mirrors and compilers, so what is installed serves the cells.
+    const cell = renderEnvironment({ ...base, request: request({ 'slurm-version': '24.11', compiler: 'gcc@13.3.0' }) })
+      .spack as Record<string, unknown>
+    for (const key of ['config', 'packages', 'mirrors', 'repos']) expect(doc.spack[key]).toEqual(cell[key])
+  })
+
+  test("a site's concretizer settings are kept beside unify", () => {
+    const site = 'concretizer:\n  targets:\n    granularity: generic\n'
+    const doc = parseYaml(
+      dependenciesEnvironmentYaml({ ...base, request: request({ stage: 'dependencies', 'spack-config': site }) })
+    ) as { spack: { concretizer: Record<string, unknown> } }
+    expect(doc.spack.concretizer).toEqual({ unify: 'when_possible', reuse: true, targets: { granularity: 'generic' } })
   })
 })

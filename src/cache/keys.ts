@@ -2,6 +2,7 @@
  * Build-cache keys, computed before concretizing from everything that decides the concretization. Pure.
  *
  * primary:  <prefix>-<os>-<arch>-spack<commit>-gcc<version>-<target>-<fingerprint>
+ *           (a dependencies job: ...-<target>-dependencies-<fingerprint>, which the cells' fallback prefix finds)
  * partial:  <primary>-partial-<run id>-<attempt>   (saved by a failed or incomplete build)
  * restore:  <primary>-partial-, then <prefix>-<os>-<arch>-spack<commit>-gcc<version>-<target>-
  *
@@ -25,6 +26,8 @@ export interface CacheKeyInputs {
   readonly target: string
   /** The fully rendered spack.yaml (spec, repos, detected compilers and externals, mirrors, config). */
   readonly environment: string
+  /** A word before the fingerprint that says what the entry holds: `dependencies` for a dependencies job. */
+  readonly label?: string
 }
 
 export interface CacheKeys {
@@ -63,7 +66,7 @@ export function cacheKeys(inputs: CacheKeyInputs): CacheKeys {
     `gcc${part(inputs.gccVersion)}`,
     part(inputs.target)
   ].join('-')
-  const primary = `${family}-${fingerprint(inputs)}`
+  const primary = [family, ...(inputs.label ? [inputs.label] : []), fingerprint(inputs)].join('-')
   return { primary, restoreKeys: [`${primary}-partial-`, `${family}-`] }
 }
 

@@ -7,6 +7,7 @@ import { DEFAULT_VARIANTS } from '../catalog.js'
  */
 export const DEFAULTS = {
   'slurm-version': '25.11',
+  stage: 'slurm',
   compiler: '',
   variants: DEFAULT_VARIANTS,
   target: 'x86_64_v3',

@@ -19,12 +19,17 @@ export type SpackSource =
   | { readonly version: string; readonly commit?: string; readonly root: string }
 
 export type ModuleSystem = 'lmod' | 'tcl' | 'none'
+/** `slurm`: Slurm and what it needs, packaged into the artifact. `dependencies`: only what Slurm needs, for the build cache. */
+export type Stage = 'slurm' | 'dependencies'
 export type Compression = 'zstd' | 'gzip'
 
 /** Everything the action was asked to do, validated and immutable. */
 export interface BuildRequest {
   /** `slurm@<version>`: a release series (`25.11`) or a full release (`25.11.6`). */
   readonly slurmVersion: string
+  readonly stage: Stage
+  /** With `stage: dependencies`: further Slurm versions whose dependencies are installed beside slurmVersion's. */
+  readonly moreVersions: readonly string[]
   /** A GCC release, or `system` for the runner's own GCC (resolved when the build starts). */
   readonly compiler: { readonly kind: 'gcc'; readonly version: string } | { readonly kind: 'system' }
   /** Variants in canonical order: booleans by name, then `name=value` by name. */

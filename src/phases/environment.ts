@@ -1,9 +1,9 @@
 /** Render the Spack environment: the runner's compilers found by Spack, and spack.yaml written from the request. */
 import path from 'node:path'
-import type { Build } from '../build.js'
+import { environmentDir, keepsSpackState, type Build } from '../build.js'
 import type { Condition, Phase, Step } from '../pipeline.js'
 import { compilerFindArgs } from '../spack/commands.js'
-import { environmentYaml } from '../spack/environment.js'
+import { dependenciesEnvironmentYaml, environmentYaml } from '../spack/environment.js'
 import { prepareEnvironment, type PreparedEnvironment } from '../spack/prepare.js'
 import type { ProvisionedSpack } from '../spack/provision.js'
 import type { RegisteredRepo } from '../spack/repo.js'
@@ -18,7 +18,7 @@ export function gccMissing(build: Build): Condition {
 /** The build's spack.yaml as plan mode can render it: without the compilers only `spack compiler find` can name. */
 export function plannedEnvironment(build: Build): string {
   const repo = plannedRepo(build)
-  return environmentYaml({
+  return (build.request.stage === 'dependencies' ? dependenciesEnvironmentYaml : environmentYaml)({
     request: build.request,
     gccVersion: build.gccVersion,
     repoPath: repo.root,
@@ -36,9 +36,9 @@ export const NO_RECORDED_COMPILERS: Condition = {
 function planEnvironment(build: Build): Step[] {
   const { layout } = build.work
   return [
-    { spack: compilerFindArgs('user'), ...(build.request.cache.enabled ? { when: [NO_RECORDED_COMPILERS] } : {}) },
+    { spack: compilerFindArgs('user'), ...(keepsSpackState(build.request) ? { when: [NO_RECORDED_COMPILERS] } : {}) },
     { writes: path.join(layout.compilerEnvDir, 'spack.yaml'), when: [gccMissing(build)] },
-    { writes: path.join(layout.envDir, 'spack.yaml'), content: plannedEnvironment(build) }
+    { writes: path.join(environmentDir(build), 'spack.yaml'), content: plannedEnvironment(build) }
   ]
 }
 

@@ -3,12 +3,12 @@
  * cached lock was made from its very spack.yaml), its sources checked when offline, and installed.
  */
 import * as core from '@actions/core'
-import { cachePaths, withCredentials, type Build } from '../build.js'
+import { cachePaths, keepsSpackState, withCredentials, type Build } from '../build.js'
 import { adoptCachedLock } from '../cache/build-cache.js'
 import { artifactName } from '../artifact/artifact.js'
 import { uploadDebugFiles } from '../artifact/upload.js'
 import type { Condition, Phase, Step } from '../pipeline.js'
-import { concretizeArgs, environmentPythonArgs, installArgs } from '../spack/commands.js'
+import { concretizeArgs, environmentPythonArgs, installArgs, type Only } from '../spack/commands.js'
 import { concretize, debugFiles, install, InstallError, type InstallReport } from '../spack/install.js'
 import { checkSources, sourceCheckScript } from '../spack/offline.js'
 import type { PreparedEnvironment, WrittenEnvironment } from '../spack/prepare.js'
@@ -23,33 +23,41 @@ type In = {
   readonly cache: BuildCacheResult
 }
 
-/** Concretizes (unless the cached lock was made from this spack.yaml), checks offline sources, installs. */
-async function installEnvironment(written: WrittenEnvironment, { build, spack, cache }: In): Promise<InstallReport> {
+/**
+ * Concretizes (unless the cached lock was made from this spack.yaml), checks offline sources, installs (only the
+ * roots' dependencies, for a dependencies job).
+ */
+async function installEnvironment(
+  written: WrittenEnvironment,
+  { build, spack, cache }: In,
+  only?: Only
+): Promise<InstallReport> {
   const runner = withCredentials(spack.runner, build.request)
-  if (cache.hit !== 'none' && adoptCachedLock(cachePaths(build), written.envDir, written.environment)) {
+  const locked = cache.hit !== 'none' || cache.keptLocks === true
+  if (locked && adoptCachedLock(cachePaths(build), written.envDir, written.environment)) {
     core.info('Using the cached spack.lock made from this spack.yaml: nothing to concretize')
   } else {
     await concretize(runner, written.envDir)
   }
   // A whole installed tree leaves nothing to build, so no source to look for.
   if (build.request.offline && !cache.installedTree) await checkSources(runner, written.envDir, build.work.scratch)
-  return install(runner, written.envDir, build.request.jobs)
+  return install(runner, written.envDir, build.request.jobs, only)
 }
 
 /** What installing the environment in `envDir` would run, when `when` holds. */
-function planInstall(build: Build, envDir: string, when: readonly Condition[]): Step[] {
+function planInstall(build: Build, envDir: string, when: readonly Condition[], only?: Only): Step[] {
   const noLock: Condition = { id: 'no-cached-lock', text: 'no cached spack.lock was made from this spack.yaml' }
   const script = sourceCheckScript(build.work.scratch)
   const checkWhen = [...when, ...(build.request.cache.enabled ? [TREE_NOT_RESTORED] : [])]
   return [
-    { spack: concretizeArgs(envDir), when: [...when, ...(build.request.cache.enabled ? [noLock] : [])] },
+    { spack: concretizeArgs(envDir), when: [...when, ...(keepsSpackState(build.request) ? [noLock] : [])] },
     ...(build.request.offline
       ? [
           { writes: script, when: checkWhen },
           { spack: environmentPythonArgs(envDir, script), when: checkWhen }
         ]
       : []),
-    { spack: installArgs(envDir, build.request.jobs), when }
+    { spack: installArgs(envDir, build.request.jobs, only), when }
   ]
 }
 
@@ -97,4 +105,12 @@ export const installSlurm: Phase<In, 'install', InstallReport> = {
       throw error
     }
   }
+}
+
+/** A dependencies job's install: every dependency of the roots, not the roots (Slurm) themselves. */
+export const installDependencies: Phase<In, 'install', InstallReport> = {
+  key: 'install',
+  title: () => "Install Slurm's dependencies",
+  plan: build => planInstall(build, build.work.layout.dependenciesEnvDir, [], 'dependencies'),
+  run: input => installEnvironment(input.environment, input, 'dependencies')
 }

@@ -26,3 +26,15 @@ export const readInstalled: Phase<In, 'slurm', BuiltSlurm> = {
     [OUTPUTS.prefix]: slurm.prefix
   })
 }
+
+/** A dependencies job ends once its dependencies are installed (and pushed): it marks the build complete. */
+export const dependenciesInstalled: Phase<{ readonly build: Build }, 'done', { readonly complete: true }> = {
+  key: 'done',
+  title: () => 'Dependencies installed',
+  grouped: false,
+  plan: () => [],
+  run: async () => {
+    markComplete()
+    return { complete: true }
+  }
+}

@@ -2,7 +2,7 @@
  * Restore Spack's index of its builtin packages, so that no job spends a minute re-reading 8,500 recipes, and with it
  * the runner's compilers as Spack found them, so that no warm job runs `spack compiler find`.
  */
-import type { Build } from '../build.js'
+import { keepsSpackState, type Build } from '../build.js'
 import { repoIndexCacheOf, restoreRepoIndex, type RepoIndexCache } from '../cache/repo-index.js'
 import type { Phase } from '../pipeline.js'
 import type { ProvisionedSpack } from '../spack/provision.js'
@@ -19,7 +19,7 @@ export const restorePackageIndex: Phase<In, 'index', PackageIndex> = {
   key: 'index',
   title: () => "Restore Spack's package index",
   plan: build =>
-    build.request.cache.enabled
+    keepsSpackState(build.request)
       ? [
           {
             note: "restore Spack's index of the builtin packages, and the runner's compilers it found, from the Actions cache"
@@ -27,7 +27,7 @@ export const restorePackageIndex: Phase<In, 'index', PackageIndex> = {
         ]
       : [],
   skip: ({ build, spack }) =>
-    build.request.cache.enabled
+    keepsSpackState(build.request)
       ? undefined
       : { cache: repoIndexCacheOf(spack, build.request.cache.keyPrefix), restored: false },
   run: async ({ build, spack }) => {

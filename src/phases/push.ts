@@ -1,5 +1,5 @@
 /** Push what was built to the `buildcache-push` mirror, signed with `signing-key` unless `unsigned`. */
-import { withCredentials, type Build } from '../build.js'
+import { environmentDir, only, withCredentials, type Build } from '../build.js'
 import { importSigningKey, keyFile } from '../cache/signing.js'
 import type { Phase, Step } from '../pipeline.js'
 import { gpgTrustArgs, pushArgs } from '../spack/commands.js'
@@ -13,7 +13,7 @@ function planPush(build: Build): Step[] {
   const key = keyFile(build.work.scratch, 'signing key')
   return [
     ...(buildcache.signingKey ? [{ writes: key }, { spack: gpgTrustArgs(key) }] : []),
-    { spack: pushArgs(build.work.layout.envDir, PUSH_MIRROR, buildcache.unsigned) }
+    { spack: pushArgs(environmentDir(build), PUSH_MIRROR, buildcache.unsigned, only(build)) }
   ]
 }
 
@@ -28,7 +28,7 @@ export const pushToMirror: Phase<In, 'pushed', { readonly mirror?: string }> = {
     const { buildcache } = build.request
     const runner = withCredentials(spack.runner, build.request)
     if (buildcache.signingKey) await importSigningKey(runner, buildcache.signingKey, build.work.scratch)
-    await runner.run(pushArgs(environment.envDir, PUSH_MIRROR, buildcache.unsigned), {
+    await runner.run(pushArgs(environment.envDir, PUSH_MIRROR, buildcache.unsigned, only(build)), {
       group: `spack buildcache push ${buildcache.push}`
     })
     return { mirror: buildcache.push as string }

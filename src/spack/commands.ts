@@ -48,12 +48,24 @@ export function concretizeArgs(envDir: string): string[] {
   return ['-e', envDir, 'concretize']
 }
 
-export function installArgs(envDir: string, jobs: number): string[] {
-  return ['-e', envDir, 'install', '--jobs', String(jobs), '--fail-fast']
+/** What of an environment a command takes: everything, or (a dependencies job) the roots' dependencies only. */
+export type Only = 'dependencies' | undefined
+
+export function installArgs(envDir: string, jobs: number, only?: Only): string[] {
+  return ['-e', envDir, 'install', '--jobs', String(jobs), '--fail-fast', ...(only ? ['--only', only] : [])]
 }
 
-export function pushArgs(envDir: string, mirror: string, unsigned: boolean): string[] {
-  return ['-e', envDir, 'buildcache', 'push', '--update-index', ...(unsigned ? ['--unsigned'] : []), mirror]
+export function pushArgs(envDir: string, mirror: string, unsigned: boolean, only?: Only): string[] {
+  return [
+    '-e',
+    envDir,
+    'buildcache',
+    'push',
+    '--update-index',
+    ...(only ? ['--only', only] : []),
+    ...(unsigned ? ['--unsigned'] : []),
+    mirror
+  ]
 }
 
 export function locationArgs(envDir: string, hash: string): string[] {

@@ -126,6 +126,25 @@ export function compilerEnvironmentYaml(inputs: EnvironmentInputs): string {
   return toYaml({ spack: { ...spack, view: false } })
 }
 
+/**
+ * The environment of a dependencies job: one root per Slurm version (`slurmVersion`, then `moreVersions`), each as a
+ * Slurm build would name it, installed with `--only dependencies`. Their dependencies are unified where they can be,
+ * so a dependency the versions share is built once and every cell reuses it. Same store, mirrors and site
+ * configuration as a Slurm build; no view, no modules.
+ */
+export function dependenciesEnvironmentYaml(inputs: EnvironmentInputs): string {
+  const { spack } = renderEnvironment(inputs) as { spack: Record<string, unknown> }
+  const { request, gccVersion } = inputs
+  spack.specs = [request.slurmVersion, ...request.moreVersions].map(version =>
+    slurmSpec({ ...request, slurmVersion: version }, gccVersion)
+  )
+  const concretizer = 'concretizer:' in spack ? 'concretizer:' : 'concretizer'
+  spack[concretizer] = { ...(spack[concretizer] as Record<string, unknown>), unify: 'when_possible' }
+  delete spack.view
+  delete spack.modules
+  return toYaml({ spack: { ...spack, view: false } })
+}
+
 function toYaml(document: Record<string, unknown>): string {
   return `# Rendered by slurm-factory-action; edits are overwritten on the next run.\n${stringify(document, { lineWidth: 0 })}`
 }

@@ -5,7 +5,7 @@
 import * as core from '@actions/core'
 import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
-import { concretizeArgs, installArgs } from './commands.js'
+import { concretizeArgs, installArgs, type Only } from './commands.js'
 import { lastLines, type SpackRunner } from './runner.js'
 
 /** A package as Spack names it in its messages: `<name>-<version>-<dag hash>`. */
@@ -86,8 +86,8 @@ export async function concretize(spack: SpackRunner, envDir: string): Promise<vo
 }
 
 /** Installs the environment; on failure annotates the failing package with its build log's last lines. */
-export async function install(spack: SpackRunner, envDir: string, jobs: number): Promise<InstallReport> {
-  const result = await spack.run(installArgs(envDir, jobs), { group: 'spack install', allowFailure: true })
+export async function install(spack: SpackRunner, envDir: string, jobs: number, only?: Only): Promise<InstallReport> {
+  const result = await spack.run(installArgs(envDir, jobs, only), { group: 'spack install', allowFailure: true })
   const report = parseInstallOutput(result.stdout + result.stderr)
   if (result.exitCode === 0 && !report.failure) return report
   const failure: InstallFailure = report.failure ?? {

@@ -8,7 +8,7 @@ import path from 'node:path'
 import { parse } from 'yaml'
 import type { BuildRequest } from '../inputs.js'
 import type { EnvironmentLayout } from '../work.js'
-import { compilerEnvironmentYaml, environmentYaml } from './environment.js'
+import { compilerEnvironmentYaml, dependenciesEnvironmentYaml, environmentYaml } from './environment.js'
 import { compilerFindArgs } from './commands.js'
 import { recordDetection, useRecordedDetection, type CompilerDetection } from './compiler-detection.js'
 import type { SpackRunner } from './runner.js'
@@ -76,10 +76,13 @@ export async function prepareEnvironment(
     )
     compiler = writeEnvironment(layout.compilerEnvDir, compilerEnvironmentYaml(inputs))
   }
-  const environment = environmentYaml(inputs)
-  writeEnvironment(layout.envDir, environment)
+  // A dependencies job renders its own environment: the roots' dependencies only, for one or more Slurm versions.
+  const dependencies = request.stage === 'dependencies'
+  const environment = dependencies ? dependenciesEnvironmentYaml(inputs) : environmentYaml(inputs)
+  const envDir = dependencies ? layout.dependenciesEnvDir : layout.envDir
+  writeEnvironment(envDir, environment)
   core.info(environment)
-  return { envDir: layout.envDir, environment, foundGcc, ...(compiler ? { compiler } : {}) }
+  return { envDir, environment, foundGcc, ...(compiler ? { compiler } : {}) }
 }
 
 function writeEnvironment(envDir: string, environment: string): WrittenEnvironment {
