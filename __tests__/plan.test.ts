@@ -54,6 +54,11 @@ describe('plan mode lists the commands a real run runs', () => {
     ['cache off, the runner has the GCC', { compiler: 'gcc@12.2.0', cache: 'false' }, {}],
     ['cache off, Spack builds the GCC first', { compiler: 'gcc@13.3.0', cache: 'false' }, { STANDIN_GCC: '7.5.0' }],
     [
+      'a dependencies job for two versions, Spack builds the GCC first',
+      { compiler: 'gcc@13.3.0', cache: 'false', stage: 'dependencies', 'slurm-version': '24.11 26.05' },
+      { STANDIN_GCC: '7.5.0' }
+    ],
+    [
       'offline, with a push mirror and a workspace repository shaped like slurm-factory-spack-repo',
       {
         compiler: 'gcc@12.2.0',
