@@ -15,7 +15,8 @@
  *   3. the runner's Spack work root (install tree, stage, view, environment) is deleted;
  *   4. the moved tree, traced: Lmod, a one-node cluster with srun, sbatch, MPI over PMIx, PMI-2, slurmrestd, and
  *      commands finding <tree>/etc/slurm.conf with SLURM_CONF unset; no traced call may name the deleted work root;
- *   5. warm run on a wiped runner (same paths, same cache service): nothing compiled, nothing concretized.
+ *   5. warm run on a wiped runner (same paths, same cache service): nothing compiled, nothing concretized, the same
+ *      tarball byte for byte.
  * Environment: E2E_VARIANTS (default: the richest set the mode can satisfy, see KIT_VARIANTS), E2E_SLURM (the
  * default version), E2E_TARGET (x86_64_v2 with a SPACK_ROOT, x86_64_v3 otherwise), E2E_JOBS (2), E2E_TIMEOUT_MIN
  * (90, per action step), E2E_WORKDIR (where work directories go), E2E_KEEP=1 keeps them (kept anyway on failure).
@@ -229,6 +230,10 @@ async function runTarget(target: Target, chosen: Mode): Promise<string> {
     process.stdout.write(`e2e: sha256sum -c: OK; audit: ${auditLine}\n`)
     const compilerLine = checkCompiler(target, prefix, cold.work.built)
 
+    // The floor a warm run is compared with: plain tar of the build cache the cold run saved (a warm run that
+    // restores the installed tree does not restore the build cache).
+    const floor = pureExtraction(layoutUnder(workRoot(dirs.temp)).localMirror, work)
+
     // The build machine's Spack work root goes before the moved tree runs: nothing may quietly fall back on it.
     const buildRoot = workRoot(dirs.temp)
     reset(dirs)
@@ -257,11 +262,12 @@ async function runTarget(target: Target, chosen: Mode): Promise<string> {
       problems.push(`concretize ran: ${warm.work.concretizeCommands.join(' | ')}`)
     if (!warm.work.nothingToConcretize) problems.push('no "nothing to concretize" line')
     if (warm.work.phasesExecuted) problems.push(`Spack executed ${warm.work.phasesExecuted} build phase(s)`)
+    if (warm.outputs['artifact-sha256'] !== sha)
+      problems.push(`the warm run's tarball (sha256 ${warm.outputs['artifact-sha256']}) differs from the cold run's`)
     if (warm.outputs['spec-hash'] !== cold.outputs['spec-hash'])
       problems.push(`spec hash ${warm.outputs['spec-hash']} differs from the cold run's ${cold.outputs['spec-hash']}`)
     if (problems.length) throw new Error(`warm run: ${problems.join('; ')} (see ${warm.log})`)
     const install = warm.summary.get('time: Install Slurm') ?? '?'
-    const floor = pureExtraction(layoutUnder(workRoot(dirs.temp)).localMirror, work)
     const extractionLine =
       `pure-extraction=${seconds(floor.ms)}(${floor.archives} archives, ${(floor.bytes / 1024 / 1024).toFixed(1)}MB) ` +
       `warm/extraction=${(warm.ms / floor.ms).toFixed(1)}x`
