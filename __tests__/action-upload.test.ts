@@ -74,6 +74,21 @@ describe('artifact upload', () => {
     expect(run.stdout).toContain('Uploaded the debug artifact slurm-25.11-gcc12.2.0-x86_64_v2-debug')
   }, 120_000)
 
+  test("a failed dependencies job uploads its own debug artifact, with the failing dependency's logs", async () => {
+    const runner = makeRunner()
+    const run = await runner.run(
+      'index',
+      { ...inputs, stage: 'dependencies', 'slurm-version': '24.11 26.05' },
+      { ...services.env, STANDIN_FAIL: 'munge' }
+    )
+    expect(run.status).not.toBe(0)
+    expect(run.stdout).toContain('::error title=munge failed to build::')
+    const debug = services.artifact?.get('slurm-24.11-gcc12.2.0-x86_64_v2-dependencies-debug')
+    expect(debug).toBeDefined()
+    const entries = (debug?.entries() ?? []).map(name => name.replace(/^\d+-/, '')).sort()
+    expect(entries).toEqual(['spack-build-env.txt', 'spack-build-out.txt', 'spack.lock', 'spack.yaml'])
+  }, 120_000)
+
   test('upload: false uploads nothing', async () => {
     const before = services.artifact?.artifacts.length
     const runner = makeRunner()

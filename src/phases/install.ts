@@ -73,8 +73,12 @@ export const buildCompiler: Phase<In, 'compiler', { readonly report?: InstallRep
 async function uploadDebug(error: InstallError, build: Build, envDir: string): Promise<void> {
   const { request } = build
   try {
-    const name = `${artifactName(request, request.slurmVersion, build.gccVersion)}-debug`
-    await uploadDebugFiles(name, debugFiles(error.failure, envDir), build.work.scratch, request.artifact.retentionDays)
+    await uploadDebugFiles(
+      debugName(build),
+      debugFiles(error.failure, envDir),
+      build.work.scratch,
+      request.artifact.retentionDays
+    )
   } catch (uploadError) {
     core.warning(
       `The debug artifact could not be uploaded: ${uploadError instanceof Error ? uploadError.message : String(uploadError)}`
@@ -82,35 +86,45 @@ async function uploadDebug(error: InstallError, build: Build, envDir: string): P
   }
 }
 
+/** The debug artifact's name: the tarball's with `-debug` (a dependencies job's: with `-dependencies-debug`). */
+function debugName(build: Build): string {
+  const name = artifactName(build.request, build.request.slurmVersion, build.gccVersion)
+  return build.request.stage === 'dependencies' ? `${name}-dependencies-debug` : `${name}-debug`
+}
+
+/** Installs the build's environment; a failed install uploads the debug artifact (when uploads are on). */
+async function installWithDebug(input: In, only?: Only): Promise<InstallReport> {
+  try {
+    return await installEnvironment(input.environment, input, only)
+  } catch (error) {
+    if (error instanceof InstallError && input.build.request.artifact.upload)
+      await uploadDebug(error, input.build, input.environment.envDir)
+    throw error
+  }
+}
+
+function planDebug(build: Build): Step[] {
+  return build.request.artifact.upload
+    ? [
+        {
+          note: `upload ${debugName(build)} (spack.yaml, spack.lock, the failing package's logs)`,
+          when: [{ id: 'install-failed', text: 'the install fails' }]
+        }
+      ]
+    : []
+}
+
 export const installSlurm: Phase<In, 'install', InstallReport> = {
   key: 'install',
   title: () => 'Install Slurm',
-  plan: build => [
-    ...planInstall(build, build.work.layout.envDir, []),
-    ...(build.request.artifact.upload
-      ? [
-          {
-            note: `upload ${artifactName(build.request, build.request.slurmVersion, build.gccVersion)}-debug (spack.yaml, spack.lock, the failing package's logs)`,
-            when: [{ id: 'install-failed', text: 'the install fails' }]
-          }
-        ]
-      : [])
-  ],
-  run: async input => {
-    try {
-      return await installEnvironment(input.environment, input)
-    } catch (error) {
-      if (error instanceof InstallError && input.build.request.artifact.upload)
-        await uploadDebug(error, input.build, input.environment.envDir)
-      throw error
-    }
-  }
+  plan: build => [...planInstall(build, build.work.layout.envDir, []), ...planDebug(build)],
+  run: input => installWithDebug(input)
 }
 
 /** A dependencies job's install: every dependency of the roots, not the roots (Slurm) themselves. */
 export const installDependencies: Phase<In, 'install', InstallReport> = {
   key: 'install',
   title: () => "Install Slurm's dependencies",
-  plan: build => planInstall(build, build.work.layout.dependenciesEnvDir, [], 'dependencies'),
-  run: input => installEnvironment(input.environment, input, 'dependencies')
+  plan: build => [...planInstall(build, build.work.layout.dependenciesEnvDir, [], 'dependencies'), ...planDebug(build)],
+  run: input => installWithDebug(input, 'dependencies')
 }
