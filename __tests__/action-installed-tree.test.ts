@@ -9,6 +9,7 @@ import { readdirSync, rmSync } from 'node:fs'
 import path from 'node:path'
 import { makeRunner, STAND_IN_BUILD, type Runner } from './helpers/action-run.js'
 import { applyEnv, startServices, type Services } from './services/index.js'
+import { viewStore } from '../src/cache/installed-tree.js'
 import { workDirs } from '../src/work.js'
 
 let services: Services
@@ -43,12 +44,13 @@ describe('the installed tree', () => {
 
     // The entry is replaced by one whose slurm prefix is gone, as a truncated or tampered entry would be.
     const { layout, cacheState } = workDirs(runner.temp)
+    const paths = [layout.installRoot, cacheState, layout.viewRoot, viewStore(layout.viewRoot)]
     const slurm = readdirSync(layout.installRoot).find(name => name.startsWith('slurm-')) as string
     rmSync(path.join(layout.installRoot, slurm), { recursive: true })
     services.cache?.state.delete(key as string)
     const restoreEnv = applyEnv(services.env)
     try {
-      expect(await cache.saveCache([layout.installRoot, cacheState], key as string)).toBeGreaterThan(0)
+      expect(await cache.saveCache(paths, key as string)).toBeGreaterThan(0)
     } finally {
       restoreEnv()
     }

@@ -4,7 +4,7 @@
  * the cache client is a small stand-in that unpacks a prepared tree where @actions/cache would.
  */
 import { afterEach, describe, expect, test } from '@jest/globals'
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { keepLock, type CachePaths } from '../../src/cache/build-cache.js'
@@ -13,9 +13,11 @@ import {
   installedTreeKey,
   installedTreeOf,
   renderedInstallRoot,
+  renderedViewRoot,
   restoreInstalledTree,
   saveInstalledTree,
   treeProblems,
+  viewStore,
   type InstalledTree
 } from '../../src/cache/installed-tree.js'
 import type { CacheClient } from '../../src/cache/service.js'
@@ -27,8 +29,9 @@ afterEach(() => {
 
 const HASHES = { slurm: 'a'.repeat(32), munge: 'b'.repeat(32), pmix: 'c'.repeat(32) }
 
-function environmentText(installRoot: string, spec = 'slurm@24.11'): string {
-  return `spack:\n  specs:\n  - ${spec}\n  config:\n    install_tree:\n      root: ${installRoot}\n      padded_length: 128\n`
+function environmentText(installRoot: string, viewRoot?: string): string {
+  const view = viewRoot ? `  view:\n    default:\n      root: ${viewRoot}\n      select: [slurm]\n` : '  view: false\n'
+  return `spack:\n  specs:\n  - slurm@24.11\n  config:\n    install_tree:\n      root: ${installRoot}\n      padded_length: 128\n${view}`
 }
 
 /** A runner's work root with an environment installed: prefixes, Spack's database and the kept lock. */
@@ -38,7 +41,11 @@ function installedBuild(): { tree: InstalledTree; prefix: (name: keyof typeof HA
   const installRoot = path.join(root, 'opt')
   const paths: CachePaths = { mirror: path.join(root, 'buildcache'), state: path.join(root, 'cache-state') }
   const envDir = path.join(root, 'environment')
-  const environment = environmentText(installRoot)
+  const viewRoot = path.join(root, 'view')
+  const environment = environmentText(installRoot, viewRoot)
+  // The view as Spack leaves it: a link to a directory of `._view`.
+  mkdirSync(path.join(root, '._view', 'x'.repeat(32), 'bin'), { recursive: true })
+  symlinkSync(path.join(root, '._view', 'x'.repeat(32)), viewRoot)
   const prefix = (name: keyof typeof HASHES): string => path.join(installRoot, `${name}-1.0-${HASHES[name]}`)
   const installs: Record<string, unknown> = {}
   for (const name of ['slurm', 'munge'] as const) {
@@ -60,7 +67,9 @@ function installedBuild(): { tree: InstalledTree; prefix: (name: keyof typeof HA
   mkdirSync(envDir, { recursive: true })
   writeFileSync(path.join(envDir, 'spack.lock'), JSON.stringify(lock))
   keepLock(paths, envDir, environment)
-  const tree = installedTreeOf('prefix-key', installRoot, paths, [{ envDir, environment }]) as InstalledTree
+  const tree = installedTreeOf('prefix-key', { installRoot, viewRoot }, paths, [
+    { envDir, environment }
+  ]) as InstalledTree
   return { tree, prefix }
 }
 
@@ -68,12 +77,16 @@ function installedBuild(): { tree: InstalledTree; prefix: (name: keyof typeof HA
 function clientWith(tree: InstalledTree, key: string): CacheClient {
   const stored = mkdtempSync(path.join(tmpdir(), 'installed-tree-stored-'))
   dirs.push(stored)
-  tree.entry.paths.forEach((dir, i) => cpSync(dir, path.join(stored, String(i)), { recursive: true }))
+  const copy = (from: string, to: string): void => {
+    rmSync(to, { recursive: true, force: true })
+    cpSync(from, to, { recursive: true, verbatimSymlinks: true })
+  }
+  tree.entry.paths.forEach((dir, i) => copy(dir, path.join(stored, String(i))))
   return {
     isFeatureAvailable: () => true,
     restoreCache: async (paths: string[], primaryKey: string) => {
       if (primaryKey !== key) return undefined
-      paths.forEach((dir, i) => cpSync(path.join(stored, String(i)), dir, { recursive: true }))
+      paths.forEach((dir, i) => copy(path.join(stored, String(i)), dir))
       return key
     },
     saveCache: async () => 1
@@ -81,11 +94,26 @@ function clientWith(tree: InstalledTree, key: string): CacheClient {
 }
 
 describe('the installed tree', () => {
-  test('its key is the primary key with -installed, its paths the install root and the kept locks', () => {
+  test('its key is the primary key with -installed, its paths the install root, the kept locks and the view', () => {
     const { tree } = installedBuild()
     expect(tree.entry.key).toBe(installedTreeKey('prefix-key'))
     expect(tree.entry.key).toBe('prefix-key-installed')
-    expect(tree.entry.paths).toEqual([tree.installRoot, tree.paths.state])
+    const view = tree.viewRoot as string
+    expect(tree.entry.paths).toEqual([tree.installRoot, tree.paths.state, view, viewStore(view)])
+    expect(viewStore('/r/slurm-factory/view')).toBe('/r/slurm-factory/._view')
+    // Environments without a view (the compiler's) keep none.
+    const env = { ...tree.environments[0]!, environment: environmentText(tree.installRoot) }
+    const bare = installedTreeOf('k', { installRoot: tree.installRoot, viewRoot: view }, tree.paths, [env])
+    expect(bare?.entry.paths).toEqual([tree.installRoot, tree.paths.state])
+  })
+
+  test('a view that is gone, or no link into its store, keeps the tree from counting as whole', () => {
+    const { tree } = installedBuild()
+    const view = tree.viewRoot as string
+    rmSync(view)
+    expect(treeProblems(tree)).toEqual([`the view ${view} is missing`])
+    mkdirSync(view)
+    expect(treeProblems(tree)).toEqual([`the view ${view} is missing`])
   })
 
   test('a tree with every locked package recorded and in place is whole; externals need no prefix', () => {
@@ -155,9 +183,15 @@ describe('the installed tree', () => {
   test('an environment that installs elsewhere (a site moved install_tree) keeps no tree', () => {
     const { tree } = installedBuild()
     const env = tree.environments[0]!
-    const moved = { ...env, environment: environmentText('/srv/spack/opt') }
-    expect(installedTreeOf('k', tree.installRoot, tree.paths, [moved])).toBeUndefined()
+    const layout = { installRoot: tree.installRoot, viewRoot: tree.viewRoot as string }
+    const moved = { ...env, environment: environmentText('/srv/spack/opt', layout.viewRoot) }
+    expect(installedTreeOf('k', layout, tree.paths, [moved])).toBeUndefined()
+    const viewMoved = { ...env, environment: environmentText(layout.installRoot, '/srv/view') }
+    expect(installedTreeOf('k', layout, tree.paths, [viewMoved])).toBeUndefined()
     expect(renderedInstallRoot(environmentText('/x'))).toBe('/x')
+    expect(renderedViewRoot(environmentText('/x', '/v'))).toBe('/v')
+    expect(renderedViewRoot(environmentText('/x'))).toBeUndefined()
+    expect(renderedViewRoot('spack:\n  view: /w\n')).toBe('/w')
     expect(renderedInstallRoot('spack:\n  config::\n    install_tree:\n      root: /y\n')).toBe('/y')
     expect(renderedInstallRoot('spack:\n  "config:":\n    install_tree: /z\n')).toBe('/z')
     expect(renderedInstallRoot('spack:\n  specs: [a]\n')).toBeUndefined()

@@ -185,9 +185,7 @@ describeWithSpack('install phase with real Spack: the tiny environment, built, p
   test(
     'third run with the installed tree restored at the same paths: whole, and install extracts and builds nothing',
     async () => {
-      const tree = installedTreeOf('k', layout.installRoot, paths, [
-        { envDir: layout.envDir, environment }
-      ]) as InstalledTree
+      const tree = installedTreeOf('k', layout, paths, [{ envDir: layout.envDir, environment }]) as InstalledTree
       expect(tree).toBeDefined()
       expect(treeProblems(tree)).toEqual([])
       // What the Actions cache does with the entry's paths: tar them, and on a new machine untar them in place.
@@ -204,7 +202,14 @@ describeWithSpack('install phase with real Spack: the tiny environment, built, p
       writeFileSync(path.join(layout.envDir, 'spack.yaml'), environment)
       expect(treeProblems(tree)).toEqual([])
       expect(adoptCachedLock(paths, layout.envDir, environment)).toBe(true)
+      // The view came back with the tree, at the same paths: what the artifact is staged from works as it is.
+      expect(tree.entry.paths).toContain(layout.viewRoot)
+      expect(existsSync(path.join(layout.viewRoot, 'bin', TINY_PACKAGE))).toBe(true)
+      expect(spawnSync(path.join(layout.viewRoot, 'bin', TINY_PACKAGE), { encoding: 'utf8' }).stdout.trim()).toBe(
+        'hello from tiny'
+      )
 
+      // Spack agrees: with the tree in place, install has nothing to do (the action does not even run it).
       const from = commands.length
       const report = await timed('install, tree restored', () => install(spack, layout.envDir, JOBS))
       const text = output(from)

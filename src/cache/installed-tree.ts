@@ -1,9 +1,9 @@
 /**
  * The installed tree, kept in the Actions cache beside the build cache: Spack's install tree (the packages and Spack's
- * database, `.spack-db/`) and the kept locks, saved by the post step of a complete build and restored, on the next run
- * of the very same build, at the very same paths. `spack install` then finds every package installed and extracts
- * nothing: a warm run pays for one download and a `tar -x`, not for Spack unpacking, checking and relocating each
- * binary package.
+ * database, `.spack-db/`), the environment's view and the kept locks, saved by the post step of a complete build and
+ * restored, on the next run of the very same build, at the very same paths. Nothing is left to install: a warm run
+ * pays for one download and a `tar -x`, not for Spack unpacking, checking and relocating each binary package, nor for
+ * `spack install` confirming what the tree's check already proved.
  *
  * Its key is the build cache's primary key with `-installed`: the primary key hashes the rendered spack.yaml, which
  * names the install tree's root, so a runner whose RUNNER_TEMP lies elsewhere has another key and never gets a tree
@@ -12,11 +12,11 @@
  * root (a site's `spack-config` moved it) is not kept at all.
  *
  * A restored tree is used only when it is whole: every package of every kept lock, made from this very spack.yaml,
- * is recorded as installed in Spack's database, and its prefix holds Spack's `.spack/spec.json`. Otherwise it is
- * removed and the build restores the build cache as before.
+ * is recorded as installed in Spack's database, its prefix holds Spack's `.spack/spec.json`, and the view links to
+ * a directory of its own. Otherwise it is removed and the build restores the build cache as before.
  */
 import * as core from '@actions/core'
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, lstatSync, readdirSync, readFileSync, realpathSync, rmSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { parse } from 'yaml'
 import { lockedSpecs, sha256 } from '../spack/lock.js'
@@ -29,6 +29,8 @@ const WHAT = 'the installed tree'
 export interface InstalledTree {
   readonly entry: CacheEntry
   readonly installRoot: string
+  /** The environment's view (a link Spack points at a directory beside it), when an environment has one. */
+  readonly viewRoot?: string
   readonly paths: CachePaths
   /** The environments whose packages the tree must hold (the compiler's first, when one is built). */
   readonly environments: readonly WrittenEnvironment[]
@@ -47,25 +49,45 @@ export function renderedInstallRoot(environment: string): string | undefined {
   return typeof root === 'string' ? root : undefined
 }
 
+/** The root of a rendered spack.yaml's view (`view:default:root`, or `view: <path>`); undefined for `view: false`. */
+export function renderedViewRoot(environment: string): string | undefined {
+  const doc = parse(environment) as { spack?: Record<string, unknown> } | null
+  const view = (doc?.spack?.['view:'] ?? doc?.spack?.view) as { default?: { root?: unknown } } | string | boolean
+  const root = typeof view === 'string' ? view : typeof view === 'object' ? view?.default?.root : undefined
+  return typeof root === 'string' ? root : undefined
+}
+
+/** Where Spack keeps the directories a view links to: `._<name>` beside the view. */
+export function viewStore(viewRoot: string): string {
+  return path.join(path.dirname(viewRoot), `._${path.basename(viewRoot)}`)
+}
+
 /**
- * The installed tree of a build, or undefined (with the reason in the log) when an environment installs elsewhere
- * than `installRoot`.
+ * The installed tree of a build, or undefined (with the reason in the log) when an environment installs, or keeps
+ * its view, elsewhere than the action's layout.
  */
 export function installedTreeOf(
   primaryKey: string,
-  installRoot: string,
+  layout: { readonly installRoot: string; readonly viewRoot: string },
   paths: CachePaths,
   environments: readonly WrittenEnvironment[]
 ): InstalledTree | undefined {
-  const elsewhere = environments.find(env => renderedInstallRoot(env.environment) !== installRoot)
-  if (elsewhere) {
-    core.info(
-      `${path.basename(elsewhere.envDir)} installs into ${renderedInstallRoot(elsewhere.environment) ?? "Spack's default tree"}, not ${installRoot}: the installed tree is not kept`
-    )
+  const { installRoot, viewRoot } = layout
+  for (const { envDir, environment } of environments) {
+    const root = renderedInstallRoot(environment)
+    const view = renderedViewRoot(environment)
+    if (root === installRoot && (view === undefined || view === viewRoot)) continue
+    const where = root !== installRoot ? `installs into ${root ?? "Spack's default tree"}` : `keeps its view in ${view}`
+    core.info(`${path.basename(envDir)} ${where}, not where the action's layout has it: the installed tree is not kept`)
     return undefined
   }
-  const entry = { what: WHAT, key: installedTreeKey(primaryKey), paths: [installRoot, paths.state] }
-  return { entry, installRoot, paths, environments }
+  const viewed = environments.some(env => renderedViewRoot(env.environment) !== undefined)
+  const entry = {
+    what: WHAT,
+    key: installedTreeKey(primaryKey),
+    paths: [installRoot, paths.state, ...(viewed ? [viewRoot, viewStore(viewRoot)] : [])]
+  }
+  return { entry, installRoot, ...(viewed ? { viewRoot } : {}), paths, environments }
 }
 
 interface DatabaseRecord {
@@ -107,6 +129,7 @@ export function treeProblems(tree: InstalledTree): string[] {
   const installs = readDatabase(tree.installRoot)
   if (typeof installs === 'string') return [installs]
   const problems: string[] = []
+  if (tree.viewRoot && !viewInPlace(tree.viewRoot)) problems.push(`the view ${tree.viewRoot} is missing`)
   for (const { envDir, environment } of tree.environments) {
     const { lock, madeFrom } = keptLock(tree.paths, envDir)
     const name = path.basename(envDir)
@@ -130,6 +153,17 @@ export function treeProblems(tree: InstalledTree): string[] {
   return problems
 }
 
+/** A view as Spack leaves it: a link to a directory in the view's store. */
+function viewInPlace(viewRoot: string): boolean {
+  try {
+    if (!lstatSync(viewRoot).isSymbolicLink()) return false
+    const target = realpathSync(viewRoot)
+    return statSync(target).isDirectory() && path.dirname(target) === realpathSync(viewStore(viewRoot))
+  } catch {
+    return false
+  }
+}
+
 /**
  * Restores the tree of this very build. True when it came back whole; a tree that did not is removed, with the
  * restored locks, so that the build cache's restore starts from a clean slate.
@@ -140,7 +174,7 @@ export async function restoreInstalledTree(tree: InstalledTree, guard: GuardOpti
   if (restored.outcome !== 'done') return false
   const problems = treeProblems(tree)
   if (problems.length === 0) {
-    core.info(`Restored the installed tree ${tree.entry.key}: Spack finds every package installed`)
+    core.info(`Restored the installed tree ${tree.entry.key}: every package is installed, and the view in place`)
     return true
   }
   core.warning(

@@ -83,7 +83,7 @@ async function restoreCache(input: In): Promise<BuildCacheResult> {
   const tree =
     build.request.stage === 'dependencies'
       ? undefined
-      : installedTreeOf(keys.primary, build.work.layout.installRoot, paths, base.environments)
+      : installedTreeOf(keys.primary, build.work.layout, paths, base.environments)
   const treeRestored = tree ? await restoreInstalledTree(tree) : false
   const restored: BuildCacheResult = treeRestored
     ? { hit: 'exact', restoredKey: keys.primary, installedTree: true }

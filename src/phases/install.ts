@@ -25,7 +25,7 @@ type In = {
 
 /**
  * Concretizes (unless the cached lock was made from this spack.yaml), checks offline sources, installs (only the
- * roots' dependencies, for a dependencies job).
+ * roots' dependencies, for a dependencies job). A whole installed tree leaves nothing to do but to adopt its lock.
  */
 async function installEnvironment(
   written: WrittenEnvironment,
@@ -34,13 +34,15 @@ async function installEnvironment(
 ): Promise<InstallReport> {
   const runner = withCredentials(spack.runner, build.request)
   const locked = cache.hit !== 'none' || cache.keptLocks === true
-  if (locked && adoptCachedLock(cachePaths(build), written.envDir, written.environment)) {
-    core.info('Using the cached spack.lock made from this spack.yaml: nothing to concretize')
-  } else {
-    await concretize(runner, written.envDir)
+  const adopted = locked && adoptCachedLock(cachePaths(build), written.envDir, written.environment)
+  if (cache.installedTree && adopted) {
+    // The tree's check proved every package of this lock installed and the view in place.
+    core.info('The installed tree holds every package of the cached spack.lock: nothing to concretize or install')
+    return { built: [], extracted: [] }
   }
-  // A whole installed tree leaves nothing to build, so no source to look for.
-  if (build.request.offline && !cache.installedTree) await checkSources(runner, written.envDir, build.work.scratch)
+  if (adopted) core.info('Using the cached spack.lock made from this spack.yaml: nothing to concretize')
+  else await concretize(runner, written.envDir)
+  if (build.request.offline) await checkSources(runner, written.envDir, build.work.scratch)
   return install(runner, written.envDir, build.request.jobs, only)
 }
 
@@ -48,16 +50,18 @@ async function installEnvironment(
 function planInstall(build: Build, envDir: string, when: readonly Condition[], only?: Only): Step[] {
   const noLock: Condition = { id: 'no-cached-lock', text: 'no cached spack.lock was made from this spack.yaml' }
   const script = sourceCheckScript(build.work.scratch)
-  const checkWhen = [...when, ...(build.request.cache.enabled ? [TREE_NOT_RESTORED] : [])]
+  // A whole installed tree (a Slurm build with the cache on) leaves nothing to check or install.
+  const tree = build.request.cache.enabled && build.request.stage === 'slurm'
+  const installWhen = [...when, ...(tree ? [TREE_NOT_RESTORED] : [])]
   return [
     { spack: concretizeArgs(envDir), when: [...when, ...(keepsSpackState(build.request) ? [noLock] : [])] },
     ...(build.request.offline
       ? [
-          { writes: script, when: checkWhen },
-          { spack: environmentPythonArgs(envDir, script), when: checkWhen }
+          { writes: script, when: installWhen },
+          { spack: environmentPythonArgs(envDir, script), when: installWhen }
         ]
       : []),
-    { spack: installArgs(envDir, build.request.jobs, only), when }
+    { spack: installArgs(envDir, build.request.jobs, only), when: installWhen }
   ]
 }
 
