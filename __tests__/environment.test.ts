@@ -126,7 +126,12 @@ describe('renderEnvironment', () => {
     expect(text).not.toContain('ghp_secret-value')
     expect(text).not.toContain('octocat')
     // Anonymous (a public package, a local run): Spack would fail on a variable that is not set, so none is named.
-    for (const partial of [{}, { 'oci-username': 'octocat' }, { 'oci-password': 'ghp_secret-value' }]) {
+    const partials: Array<Record<string, string>> = [
+      {},
+      { 'oci-username': 'octocat' },
+      { 'oci-password': 'ghp_secret-value' }
+    ]
+    for (const partial of partials) {
       const { spack } = renderEnvironment({ ...base, request: request({ ...oci, ...partial }) }) as {
         spack: Record<string, any>
       }
