@@ -50,13 +50,13 @@ export function parseChallenges(value: string): Challenge[] {
   return challenges
 }
 
-/** A request with Spack's authentication: plain, then (on 401) once more with a Bearer token. */
+/** A request with Spack's authentication: plain, then (on 401) once more with a Bearer token (returned too). */
 async function authorized(
   url: string,
   method: string,
   context: ProbeContext,
   headers: Readonly<Record<string, string>> = {}
-): Promise<HttpAnswer> {
+): Promise<HttpAnswer & { token?: string }> {
   const ask = async (extra: Record<string, string>): Promise<HttpAnswer> =>
     probeRequest(url, {
       method,
@@ -83,7 +83,7 @@ async function authorized(
     if (method === 'POST') throw new MirrorFault('push-denied', detail)
     throw new MirrorFault(context.credentials ? 'denied' : 'anonymous-refused', detail)
   }
-  return second
+  return { ...second, token }
 }
 
 /** The registry's error code from its JSON body (`UNAUTHORIZED`, `DENIED`, ...), or the status. */
@@ -148,8 +148,15 @@ export async function checkOciMirror(mirror: MirrorToCheck, context: ProbeContex
     throw new MirrorFault('push-denied', `POST ${base}/blobs/uploads/ answered ${upload.status} (${errorCode(upload)})`)
   const location = header(upload, 'location')
   if (location) {
-    // Best effort: the registry expires an unfinished upload anyway (ghcr.io answers 405 here).
-    await authorized(new URL(location, base).toString(), 'DELETE', context).catch(() => undefined)
+    // Best effort, with the upload's token (a DELETE would need a `delete` grant of its own, which nothing else
+    // needs): the registry expires an unfinished upload anyway, and ghcr.io answers 405 here.
+    const authorization: Record<string, string> = upload.token ? { Authorization: `Bearer ${upload.token}` } : {}
+    await probeRequest(new URL(location, base).toString(), {
+      method: 'DELETE',
+      headers: authorization,
+      trusted: context.trusted,
+      timeoutMs: context.timeoutMs
+    }).catch(() => undefined)
   }
   return note
 }
