@@ -88,7 +88,7 @@ export function countByMirror(sources: readonly BinarySource[]): Record<string, 
   return counts
 }
 
-export type CacheHit = 'exact' | 'partial' | 'remote' | 'none'
+export type InstallCacheHit = 'exact' | 'partial' | 'remote' | 'none'
 
 /**
  * The `cache-hit` output once the install has run. The Actions cache's own answer (`restored`: exact, partial or none)
@@ -102,7 +102,7 @@ export function cacheHitAfterInstall(inputs: {
   readonly sources: readonly BinarySource[]
   /** The local mirror's name (`slurm-factory-local`): its packages are the Actions cache's. */
   readonly localMirror: string
-}): CacheHit {
+}): InstallCacheHit {
   if (inputs.restored !== 'none') return inputs.restored
   const remote = inputs.sources.filter(source => source.mirror !== inputs.localMirror).length
   if (remote === 0) return 'none'
