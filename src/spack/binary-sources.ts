@@ -11,7 +11,7 @@
  * `Successfully installed`, never before an `Extracting` line, so they are not mistaken for a binary's.
  */
 import { ociReference } from './mirror-check-oci.js'
-import { parseInstallOutput, type PackageId } from './install.js'
+import type { PackageId } from './install.js'
 
 /** A mirror as spack.yaml names it. */
 export interface NamedMirror {
@@ -55,11 +55,21 @@ export function mirrorOfUrl(url: string, mirrors: readonly NamedMirror[]): strin
   return best?.name
 }
 
-/** Every package `spack install` extracted from a binary cache, with the mirror it was fetched from. */
+/** `<name>-<version>-<hash>` as Spack prints it (install.ts reads it the same way). */
+function packageOf(id: string): PackageId {
+  const match = /^(.+)-([a-z0-9]{32})$/.exec(id)
+  const base = match ? (match[1] as string) : id
+  return { id, name: base.replace(/-[^-]*$/, ''), hash: match ? (match[2] as string) : '' }
+}
+
+/**
+ * Every package `spack install` extracted from a binary cache, with the mirror it was fetched from. It does not import
+ * install.ts at run time, so that install.ts can call it on the output it reads.
+ */
 export function binarySources(output: string, mirrors: readonly NamedMirror[]): BinarySource[] {
   const text = output.replace(ANSI, '')
   // Extracted and then installed (a failed extraction falls back to building, and is not a cache hit).
-  const installed = new Map(parseInstallOutput(text).extracted.map(pkg => [pkg.id, pkg]))
+  const installed = new Set([...text.matchAll(/==> \S+: Successfully installed (\S+)/g)].map(match => match[1]))
   const sources = new Map<string, BinarySource>()
   let fetched: string[] = []
   for (const line of text.split('\n')) {
@@ -73,8 +83,8 @@ export function binarySources(output: string, mirrors: readonly NamedMirror[]): 
       const id = extract[1] as string
       const url = fetched[fetched.length - 1]
       const mirror = fetched.map(u => mirrorOfUrl(u, mirrors)).find(Boolean)
-      const pkg = installed.get(id)
-      if (pkg) sources.set(id, { pkg, ...(mirror ? { mirror } : {}), ...(url ? { url } : {}) })
+      if (installed.has(id))
+        sources.set(id, { pkg: packageOf(id), ...(mirror ? { mirror } : {}), ...(url ? { url } : {}) })
     }
     if (extract || /^==> (Installing|No binary for) /.test(line) || /: Successfully installed /.test(line)) fetched = []
   }
