@@ -67,8 +67,9 @@ if (skip) {
 
 describeReal('remote build caches with real Spack and a real OCI registry', () => {
   const root = SPACK_ROOT as string
-  const base = mkdtempSync(path.join(tmpdir(), 'sfa-registry-'))
-  const sourceMirror = path.join(base, 'sources')
+  // Made in beforeAll: a skipped describe still runs its body, and must leave nothing behind.
+  let base = ''
+  let sourceMirror = ''
   let tls: TlsMaterial
   let tokens: TokenService
   let registry: Registry
@@ -138,6 +139,8 @@ describeReal('remote build caches with real Spack and a real OCI registry', () =
   }
 
   beforeAll(async () => {
+    base = mkdtempSync(path.join(tmpdir(), 'sfa-registry-'))
+    sourceMirror = path.join(base, 'sources')
     mkdirSync(path.join(base, 'tls'))
     tls = makeTlsMaterial(path.join(base, 'tls'))
     tokens = await startTokenService({ tls, service: SERVICE, issuer: 'token.test', users: USERS, anonymousPull: true })
@@ -168,7 +171,7 @@ describeReal('remote build caches with real Spack and a real OCI registry', () =
     await tokens?.close()
     for (const runner of runners) stopAgent(runner.env.SPACK_GNUPGHOME as string)
     for (const keys of ['cache', 'stranger']) stopAgent(path.join(base, 'keys', keys))
-    rmSync(base, { recursive: true, force: true })
+    if (base) rmSync(base, { recursive: true, force: true })
   })
 
   test(
