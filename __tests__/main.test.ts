@@ -36,6 +36,7 @@ describe('the phases', () => {
     const groups = [...run.stdout.matchAll(/^::group::(.*)$/gm)].map(match => match[1])
     const phases = groups.filter(group => !/^(spack |Concretize)/.test(group as string))
     expect(phases).toEqual([
+      'Check the build caches',
       'Provision Spack',
       'Register the package repository',
       'Check the runner',

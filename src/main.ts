@@ -11,6 +11,7 @@ import { restoreBuildCache } from './phases/build-cache.js'
 import { renderEnvironment } from './phases/environment.js'
 import { buildCompiler, installSlurm } from './phases/install.js'
 import { readInstalled } from './phases/installed.js'
+import { checkBuildCaches } from './phases/mirror-check.js'
 import { checkRecipe } from './phases/recipe-check.js'
 import { restorePackageIndex } from './phases/package-index.js'
 import { provision } from './phases/provision.js'
@@ -25,6 +26,7 @@ import { planPost } from './post-step.js'
 import { runReport, writeRunSummary, type RunResults } from './summary.js'
 
 export const BUILD = Pipeline.start()
+  .then(checkBuildCaches)
   .then(provision)
   .then(restorePackageIndex)
   .then(registerRepository)
