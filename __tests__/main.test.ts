@@ -38,6 +38,7 @@ describe('the phases', () => {
     // With a remote build cache and no Actions build cache, Spack's index and the lock still go through the Actions
     // cache (here there is none: the restores find no service and say nothing).
     expect(phases).toEqual([
+      'Check the build caches',
       'Provision Spack',
       "Restore Spack's package index",
       'Register the package repository',

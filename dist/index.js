@@ -1,7 +1,7 @@
 import { g as getInput, s as setSecret, w as which, i as info, e as error, a as warning, d as debug, c as cp, r as rmRF, m as mkdirP, b as addPath, f as exportVariable, h as setOutput, j as group, k as summary, l as setFailed } from './lib/core.js';
-import { p as parseSiteConfig, r as runProgram, c as createSpackRunner, a as runnerTemp, w as workDirs, O as OCI_PASSWORD_VAR, b as OCI_USERNAME_VAR, C as CommandError, l as lastLines, L as LOCAL_MIRROR, d as cacheKeys, e as restoreBuildCache$1, s as saveCacheState, f as concretizeArgs, i as installArgs, g as clingoArgs, h as environmentPythonArgs, j as gccMissing, k as adoptCachedLock, m as readLock, n as locationArgs, o as markComplete, q as pythonArgs, t as plannedRepo, u as repoIndexCacheOf, v as restoreRepoIndex, F as FatalError, x as cloneVerified, y as versionArgs, G as GIT_OPTIONS, z as cloneArgs, A as gpgTrustArgs, B as pushArgs, P as PUSH_MIRROR, D as hostTargetArgs, E as slurmSpec, H as displayCommand, I as registerRepository, J as renderEnvironment, K as planPost } from './lib/post-step.js';
+import { p as parseSiteConfig, r as runProgram, c as createSpackRunner, a as runnerTemp, w as workDirs, O as OCI_PASSWORD_VAR, b as OCI_USERNAME_VAR, C as CommandError, l as lastLines, L as LOCAL_MIRROR, d as cacheKeys, e as restoreBuildCache$1, s as saveCacheState, f as concretizeArgs, i as installArgs, g as clingoArgs, h as environmentPythonArgs, j as gccMissing, k as adoptCachedLock, m as readLock, n as locationArgs, o as markComplete, q as mirrorName, P as PUSH_MIRROR, t as pythonArgs, u as plannedRepo, v as repoIndexCacheOf, x as restoreRepoIndex, F as FatalError, y as cloneVerified, z as versionArgs, G as GIT_OPTIONS, A as cloneArgs, B as gpgTrustArgs, D as pushArgs, E as hostTargetArgs, H as slurmSpec, I as displayCommand, J as registerRepository, K as renderEnvironment, M as planPost } from './lib/post-step.js';
 import { w as walkTree, h as hashEntries, s as sha256File, c as compareBytes, a as renderSha256Sums, b as writeCollectSummary } from './lib/cli.js';
-import { existsSync, statSync, readFileSync, createWriteStream, realpathSync, rmSync, mkdirSync, copyFileSync, writeFileSync, renameSync, chmodSync, appendFileSync } from 'node:fs';
+import { existsSync, statSync, readFileSync, createWriteStream, realpathSync, rmSync, mkdirSync, copyFileSync, writeFileSync, accessSync, constants, renameSync, chmodSync, appendFileSync } from 'node:fs';
 import os$1, { availableParallelism, machine } from 'node:os';
 import path$1 from 'node:path';
 import { v as valueOf, l as lineOf, b as booleanOf, I as InputError, p as parseChoice, s as singleLine, S as SPACK_PINS, a as SECRET_INPUTS, c as parseTarget, d as parseVariants, e as parseCompiler, f as parseSlurmVersion, r as render, D as DEFAULT_VARIANTS, B as BUILTIN_PINS, g as distExports, T as TARGET_PARENTS } from './lib/index.js';
@@ -12,6 +12,9 @@ import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { request as request$1 } from 'node:http';
+import { request } from 'node:https';
+import { rootCertificates } from 'node:tls';
 import 'crypto';
 import * as fs from 'fs';
 import { s as semverExports } from './lib/index2.js';
@@ -28,13 +31,11 @@ import 'tls';
 import 'events';
 import 'node:assert';
 import 'node:net';
-import 'node:http';
 import 'node:buffer';
 import 'node:util';
 import 'node:querystring';
 import 'node:events';
 import 'node:diagnostics_channel';
-import 'node:tls';
 import 'node:zlib';
 import 'node:perf_hooks';
 import 'node:util/types';
@@ -1706,6 +1707,514 @@ const readInstalled = {
 };
 
 /**
+ * The HTTP(S) requests the mirror check makes, trusting what Spack would trust: Spack's Python opens its connections
+ * with `ssl.create_default_context(cafile=$SSL_CERT_FILE)` when SSL_CERT_FILE is set (Spack's `config:ssl_certs`
+ * defaults to it) and with the system's certificates otherwise. Node's own store is neither, so the probe hands Node
+ * the same certificates.
+ */
+/** Where Debian, Ubuntu and their kin (GitHub's runners) keep the system's certificate bundle. */
+const SYSTEM_CA_BUNDLES = ['/etc/ssl/certs/ca-certificates.crt', '/etc/pki/tls/certs/ca-bundle.crt'];
+/** The certificates Spack trusts under `env`. An SSL_CERT_FILE that cannot be read trusts nothing, as in Spack. */
+function trustedCertificates(env) {
+    const file = env.SSL_CERT_FILE;
+    if (file) {
+        const ca = existsSync(file) ? [readFileSync(file, 'utf8')] : [];
+        return { ca, source: `SSL_CERT_FILE=${file}` };
+    }
+    const system = SYSTEM_CA_BUNDLES.filter(bundle => existsSync(bundle)).map(bundle => readFileSync(bundle, 'utf8'));
+    return { ca: [...rootCertificates, ...system], source: "the system's certificates" };
+}
+/** A request that got no HTTP answer: `code` is Node's (`ECONNREFUSED`, `UNABLE_TO_VERIFY_LEAF_SIGNATURE`, ...). */
+class ProbeError extends Error {
+    url;
+    code;
+    constructor(url, code, message) {
+        super(message);
+        this.url = url;
+        this.code = code;
+        this.name = 'ProbeError';
+    }
+}
+const BODY_LIMIT = 64 * 1024;
+/** One request, no redirects followed; resolves with any HTTP answer, rejects with a ProbeError otherwise. */
+async function probeRequest(url, options) {
+    const parsed = new URL(url);
+    const secure = parsed.protocol === 'https:';
+    return new Promise((resolve, reject) => {
+        const fail = (code, message) => reject(new ProbeError(url, code, message));
+        const common = { method: options.method ?? 'GET', headers: { ...options.headers }, timeout: options.timeoutMs };
+        const onAnswer = (res) => {
+            const chunks = [];
+            let size = 0;
+            res.on('data', (chunk) => {
+                if (size < BODY_LIMIT)
+                    chunks.push(chunk);
+                size += chunk.length;
+            });
+            res.on('end', () => resolve({
+                status: res.statusCode ?? 0,
+                headers: res.headers,
+                body: Buffer.concat(chunks).subarray(0, BODY_LIMIT).toString('utf8')
+            }));
+            res.on('error', error => fail('ERESPONSE', error.message));
+        };
+        const req = secure
+            ? request(url, { ...common, ca: [...options.trusted.ca] }, onAnswer)
+            : request$1(url, common, onAnswer);
+        req.on('timeout', () => {
+            req.destroy();
+            fail('ETIMEDOUT', `no answer within ${options.timeoutMs} ms`);
+        });
+        req.on('error', (error) => fail(error.code ?? 'EUNKNOWN', error.message));
+        req.end();
+    });
+}
+/** A response header as one string (`WWW-Authenticate` may come as several). */
+function header(answer, name) {
+    const value = answer.headers[name.toLowerCase()];
+    return Array.isArray(value) ? value.join(', ') : (value ?? '');
+}
+
+/**
+ * What can keep Spack from a build cache, and what to do about each: the texts of the mirror check's annotations.
+ * Pure: a problem, the detail that showed it and the mirror's situation give the cause and the fix.
+ */
+/** A finding: the problem, and the detail that showed it. */
+class MirrorFault extends Error {
+    problem;
+    constructor(problem, detail) {
+        super(detail);
+        this.problem = problem;
+        this.name = 'MirrorFault';
+    }
+}
+const UNTRUSTED = new Set([
+    'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+    'SELF_SIGNED_CERT_IN_CHAIN',
+    'DEPTH_ZERO_SELF_SIGNED_CERT',
+    'UNABLE_TO_GET_ISSUER_CERT',
+    'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+    'CERT_UNTRUSTED',
+    'CERT_SIGNATURE_FAILURE'
+]);
+/** A request that got no HTTP answer, as a fault: TLS trust, host name, validity, plain HTTP, or unreachable. */
+function networkFault(error, what) {
+    if (!(error instanceof ProbeError))
+        return new MirrorFault('unreachable', `${what}: ${String(error)}`);
+    const detail = `${what}: ${error.code} (${error.message})`;
+    if (UNTRUSTED.has(error.code))
+        return new MirrorFault('tls-untrusted', detail);
+    if (error.code === 'ERR_TLS_CERT_ALTNAME_INVALID')
+        return new MirrorFault('tls-hostname', detail);
+    if (error.code === 'CERT_HAS_EXPIRED' || error.code === 'CERT_NOT_YET_VALID')
+        return new MirrorFault('tls-expired', detail);
+    if (error.code === 'ERR_SSL_WRONG_VERSION_NUMBER' || /wrong version number/i.test(error.message))
+        return new MirrorFault('plain-http', detail);
+    return new MirrorFault('unreachable', detail);
+}
+const GIVE_CREDENTIALS = 'give oci-username and oci-password (for ghcr.io: github.actor and GITHUB_TOKEN, the defaults)';
+const TOKEN_REGISTRY = 'use a registry that issues Bearer tokens (ghcr.io, Docker Hub, Harbor, a distribution registry with `auth: token`), ' +
+    'or serve the build cache as an https:// or s3:// mirror';
+function ghcrAccess(push) {
+    return push
+        ? 'for ghcr.io the job needs `permissions: packages: write`, and a package that already exists needs this ' +
+            'repository given Write access in its settings (Manage Actions access); elsewhere, a token that may push'
+        : 'for ghcr.io the job needs `permissions: packages: read`, and a private package needs this repository given ' +
+            'access in its settings (Manage Actions access), or make the package public';
+}
+/**
+ * The cause (with `detail`, the answer that showed it) and the fix of `problem`. Long because it is a table: one
+ * case per kind of problem, each a cause and a fix.
+ */
+function fixFor(problem, detail, situation) {
+    const { push, credentials, trusted } = situation;
+    switch (problem) {
+        case 'tls-untrusted':
+            return {
+                cause: `its TLS certificate is not signed by a CA Spack trusts (${trusted}): ${detail}`,
+                fix: 'trust the CA that signed it: set SSL_CERT_FILE in the step’s env to a PEM bundle that holds it (Spack reads ' +
+                    'SSL_CERT_FILE and then trusts that file alone, so append the CA to the system bundle: ' +
+                    '`cat /etc/ssl/certs/ca-certificates.crt my-ca.pem > bundle.pem`)'
+            };
+        case 'tls-hostname':
+            return {
+                cause: `its TLS certificate names another host: ${detail}`,
+                fix: 'use the host name the certificate names'
+            };
+        case 'tls-expired':
+            return { cause: `its TLS certificate is expired or not valid yet: ${detail}`, fix: 'renew the certificate' };
+        case 'plain-http':
+            return {
+                cause: `it answers plain HTTP where Spack speaks TLS (Spack's OCI client uses https:// only): ${detail}`,
+                fix: 'serve the registry over HTTPS'
+            };
+        case 'basic-only':
+            return {
+                cause: `the registry only offers HTTP Basic authentication, and Spack's OCI client only speaks Bearer tokens ` +
+                    `(Spack fails with "unsupported authentication scheme: Basic"): ${detail}`,
+                fix: TOKEN_REGISTRY
+            };
+        case 'unsupported-scheme':
+            return { cause: `the registry asks for an authentication Spack can't do: ${detail}`, fix: TOKEN_REGISTRY };
+        case 'no-challenge':
+            return {
+                cause: `the registry refused the request without saying how to log in (no WWW-Authenticate): ${detail}`,
+                fix: 'check that the URL names an OCI registry and repository'
+            };
+        case 'insecure-realm':
+            return {
+                cause: `its token service is not on https://, and Spack sends no credentials over plain HTTP: ${detail}`,
+                fix: "serve the registry's token service (its Bearer realm) over HTTPS"
+            };
+        case 'credentials-refused':
+            return {
+                cause: `the token service refused oci-username/oci-password: ${detail}`,
+                fix: `check oci-username and oci-password; ${ghcrAccess(push)}`
+            };
+        case 'anonymous-refused':
+            return {
+                cause: `the registry doesn't let anonymous users ${push ? 'push' : 'read'} (no oci-username/oci-password): ${detail}`,
+                fix: push ? GIVE_CREDENTIALS : `${GIVE_CREDENTIALS}, or make the package public`
+            };
+        case 'denied':
+            return { cause: `the registry refused the token for this repository: ${detail}`, fix: ghcrAccess(false) };
+        case 'push-denied':
+            return {
+                cause: `the registry refused to start an upload: ${detail}`,
+                fix: credentials ? ghcrAccess(true) : GIVE_CREDENTIALS
+            };
+        case 'bad-token-response':
+            return {
+                cause: `the token service's answer has no "token" field, which Spack reads: ${detail}`,
+                fix: 'use a registry whose token service answers as the distribution token specification says'
+            };
+        case 'token-error':
+            return { cause: `the token service failed: ${detail}`, fix: 'check the registry (and retry the job)' };
+        case 'auth-required':
+            return {
+                cause: `the server wants credentials: ${detail}`,
+                fix: 'the action passes credentials to oci:// mirrors only: make this cache public, or serve it from an OCI registry'
+            };
+        case 'push-unsupported':
+            return { cause: detail, fix: 'push to an oci://, s3:// or file:// mirror' };
+        case 'not-writable':
+            return { cause: detail, fix: "give the runner's user write access to it, or push elsewhere" };
+        case 'not-readable':
+            return { cause: detail, fix: "give the runner's user read access to it, or correct the path" };
+        case 'http-error':
+            return { cause: `unexpected answer: ${detail}`, fix: 'check that the URL names a Spack build cache' };
+        case 'unreachable':
+            return {
+                cause: `no answer: ${detail}`,
+                fix: 'check the URL, and that the runner reaches the host (DNS, firewall, proxy)'
+            };
+    }
+}
+
+/**
+ * An `oci://` mirror, asked what Spack's OCI client asks (spack/oci/opener.py in Spack v1.0): every request goes to
+ * `https://<host>/v2/<name>/...`; on 401 the registry's `WWW-Authenticate` must hold a `Bearer` challenge with realm,
+ * service and scope (Spack handles no other scheme), the realm must be https://, and
+ * `GET <realm>?service=&scope=&client_id=spack` (HTTP Basic with oci-username/oci-password when given) must answer
+ * JSON with a `token`, which the request is then retried with.
+ *
+ * Reading: the build cache index Spack fetches first, `<name>:index.spack` (404: nothing pushed yet, fine).
+ * Pushing: the upload Spack starts for each blob, `POST /v2/<name>/blobs/uploads/` (202, the session then cancelled).
+ */
+/** What Spack's ImageReference makes of `oci://<reference>`: the registry host and the repository name. */
+function ociReference(url) {
+    const reference = url.replace(/^oci:\/\//i, '').replace(/@.*$/, '');
+    const slash = reference.indexOf('/');
+    let host = slash > 0 ? reference.slice(0, slash) : '';
+    let name = slash > 0 ? reference.slice(slash + 1) : reference;
+    // Spack (as Docker) reads a first part without a dot or a port as a Docker Hub namespace.
+    if (!host || (!host.includes('.') && !host.includes(':') && host !== 'localhost' && host === host.toLowerCase())) {
+        name = host ? `${host}/${name}` : `library/${name}`;
+        host = 'index.docker.io';
+    }
+    name = name.replace(/:[\w][\w.-]{0,127}$/, '').toLowerCase();
+    return { host, name };
+}
+/** The challenges of a `WWW-Authenticate` value (RFC 7235, without token68), as Spack's parser reads them. */
+function parseChallenges(value) {
+    const challenges = [];
+    const pattern = /\s*(?:,\s*)?([!#$%&'*+\-.^_`|~0-9A-Za-z]+)(?:\s*=\s*("(?:[^"\\]|\\.)*"|[^\s,]+))?/gy;
+    for (let match = pattern.exec(value); match; match = pattern.exec(value)) {
+        const [, token, raw] = match;
+        if (raw === undefined) {
+            challenges.push({ scheme: token, params: {} });
+            continue;
+        }
+        const current = challenges[challenges.length - 1];
+        if (!current)
+            break;
+        current.params[token.toLowerCase()] = raw.startsWith('"')
+            ? raw.slice(1, -1).replace(/\\(.)/g, '$1')
+            : raw;
+    }
+    return challenges;
+}
+/** A request with Spack's authentication: plain, then (on 401) once more with a Bearer token (returned too). */
+async function authorized(url, method, context, headers = {}) {
+    const ask = async (extra) => probeRequest(url, {
+        method,
+        headers: { ...headers, ...extra },
+        trusted: context.trusted,
+        timeoutMs: context.timeoutMs
+    }).catch((error) => {
+        throw networkFault(error, `${method} ${url}`);
+    });
+    const first = await ask({});
+    if (first.status !== 401)
+        return first;
+    const value = header(first, 'www-authenticate');
+    if (!value)
+        throw new MirrorFault('no-challenge', `${method} ${url} answered 401 without WWW-Authenticate`);
+    const challenges = parseChallenges(value);
+    const bearer = challenges.find(c => c.scheme === 'Bearer');
+    if (!bearer || !bearer.params.realm || !bearer.params.service || !bearer.params.scope) {
+        const basic = challenges.some(c => c.scheme.toLowerCase() === 'basic');
+        throw new MirrorFault(basic ? 'basic-only' : 'unsupported-scheme', `${method} ${url}: WWW-Authenticate: ${value}`);
+    }
+    const token = await bearerToken(bearer.params, context);
+    const second = await ask({ Authorization: `Bearer ${token}` });
+    if (second.status === 401 || second.status === 403) {
+        const detail = `${method} ${url} answered ${second.status} with the token (${errorCode(second)})`;
+        if (method === 'POST')
+            throw new MirrorFault('push-denied', detail);
+        throw new MirrorFault(context.credentials ? 'denied' : 'anonymous-refused', detail);
+    }
+    return { ...second, token };
+}
+/** The registry's error code from its JSON body (`UNAUTHORIZED`, `DENIED`, ...), or the status. */
+function errorCode(answer) {
+    try {
+        const parsed = JSON.parse(answer.body);
+        const first = parsed.errors?.[0];
+        if (first?.code)
+            return `${first.code}${first.message ? `: ${first.message}` : ''}`;
+    }
+    catch {
+        // not JSON
+    }
+    return `HTTP ${answer.status}`;
+}
+async function bearerToken(challenge, context) {
+    const realm = new URL(challenge.realm);
+    if (realm.protocol !== 'https:')
+        throw new MirrorFault('insecure-realm', `the Bearer realm is ${challenge.realm}`);
+    realm.search = new URLSearchParams({
+        service: challenge.service,
+        scope: challenge.scope,
+        client_id: 'spack'
+    }).toString();
+    const headers = {};
+    const { credentials } = context;
+    if (credentials)
+        headers.Authorization = `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
+    const url = realm.toString();
+    const answer = await probeRequest(url, { headers, trusted: context.trusted, timeoutMs: context.timeoutMs }).catch((error) => {
+        throw networkFault(error, `GET ${url} (the token service)`);
+    });
+    const detail = `GET ${realm.origin}${realm.pathname} (scope ${challenge.scope}) answered ${answer.status} (${errorCode(answer)})`;
+    if (answer.status === 401 || answer.status === 403)
+        throw new MirrorFault(credentials ? 'credentials-refused' : 'anonymous-refused', detail);
+    if (answer.status !== 200)
+        throw new MirrorFault('token-error', detail);
+    try {
+        const token = JSON.parse(answer.body).token;
+        if (typeof token === 'string' && token)
+            return token;
+    }
+    catch {
+        // handled below
+    }
+    throw new MirrorFault('bad-token-response', `GET ${realm.origin}${realm.pathname} answered ${answer.body.slice(0, 200)}`);
+}
+/** Reads the index (and, for the push target, starts and cancels an upload); returns a note, or throws a fault. */
+async function checkOciMirror(mirror, context) {
+    const { host, name } = ociReference(mirror.url);
+    const base = `https://${host}/v2/${name}`;
+    const manifest = `${base}/manifests/index.spack`;
+    const index = await authorized(manifest, 'GET', context, { Accept: 'application/vnd.oci.image.manifest.v1+json' });
+    let note;
+    if (index.status === 404)
+        note = 'no build cache index yet (nothing pushed)';
+    else if (index.status !== 200)
+        throw new MirrorFault('http-error', `GET ${manifest} answered ${index.status} (${errorCode(index)})`);
+    if (!mirror.push)
+        return note;
+    const upload = await authorized(`${base}/blobs/uploads/`, 'POST', context, { 'Content-Length': '0' });
+    if (upload.status !== 202)
+        throw new MirrorFault('push-denied', `POST ${base}/blobs/uploads/ answered ${upload.status} (${errorCode(upload)})`);
+    const location = header(upload, 'location');
+    if (location) {
+        // Best effort, with the upload's token (a DELETE would need a `delete` grant of its own, which nothing else
+        // needs): the registry expires an unfinished upload anyway, and ghcr.io answers 405 here.
+        const authorization = upload.token ? { Authorization: `Bearer ${upload.token}` } : {};
+        await probeRequest(new URL(location, base).toString(), {
+            method: 'DELETE',
+            headers: authorization,
+            trusted: context.trusted,
+            timeoutMs: context.timeoutMs
+        }).catch(() => undefined);
+    }
+    return note;
+}
+
+/**
+ * Before anything is built: can Spack read each remote build cache, and write the push target? Spack itself only
+ * warns when a mirror can't be read (`==> Warning: ... CERTIFICATE_VERIFY_FAILED`) and goes on to compile what the
+ * mirror would have served; a push that can't authenticate fails after the whole build. This check asks each mirror
+ * what Spack would ask, the way Spack asks it (mirror-check-oci.ts: its OCI client's Bearer tokens; here: the
+ * index of an http(s):// mirror, a file:// directory), and says per mirror: ok, or the cause and the fix.
+ *
+ * `checkBuildcacheMirrors` is the phase: a warning annotation per unreadable read mirror, an error (thrown) when the
+ * push target can't be used.
+ */
+/** The mirrors of a request, named as spack.yaml names them (environment.ts). */
+function mirrorsToCheck(buildcache) {
+    const mirrors = buildcache.mirrors.map((url, index) => ({
+        name: mirrorName(index),
+        url,
+        push: false
+    }));
+    if (buildcache.push)
+        mirrors.push({ name: PUSH_MIRROR, url: buildcache.push, push: true });
+    return mirrors;
+}
+/** An http(s):// mirror: the build cache index Spack reads first (layout v3, then v2). Spack can't push there. */
+async function checkUrlMirror(mirror, context) {
+    if (mirror.push)
+        throw new MirrorFault('push-unsupported', `${mirror.url}: Spack pushes to file://, s3://, gs:// and oci:// only`);
+    const base = mirror.url.replace(/\/+$/, '');
+    const candidates = [
+        [`${base}/v3/manifests/index/index.manifest.json`, ''],
+        [`${base}/build_cache/index.json`, 'an index in the older v2 layout (Spack reads it and warns)']
+    ];
+    for (const [url, note] of candidates) {
+        const answer = await probeRequest(url, { trusted: context.trusted, timeoutMs: context.timeoutMs }).catch((error) => {
+            throw networkFault(error, `GET ${url}`);
+        });
+        if (answer.status === 200)
+            return note || undefined;
+        if (answer.status === 401 || answer.status === 403)
+            throw new MirrorFault('auth-required', `GET ${url} answered ${answer.status}`);
+        if (answer.status !== 404)
+            throw new MirrorFault('http-error', `GET ${url} answered ${answer.status}`);
+    }
+    return 'no build cache index yet: Spack still looks each package up by its hash';
+}
+/** A file:// mirror: a directory Spack can read (and, for the push target, create or write). */
+function checkFileMirror(mirror) {
+    const dir = decodeURIComponent(new URL(mirror.url).pathname);
+    if (!existsSync(dir)) {
+        if (!mirror.push)
+            return `${dir} does not exist yet: nothing to read`;
+        let parent = path$1.dirname(dir);
+        while (!existsSync(parent))
+            parent = path$1.dirname(parent);
+        try {
+            accessSync(parent, constants.W_OK);
+            return undefined;
+        }
+        catch {
+            throw new MirrorFault('not-writable', `${dir} does not exist and ${parent} is not writable`);
+        }
+    }
+    if (!statSync(dir).isDirectory())
+        throw new MirrorFault('not-readable', `${dir} is not a directory`);
+    try {
+        accessSync(dir, mirror.push ? constants.R_OK | constants.W_OK | constants.X_OK : constants.R_OK | constants.X_OK);
+    }
+    catch {
+        throw new MirrorFault(mirror.push ? 'not-writable' : 'not-readable', `${dir} is not ${mirror.push ? 'writable' : 'readable'}`);
+    }
+    return undefined;
+}
+/** Checks one mirror; never throws. */
+async function probeMirror(mirror, options = {}) {
+    const context = {
+        trusted: trustedCertificates(options.env ?? process.env),
+        timeoutMs: options.timeoutMs ?? 10_000,
+        ...(options.credentials ? { credentials: options.credentials } : {})
+    };
+    const scheme = /^([a-z0-9+.-]+):\/\//i.exec(mirror.url)?.[1]?.toLowerCase() ?? '';
+    try {
+        let note;
+        if (scheme === 'oci')
+            note = await checkOciMirror(mirror, context);
+        else if (scheme === 'https' || scheme === 'http')
+            note = await checkUrlMirror(mirror, context);
+        else if (scheme === 'file')
+            note = checkFileMirror(mirror);
+        else
+            return { ...mirror, ok: true, skipped: true, note: `${scheme}:// mirrors are not checked before the build` };
+        return { ...mirror, ok: true, ...(note ? { note } : {}) };
+    }
+    catch (error) {
+        const fault = error instanceof MirrorFault ? error : new MirrorFault('unreachable', String(error));
+        const { cause, fix } = fixFor(fault.problem, fault.message, {
+            push: mirror.push,
+            credentials: Boolean(options.credentials),
+            trusted: context.trusted.source
+        });
+        return { ...mirror, ok: false, problem: fault.problem, cause, fix };
+    }
+}
+/** Checks every mirror at once (each request bounded by `timeoutMs`). */
+async function checkMirrors(mirrors, options = {}) {
+    return Promise.all(mirrors.map(async (mirror) => probeMirror(mirror, options)));
+}
+/** The annotation's text: the mirror, the cause, the fix. */
+function mirrorMessage(check) {
+    const role = check.push ? 'the buildcache-push target' : 'a buildcache-mirrors entry';
+    return `${check.url} (${role}, ${check.name}) can't be ${check.push ? 'written' : 'read'} by Spack: ${check.cause}. Fix: ${check.fix}`;
+}
+class MirrorCheckError extends Error {
+    checks;
+    constructor(checks) {
+        super(checks
+            .filter(check => !check.ok && check.push)
+            .map(mirrorMessage)
+            .join('\n'));
+        this.checks = checks;
+        this.name = 'MirrorCheckError';
+    }
+}
+/**
+ * The phase: checks the request's mirrors; a read mirror that fails is a warning annotation (the build goes on and
+ * compiles what it would have served), a push target that fails is an error (thrown: the build would be lost).
+ */
+async function checkBuildcacheMirrors(buildcache, options = {}) {
+    const { ociUsername, ociPassword } = buildcache;
+    const credentials = ociUsername && ociPassword ? { username: ociUsername, password: ociPassword } : undefined;
+    const checks = await checkMirrors(mirrorsToCheck(buildcache), { ...options, ...(credentials ? { credentials } : {}) });
+    for (const check of checks) {
+        if (check.ok)
+            info(`mirror ${check.name} ${check.url}: ${check.skipped ? 'not checked' : 'ok'}${check.note ? ` (${check.note})` : ''}`);
+        else if (!check.push)
+            warning(mirrorMessage(check), { title: `Build cache ${check.url} can't be read` });
+    }
+    if (checks.some(check => !check.ok && check.push))
+        throw new MirrorCheckError(checks);
+    return checks;
+}
+
+function planCheck$2(build) {
+    return mirrorsToCheck(build.request.buildcache).map(mirror => ({
+        note: `ask ${mirror.name} (${mirror.url}) for its build cache index${mirror.push ? ', and whether it takes a push' : ''}, as Spack will`
+    }));
+}
+const checkBuildCaches = {
+    key: 'mirrors',
+    title: () => 'Check the build caches',
+    plan: planCheck$2,
+    skip: ({ build }) => (mirrorsToCheck(build.request.buildcache).length === 0 ? { checks: [] } : undefined),
+    run: async ({ build }) => ({ checks: await checkBuildcacheMirrors(build.request.buildcache) })
+};
+
+/**
  * A user's package repository against the request, before concretizing: Spack (`spack python`, seconds) reads the
  * repository's `slurm` recipe, and the request is fitted to it. A version it cannot give, or a variant asked for that
  * it does not define, fails naming what it lacks and what it has; a recipe that names versions after GitHub's tags
@@ -2829,6 +3338,7 @@ async function showPlan(plan) {
  * from the results so far to its own; plan mode (`dry-run: true`) asks the same list what it would do.
  */
 const BUILD = Pipeline.start()
+    .then(checkBuildCaches)
     .then(provision)
     .then(restorePackageIndex)
     .then(registerRepository)

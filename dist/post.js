@@ -1,4 +1,4 @@
-import { M as runPost } from './lib/post-step.js';
+import { N as runPost } from './lib/post-step.js';
 import './lib/core.js';
 import 'os';
 import 'crypto';

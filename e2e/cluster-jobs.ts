@@ -46,16 +46,20 @@ int main(void)
 }
 `
 
-/** Spawns one `echo` through PMI-2: srun's mpi/pmi2 plugin forks and executes the tree's srun to start it. */
+/**
+ * Spawns one process through PMI-2: srun's mpi/pmi2 plugin forks and executes the tree's srun to start it. The
+ * spawned srun answers the spawner once it sees its task launched (it polls every 50 ms), so the task lives a few
+ * seconds: one that ends at once can end before that answer, and the spawner would wait for ever.
+ */
 const PMI2_SPAWN = `#include <stdio.h>
 #include <slurm/pmi2.h>
 int main(void)
 {
 	int spawned, size, rank, appnum, errors[1] = { 0 };
-	const char *cmds[1] = { "/bin/echo" };
-	const char *args[1] = { "spawned through PMI2_Job_Spawn" };
+	const char *cmds[1] = { "/bin/sh" };
+	const char *args[2] = { "-c", "echo spawned through PMI2_Job_Spawn; sleep 5" };
 	const char **argvs[1] = { args };
-	int argcs[1] = { 1 }, maxprocs[1] = { 1 }, infos[1] = { 0 };
+	int argcs[1] = { 2 }, maxprocs[1] = { 1 }, infos[1] = { 0 };
 	char job[256];
 	if (PMI2_Init(&spawned, &size, &rank, &appnum) != PMI2_SUCCESS)
 		return 1;
@@ -135,7 +139,7 @@ function pmi2Spawn(c: Cluster, flags: readonly string[]): string {
   const spawner = compile(path.join(dir, 'pmi2-spawn'), PMI2_SPAWN, flags)
   const script = path.join(dir, 'spawn-job.sh')
   const out = path.join(dir, 'spawn-job.out')
-  writeFileSync(script, `#!/bin/bash\nexport SLURM_OVERLAP=1\n"$1" --mpi=pmi2 -n1 "$2"\nwait\nsleep 2\n`, {
+  writeFileSync(script, `#!/bin/bash\nexport SLURM_OVERLAP=1\n"$1" --mpi=pmi2 -n1 "$2"\nsleep 7\n`, {
     mode: 0o755
   })
   c.check(

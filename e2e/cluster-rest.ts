@@ -36,13 +36,18 @@ function get(socket: string, url: string): unknown {
   }
 }
 
-/** The newest `/slurm/v0.0.N/ping/` path the description offers. */
+/** The newest `/slurm/v0.0.N/ping/` path the description offers (23.11 lists it without the final slash). */
 export function pingPath(openapi: { paths?: Record<string, unknown> }): string {
   const versions = Object.keys(openapi.paths ?? {})
-    .map(p => /^\/slurm\/v0\.0\.(\d+)\/ping\/$/.exec(p))
+    .map(p => /^\/slurm\/v0\.0\.(\d+)\/ping\/?$/.exec(p))
     .filter((m): m is RegExpExecArray => m !== null)
     .sort((a, b) => Number(b[1]) - Number(a[1]))
-  if (!versions[0]) throw new Error(`the OpenAPI description offers no /slurm/v0.0.N/ping/ path`)
+  if (!versions[0]) {
+    const offered = Object.keys(openapi.paths ?? {})
+    throw new Error(
+      `the OpenAPI description offers no /slurm/v0.0.N/ping/ path (${offered.length} paths: ${offered.filter(p => p.includes('ping')).join(', ') || offered.slice(0, 10).join(', ')})`
+    )
+  }
   return versions[0][0]
 }
 

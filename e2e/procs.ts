@@ -93,20 +93,31 @@ export interface Finished {
 }
 
 /** Runs a short command to completion (synchronously: nothing in this process needs to answer it). */
+/**
+ * Runs a short command to completion (synchronously: nothing in this process needs to answer it), under coreutils'
+ * `timeout`, which puts it in a process group of its own and signals the whole group when time is up: a child that
+ * outlives the command (a traced process, sbatch's helpers) can't keep its output pipes, and so this call, open.
+ */
 export function run(
   command: string,
   args: readonly string[],
   options: SpawnOptions & { timeoutMs?: number } = {}
 ): Finished {
   const started = Date.now()
-  const result = spawnSync(command, [...args], {
+  const timeoutMs = options.timeoutMs ?? 120_000
+  const seconds = String(Math.max(1, Math.ceil(timeoutMs / 1000)))
+  const result = spawnSync('timeout', ['--kill-after=10', seconds, command, ...args], {
     encoding: 'utf8',
-    timeout: options.timeoutMs ?? 120_000,
+    timeout: timeoutMs + 30_000,
     maxBuffer: 64 << 20,
     env: options.env ?? process.env,
     ...(options.cwd ? { cwd: options.cwd } : {})
   })
   if (result.error) throw new Error(`${command}: ${result.error.message}`)
+  if (result.status === 124 || result.status === 137)
+    throw new Error(
+      `${command} ${args.join(' ')} ran longer than ${seconds} s and was stopped:\n${result.stdout}${result.stderr}`
+    )
   return { status: result.status, stdout: result.stdout, stderr: result.stderr, ms: Date.now() - started }
 }
 

@@ -11,6 +11,7 @@ import { restoreBuildCache } from './phases/build-cache.js'
 import { renderEnvironment } from './phases/environment.js'
 import { buildCompiler, installDependencies, installSlurm } from './phases/install.js'
 import { dependenciesInstalled, readInstalled } from './phases/installed.js'
+import { checkBuildCaches } from './phases/mirror-check.js'
 import { checkRecipe } from './phases/recipe-check.js'
 import { restorePackageIndex } from './phases/package-index.js'
 import { provision } from './phases/provision.js'
@@ -25,6 +26,7 @@ import { planPost } from './post-step.js'
 import { runReport, writeRunSummary, type RunResults } from './summary.js'
 
 export const BUILD = Pipeline.start()
+  .then(checkBuildCaches)
   .then(provision)
   .then(restorePackageIndex)
   .then(registerRepository)
@@ -42,6 +44,7 @@ export const BUILD = Pipeline.start()
 
 /** A dependencies job (`stage: dependencies`): the same phases up to the install, which leaves Slurm out; no artifact. */
 export const DEPENDENCIES = Pipeline.start()
+  .then(checkBuildCaches)
   .then(provision)
   .then(restorePackageIndex)
   .then(registerRepository)

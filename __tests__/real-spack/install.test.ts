@@ -138,6 +138,7 @@ describeWithSpack('install phase with real Spack: the tiny environment, built, p
       keepLock(paths, layout.envDir, environment)
       const mirrored = readdirSync(paths.mirror, { recursive: true, encoding: 'utf8' })
       expect(mirrored.some(entry => entry.includes(TINY_PACKAGE))).toBe(true)
+      // keepLock names the kept lock after its environment directory.
       expect(existsSync(path.join(paths.state, `${path.basename(layout.envDir)}.spack.lock`))).toBe(true)
     },
     SLOW

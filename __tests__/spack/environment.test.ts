@@ -91,7 +91,9 @@ describe('renderEnvironment', () => {
       request: request({
         'buildcache-mirrors': 'https://a.example/c\noci://ghcr.io/o/c',
         'buildcache-push': 's3://b/p',
-        unsigned: 'true'
+        unsigned: 'true',
+        'oci-username': 'octocat',
+        'oci-password': 'ghp_not-a-real-token'
       })
     }) as { spack: Record<string, any> }
     expect(Object.keys(spack.mirrors)).toEqual(['slurm-factory-local', 'remote-1', 'remote-2', 'slurm-factory-push'])
@@ -106,6 +108,43 @@ describe('renderEnvironment', () => {
       request: request({ 'buildcache-mirrors': 'https://a.example/c' })
     }) as { spack: Record<string, any> }
     expect(signed.spack.mirrors['remote-1'].signed).toBe(true)
+  })
+
+  test('OCI credentials: named by variable when both are given, never written, left out otherwise', () => {
+    const oci = {
+      'buildcache-mirrors': 'oci://ghcr.io/o/read',
+      'buildcache-push': 'oci://ghcr.io/o/push',
+      unsigned: 'true'
+    }
+    const pair = { id_variable: 'SLURM_FACTORY_OCI_USERNAME', secret_variable: 'SLURM_FACTORY_OCI_PASSWORD' }
+    const both = { ...oci, 'oci-username': 'octocat', 'oci-password': 'ghp_secret-value' }
+    const rendered = renderEnvironment({ ...base, request: request(both) }) as { spack: Record<string, any> }
+    expect(rendered.spack.mirrors['remote-1']).toEqual({
+      url: 'oci://ghcr.io/o/read',
+      signed: false,
+      access_pair: pair
+    })
+    expect(rendered.spack.mirrors['slurm-factory-push']).toEqual({
+      url: 'oci://ghcr.io/o/push',
+      signed: false,
+      access_pair: pair
+    })
+    const text = environmentYaml({ ...base, request: request(both) })
+    expect(text).not.toContain('ghp_secret-value')
+    expect(text).not.toContain('octocat')
+    // Anonymous (a public package, a local run): Spack would fail on a variable that is not set, so none is named.
+    const partials: Array<Record<string, string>> = [
+      {},
+      { 'oci-username': 'octocat' },
+      { 'oci-password': 'ghp_secret-value' }
+    ]
+    for (const partial of partials) {
+      const { spack } = renderEnvironment({ ...base, request: request({ ...oci, ...partial }) }) as {
+        spack: Record<string, any>
+      }
+      expect(spack.mirrors['remote-1']).toEqual({ url: 'oci://ghcr.io/o/read', signed: false })
+      expect(spack.mirrors['slurm-factory-push']).toEqual({ url: 'oci://ghcr.io/o/push', signed: false })
+    }
   })
 
   test('module generation follows modules', () => {

@@ -216,9 +216,14 @@ function slurmSpec(request, gccVersion) {
 function mirrorName(index) {
     return `remote-${index + 1}`;
 }
-function mirrorEntry(url, signed) {
+/**
+ * One remote mirror. An `oci://` mirror names the credential variables only when both oci-username and oci-password
+ * are given: Spack fails on an `access_pair` whose variable is unset (`id_variable ... not set in environment`), and
+ * without one it asks the registry for an anonymous token, which is how a public package is pulled.
+ */
+function mirrorEntry(url, signed, credentials) {
     const entry = { url, signed };
-    if (url.startsWith('oci://'))
+    if (url.startsWith('oci://') && credentials)
         entry.access_pair = { id_variable: OCI_USERNAME_VAR, secret_variable: OCI_PASSWORD_VAR };
     return entry;
 }
@@ -226,14 +231,15 @@ function mirrorEntry(url, signed) {
 function renderEnvironment$1(inputs) {
     const { request, layout } = inputs;
     const signed = !request.buildcache.unsigned;
+    const credentials = Boolean(request.buildcache.ociUsername && request.buildcache.ociPassword);
     const mirrors = {
         [LOCAL_MIRROR]: { url: `file://${layout.localMirror}`, signed: false }
     };
     request.buildcache.mirrors.forEach((url, index) => {
-        mirrors[mirrorName(index)] = mirrorEntry(url, signed);
+        mirrors[mirrorName(index)] = mirrorEntry(url, signed, credentials);
     });
     if (request.buildcache.push)
-        mirrors[PUSH_MIRROR] = mirrorEntry(request.buildcache.push, signed);
+        mirrors[PUSH_MIRROR] = mirrorEntry(request.buildcache.push, signed, credentials);
     const spack = {
         specs: [slurmSpec(request, inputs.gccVersion)],
         repos: { [inputs.repoNamespace]: inputs.repoPath },
@@ -1294,4 +1300,4 @@ async function runPost() {
     }
 }
 
-export { gpgTrustArgs as A, pushArgs as B, CommandError as C, hostTargetArgs as D, slurmSpec as E, FatalError as F, GIT_OPTIONS as G, displayCommand as H, registerRepository as I, renderEnvironment as J, planPost as K, LOCAL_MIRROR as L, runPost as M, OCI_PASSWORD_VAR as O, PUSH_MIRROR as P, runnerTemp as a, OCI_USERNAME_VAR as b, createSpackRunner as c, cacheKeys as d, restoreBuildCache as e, concretizeArgs as f, clingoArgs as g, environmentPythonArgs as h, installArgs as i, gccMissing as j, adoptCachedLock as k, lastLines as l, readLock as m, locationArgs as n, markComplete as o, parseSiteConfig as p, pythonArgs as q, runProgram as r, saveCacheState as s, plannedRepo as t, repoIndexCacheOf as u, restoreRepoIndex as v, workDirs as w, cloneVerified as x, versionArgs as y, cloneArgs as z };
+export { cloneArgs as A, gpgTrustArgs as B, CommandError as C, pushArgs as D, hostTargetArgs as E, FatalError as F, GIT_OPTIONS as G, slurmSpec as H, displayCommand as I, registerRepository as J, renderEnvironment as K, LOCAL_MIRROR as L, planPost as M, runPost as N, OCI_PASSWORD_VAR as O, PUSH_MIRROR as P, runnerTemp as a, OCI_USERNAME_VAR as b, createSpackRunner as c, cacheKeys as d, restoreBuildCache as e, concretizeArgs as f, clingoArgs as g, environmentPythonArgs as h, installArgs as i, gccMissing as j, adoptCachedLock as k, lastLines as l, readLock as m, locationArgs as n, markComplete as o, parseSiteConfig as p, mirrorName as q, runProgram as r, saveCacheState as s, pythonArgs as t, plannedRepo as u, repoIndexCacheOf as v, workDirs as w, restoreRepoIndex as x, cloneVerified as y, versionArgs as z };

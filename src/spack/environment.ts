@@ -41,9 +41,15 @@ export function mirrorName(index: number): string {
   return `remote-${index + 1}`
 }
 
-function mirrorEntry(url: string, signed: boolean): Record<string, unknown> {
+/**
+ * One remote mirror. An `oci://` mirror names the credential variables only when both oci-username and oci-password
+ * are given: Spack fails on an `access_pair` whose variable is unset (`id_variable ... not set in environment`), and
+ * without one it asks the registry for an anonymous token, which is how a public package is pulled.
+ */
+function mirrorEntry(url: string, signed: boolean, credentials: boolean): Record<string, unknown> {
   const entry: Record<string, unknown> = { url, signed }
-  if (url.startsWith('oci://')) entry.access_pair = { id_variable: OCI_USERNAME_VAR, secret_variable: OCI_PASSWORD_VAR }
+  if (url.startsWith('oci://') && credentials)
+    entry.access_pair = { id_variable: OCI_USERNAME_VAR, secret_variable: OCI_PASSWORD_VAR }
   return entry
 }
 
@@ -51,13 +57,14 @@ function mirrorEntry(url: string, signed: boolean): Record<string, unknown> {
 export function renderEnvironment(inputs: EnvironmentInputs): Record<string, unknown> {
   const { request, layout } = inputs
   const signed = !request.buildcache.unsigned
+  const credentials = Boolean(request.buildcache.ociUsername && request.buildcache.ociPassword)
   const mirrors: Record<string, unknown> = {
     [LOCAL_MIRROR]: { url: `file://${layout.localMirror}`, signed: false }
   }
   request.buildcache.mirrors.forEach((url, index) => {
-    mirrors[mirrorName(index)] = mirrorEntry(url, signed)
+    mirrors[mirrorName(index)] = mirrorEntry(url, signed, credentials)
   })
-  if (request.buildcache.push) mirrors[PUSH_MIRROR] = mirrorEntry(request.buildcache.push, signed)
+  if (request.buildcache.push) mirrors[PUSH_MIRROR] = mirrorEntry(request.buildcache.push, signed, credentials)
 
   const spack: Record<string, unknown> = {
     specs: [slurmSpec(request, inputs.gccVersion)],
