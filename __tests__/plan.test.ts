@@ -93,9 +93,12 @@ describe('plan mode lists the commands a real run runs', () => {
     expect(actual).toEqual(filled(planned, actual))
   })
 
-  test('a cold run and a warm one with the cache on: the warm run skips what its plan says it may', async () => {
+  test.each([
+    ['a Slurm build', {}, 'plan-test'],
+    ['a dependencies job', { stage: 'dependencies', 'slurm-version': '24.11 26.05' }, 'plan-dependencies']
+  ])('%s, cold then warm with the cache on: the warm run skips what its plan says it may', async (_, more, prefix) => {
     const runner = makeRunner()
-    const inputs = { ...standIn, compiler: 'gcc@12.2.0', 'cache-key-prefix': 'plan-test' }
+    const inputs = { ...standIn, ...more, compiler: 'gcc@12.2.0', 'cache-key-prefix': prefix }
     const cold = new Set([
       'no-recorded-compilers',
       'no-cached-lock',
