@@ -1,7 +1,7 @@
 /**
  * Shallow clones of a tag, branch or commit, checked against the commit they must resolve to.
- * Every git call goes through `runProgram` with an argument array; network failures are retried,
- * a wrong commit or a missing ref is not.
+ * Every git call goes through `runProgram` with an argument array and an allow-listed environment; network failures
+ * are retried, a wrong commit, a missing ref or a URL git refuses is not.
  */
 import { mkdirSync, rmSync } from 'node:fs'
 import path from 'node:path'
@@ -40,16 +40,32 @@ export interface CloneRequest {
 
 const COMMIT = /^[0-9a-f]{40}$/
 
-/** No prompt may wait for credentials on a runner. */
-const GIT_ENV = { GIT_TERMINAL_PROMPT: '0', GIT_ASKPASS: '', SSH_ASKPASS: '' }
+/**
+ * What git gets of the runner's environment beyond the common allow-list (src/child-env.ts): its own variables
+ * (GIT_SSH_COMMAND, GIT_CONFIG_COUNT/KEY_n/VALUE_n with which a workflow hands git credentials for a private
+ * spack-repo, TLS settings) and an ssh agent. Git writes none of them anywhere; Spack never gets them.
+ */
+function gitEnv(): Record<string, string> {
+  const env: Record<string, string> = {}
+  for (const [name, value] of Object.entries(process.env))
+    if (value !== undefined && (name.startsWith('GIT_') || name === 'SSH_AUTH_SOCK')) env[name] = value
+  // No prompt may wait for credentials on a runner.
+  return { ...env, GIT_TERMINAL_PROMPT: '0', GIT_ASKPASS: '', SSH_ASKPASS: '' }
+}
 
 /** Every git command line starts so: a detached checkout is what is wanted, not something to advise about. */
 export const GIT_OPTIONS: readonly string[] = ['-c', 'advice.detachedHead=false']
 
+/** git's output of a command run in `cwd` (a clone), as it printed it. */
+export async function gitOutput(args: readonly string[], cwd: string): Promise<string> {
+  const result = await runProgram('git', args, { silent: true, env: gitEnv(), cwd })
+  return result.stdout
+}
+
 async function git(args: readonly string[], cwd?: string): Promise<string> {
   const result = await runProgram('git', [...GIT_OPTIONS, ...args], {
     silent: true,
-    env: GIT_ENV,
+    env: gitEnv(),
     ...(cwd ? { cwd } : {})
   })
   return result.stdout.trim()
@@ -61,7 +77,7 @@ export async function headCommit(dir: string): Promise<string | undefined> {
     cwd: dir,
     silent: true,
     allowFailure: true,
-    env: GIT_ENV
+    env: gitEnv()
   })
   const commit = result.stdout.trim()
   return result.exitCode === 0 && COMMIT.test(commit) ? commit : undefined
@@ -69,6 +85,23 @@ export async function headCommit(dir: string): Promise<string | undefined> {
 
 function missingRef(error: unknown): boolean {
   return error instanceof CommandError && /not found in upstream origin|couldn't find remote ref/i.test(error.message)
+}
+
+/**
+ * git's answers that no retry changes: a URL git refuses (a host or path starting with "-"), a protocol it does not
+ * speak, a repository that is not there, credentials refused or missing, an unknown host key. A network error, a
+ * server error (5xx) or a timeout is retried.
+ */
+const NOT_RETRIED =
+  /strange (hostname|pathname) .* blocked|protocol .* is not supported|transport .* not allowed|unable to find remote helper|repository .* not found|does not appear to be a git repository|could not read (username|password)|authentication failed|permission denied \(|host key verification failed|requested URL returned error: (40[0-79]|41\d|42[0-8]|4[3-9]\d)|URL using bad\/illegal format/i
+
+/** The line of git's message that says why it refused, when no retry can help. */
+export function refusal(error: unknown): string | undefined {
+  if (!(error instanceof CommandError)) return undefined
+  return error.tail
+    .split('\n')
+    .find(line => NOT_RETRIED.test(line))
+    ?.trim()
 }
 
 /** The clone of a tag or branch: shallow, that ref only. */
@@ -97,7 +130,8 @@ async function cloneOnce(request: CloneRequest): Promise<string> {
       const found = await runProgram('git', ['cat-file', '-e', `${ref}^{commit}`], {
         cwd: dest,
         silent: true,
-        allowFailure: true
+        allowFailure: true,
+        env: gitEnv()
       })
       if (found.exitCode !== 0)
         throw new FatalError(`${request.repository} at ${url}: commit ${ref} does not exist there`)
@@ -107,6 +141,8 @@ async function cloneOnce(request: CloneRequest): Promise<string> {
     if (missingRef(error)) {
       throw new FatalError(`${request.repository} at ${url}: there is no tag or branch ${ref}`, { cause: error })
     }
+    const refused = refusal(error)
+    if (refused) throw new FatalError(`${request.repository} at ${url}: git refused it: ${refused}`, { cause: error })
     throw error
   }
   const commit = await headCommit(dest)
