@@ -55,6 +55,25 @@ describe('git object ids', () => {
   })
 })
 
+describe('byte code in a copy', () => {
+  test('a __pycache__ the commit holds is compared like any file; one Python wrote later is not', () => {
+    const repo = makeRepo({ 'lib/a.py': 'a\n', 'lib/__pycache__/a.cpython-311.pyc': 'committed\n' })
+    const commit = git(['rev-parse', 'HEAD'], repo.dir)
+    const object = execFileSync('git', ['cat-file', 'commit', 'HEAD'], { cwd: repo.dir, encoding: 'utf8' })
+    writeFileSync(path.join(repo.dir, LISTING_FILE), git(['ls-tree', '-r', '-t', '--full-tree', 'HEAD'], repo.dir))
+    writeFileSync(path.join(repo.dir, PROVENANCE_FILE), JSON.stringify({ commit, commitObject: object }))
+    rmSync(path.join(repo.dir, '.git'), { recursive: true, force: true })
+    expect(verifyCopy(repo.dir, commit)).toBeUndefined()
+    mkdirSync(path.join(repo.dir, 'lib', 'sub', '__pycache__'), { recursive: true })
+    writeFileSync(path.join(repo.dir, 'lib', 'sub', '__pycache__', 'b.pyc'), 'written by Python later')
+    expect(verifyCopy(repo.dir, commit)).toBeUndefined()
+    writeFileSync(path.join(repo.dir, 'lib', '__pycache__', 'a.cpython-311.pyc'), 'tampered\n')
+    expect(verifyCopy(repo.dir, commit)).toBe(
+      `does not match commit ${commit}, its files were changed after it was cached (lib/__pycache__/a.cpython-311.pyc changed)`
+    )
+  })
+})
+
 const FAKE_SPACK: FileSpec = {
   content: '#!/bin/sh\ncase "$1" in --version) echo "1.0.0"; exit 0;; esac\nexit 2\n',
   mode: 0o755
@@ -63,7 +82,13 @@ const FAST = { attempts: 2, initialDelayMs: 1, maxDelayMs: 1 }
 
 describe('a provisioned tree in the tool cache', () => {
   const root = tempDir('tamper-sources')
-  const spack = makeRepo({ 'bin/spack': FAKE_SPACK, 'lib/spack/spack/__init__.py': '' })
+  // As Spack's own repository: .bat files get CRLF on checkout unless the clone keeps files as committed.
+  const spack = makeRepo({
+    'bin/spack': FAKE_SPACK,
+    'bin/spack.bat': '@echo off\npython spack %*\n',
+    '.gitattributes': '*.bat text eol=crlf\n',
+    'lib/spack/spack/__init__.py': ''
+  })
   tag(spack.dir, 'v1.0.0', spack.commit, true)
   publish(spack.dir, root, 'spack')
   const packages = makeRepo({
@@ -104,7 +129,7 @@ describe('a provisioned tree in the tool cache', () => {
     return provisionSpack(request, { runnerTemp, sources, retry: FAST, builtin, exportToJob: false, offline })
   }
 
-  test('is verified against the pinned commit; byte code Python wrote into it is no part of the comparison', async () => {
+  test('is verified against the pinned commit (its files as committed, no end-of-line conversion); byte code Python wrote into it is no part of the comparison', async () => {
     const first = await provision()
     expect(first.fromToolCache).toBe(false)
     expect(verifyCopy(first.root, spack.commit)).toBeUndefined()

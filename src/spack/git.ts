@@ -3,7 +3,7 @@
  * Every git call goes through `runProgram` with an argument array and an allow-listed environment; network failures
  * are retried, a wrong commit, a missing ref or a URL git refuses is not.
  */
-import { mkdirSync, rmSync } from 'node:fs'
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { FatalError, type RetryOptions, withRetry } from '../retry.js'
 import { CommandError, runProgram } from './runner.js'
@@ -104,9 +104,20 @@ export function refusal(error: unknown): string | undefined {
     ?.trim()
 }
 
-/** The clone of a tag or branch: shallow, that ref only. */
+/** The clone of a tag or branch: shallow, that ref only, checked out afterwards (see `checkOutAsCommitted`). */
 export function cloneArgs(url: string, ref: string, dest: string): string[] {
-  return ['clone', '--depth', '1', '--branch', ref, '--single-branch', '--', url, dest]
+  return ['clone', '--depth', '1', '--branch', ref, '--single-branch', '--no-checkout', '--', url, dest]
+}
+
+/**
+ * Checks out `ref` with every file exactly as committed: no end-of-line conversion (Spack's .gitattributes gives
+ * `*.bat` CRLF on checkout), no filter, no keyword expansion. A copy's files then hash to the commit's own tree,
+ * which is how a provisioned copy is verified later (src/spack/tool-cache.ts).
+ */
+async function checkOutAsCommitted(dest: string, ref: string): Promise<void> {
+  mkdirSync(path.join(dest, '.git', 'info'), { recursive: true })
+  writeFileSync(path.join(dest, '.git', 'info', 'attributes'), '* -text -eol -filter -ident -working-tree-encoding\n')
+  await git(['checkout', '--quiet', '--detach', ref], dest)
 }
 
 /** One attempt: `git clone --depth 1 --branch <ref>`, or a fetch of the commit when `ref` is a commit id. */
@@ -117,6 +128,7 @@ async function cloneOnce(request: CloneRequest): Promise<string> {
   try {
     if (!COMMIT.test(ref)) {
       await git(cloneArgs(url, ref, dest))
+      await checkOutAsCommitted(dest, 'HEAD')
     } else {
       mkdirSync(dest, { recursive: true })
       await git(['init', '--quiet'], dest)
@@ -135,7 +147,7 @@ async function cloneOnce(request: CloneRequest): Promise<string> {
       })
       if (found.exitCode !== 0)
         throw new FatalError(`${request.repository} at ${url}: commit ${ref} does not exist there`)
-      await git(['checkout', '--quiet', '--detach', ref], dest)
+      await checkOutAsCommitted(dest, ref)
     }
   } catch (error) {
     if (missingRef(error)) {

@@ -34,10 +34,15 @@ interface Provenance {
   readonly commitObject?: string
 }
 
-/** What the comparison leaves out: the action's own records, and byte code Python may have written beside sources. */
-function notPartOfTheCommit(relative: string, isDirectory: boolean): boolean {
-  if (relative === PROVENANCE_FILE || relative === LISTING_FILE) return true
-  return isDirectory && path.basename(relative) === '__pycache__'
+/**
+ * What the comparison leaves out: the action's own records, and byte code Python wrote beside sources after the clone
+ * (a `__pycache__` directory the commit does not hold; Python never reads one, PYTHONPYCACHEPREFIX sends it elsewhere).
+ */
+function notPartOfTheCommit(listing: ReadonlyMap<string, string>): (relative: string, isDirectory: boolean) => boolean {
+  return (relative, isDirectory) => {
+    if (relative === PROVENANCE_FILE || relative === LISTING_FILE) return true
+    return isDirectory && path.basename(relative) === '__pycache__' && !listing.has(relative)
+  }
 }
 
 /** Why the copy in `dir` is not the commit `commit`, or undefined when it is (its files are that commit's tree). */
@@ -48,11 +53,12 @@ export function verifyCopy(dir: string, commit: string): string | undefined {
   if (!provenance.commitObject) return 'was cached without the commit object its files are checked against'
   const tree = treeOfCommit(commit, provenance.commitObject)
   if (!tree) return `holds a commit object that is not ${commit}`
-  if (treeIds(dir, { ignore: notPartOfTheCommit }).get('') === tree) return undefined
   const listing = existsSync(path.join(dir, LISTING_FILE))
     ? parseListing(readFileSync(path.join(dir, LISTING_FILE), 'utf8'))
     : new Map<string, string>()
-  const changed = differences(dir, listing, { ignore: notPartOfTheCommit })
+  const ignore = notPartOfTheCommit(listing)
+  if (treeIds(dir, { ignore }).get('') === tree) return undefined
+  const changed = differences(dir, listing, { ignore })
   return `does not match commit ${commit}, its files were changed after it was cached${changed.length ? ` (${changed.join(', ')})` : ''}`
 }
 

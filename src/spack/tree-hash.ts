@@ -115,12 +115,13 @@ export function differences(dir: string, listing: TreeListing, options: TreeHash
       }
       if (options.ignore?.(child, stat.isDirectory())) continue
       const expected = listing.get(child)
+      const ignore = (inner: string, isDir: boolean): boolean => options.ignore?.(`${child}/${inner}`, isDir) ?? false
       if (expected === undefined) {
-        found.push(`${child} added`)
+        // A directory holding nothing git would record (only what is ignored) is not there for git either.
+        if (!stat.isDirectory() || treeIds(full, { ignore }).has('')) found.push(`${child} added`)
         continue
       }
       if (stat.isDirectory()) {
-        const ignore = (inner: string, isDir: boolean): boolean => options.ignore?.(`${child}/${inner}`, isDir) ?? false
         if (treeIds(full, { ignore }).get('') === expected) continue
         const before = found.length
         walk(child)
