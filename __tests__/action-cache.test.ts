@@ -312,12 +312,14 @@ describe('a damaged build cache heals itself', () => {
     const runner = makeRunner()
     const own = { 'cache-key-prefix': 'abandoned' }
     expect((await build(runner, { STANDIN_GCC: '8.3.0' }, own)).main.status).toBe(0)
-    // Spack's package index misses, so the one blob download of the next run is the build cache's: held 3 s.
+    // Spack's package index misses, so the one blob download of the next run is the build cache's: held 10 s, given
+    // up on after the job's 3 s budget (every timer of the run ten times faster).
     for (const entry of services.cache?.entries ?? [])
       if (entry.key.startsWith('abandoned-spack-index-')) services.cache?.state.delete(entry.key)
-    const slow = services.fail({ endpoint: 'GetBlob', delayMs: 3000, times: 1 })
+    const slow = services.fail({ endpoint: 'GetBlob', delayMs: 10_000, times: 1 })
     // The toolkit unpacks relative to the workspace it reads when it gets there: after the run, still the runner's.
     const restoreEnv = applyEnv({ GITHUB_WORKSPACE: runner.dir })
+    const restoreTimers = scaleTimers(10)
     runner.wipe()
     const run = await runner.run(
       'index',
@@ -325,12 +327,12 @@ describe('a damaged build cache heals itself', () => {
       {
         ...services.env,
         STANDIN_GCC: '8.3.0',
-        SLURM_FACTORY_CACHE_TIMEOUT_MINS: '0.01'
+        SLURM_FACTORY_CACHE_TIMEOUT_MINS: '0.05'
       }
     )
     expect(run.status).toBe(0)
     expect(commandMessages(run.stdout, 'warning')).toEqual([
-      "Restoring the build cache failed, building without it: restoring the build cache did not finish within 0.6 s. The job's other cache operations are skipped"
+      "Restoring the build cache failed, building without it: restoring the build cache did not finish within 3 s. The job's other cache operations are skipped"
     ])
     const { localMirror } = workDirs(runner.temp).layout
     const transfer = workDirs(runner.temp).cacheTransfer
@@ -342,6 +344,7 @@ describe('a damaged build cache heals itself', () => {
       if (Date.now() > until) throw new Error('the abandoned restore never finished')
       await new Promise(resolve => setTimeout(resolve, 100))
     }
+    restoreTimers()
     restoreEnv()
     expect(slow.hits).toBe(1)
     expect(blobs(path.join(transfer, 'buildcache')).length).toBeGreaterThan(0)

@@ -231,6 +231,12 @@ describe('spack-repo', () => {
   })
 })
 
+/** The URL schemes an action.yml description lists in its first parentheses: "(https://, s3://, ...)". */
+function schemesIn(description: string | undefined): string[] {
+  const listed = /\(([^)]*:\/\/[^)]*)\)/.exec(description ?? '')?.[1] ?? ''
+  return [...listed.matchAll(/([a-z0-9]+):\/\//g)].map(m => `${m[1]}://`)
+}
+
 describe('build cache', () => {
   test('mirrors: one per line, comments and blanks ignored, trailing slash dropped', () => {
     const mirrors =
@@ -271,10 +277,10 @@ describe('build cache', () => {
     const described = (
       parseYaml(readFileSync('action.yml', 'utf8')) as { inputs: Record<string, { description: string }> }
     ).inputs['buildcache-push']?.description
-    expect([...(described ?? '').matchAll(/([a-z0-9]+):\/\//g)].map(m => `${m[1]}://`)).toEqual([...PUSH_SCHEMES])
+    expect(schemesIn(described)).toEqual([...PUSH_SCHEMES])
     const read = (parseYaml(readFileSync('action.yml', 'utf8')) as { inputs: Record<string, { description: string }> })
       .inputs['buildcache-mirrors']?.description
-    expect([...(read ?? '').matchAll(/([a-z0-9]+):\/\//g)].map(m => `${m[1]}://`)).toEqual([...MIRROR_SCHEMES])
+    expect(schemesIn(read)).toEqual([...MIRROR_SCHEMES])
   })
   test('credentials written into a mirror URL are refused, the password masked in the message', () => {
     for (const input of ['buildcache-mirrors', 'buildcache-push'] as const)

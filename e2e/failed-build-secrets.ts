@@ -20,7 +20,7 @@ import path from 'node:path'
 import { parse, stringify } from 'yaml'
 import { scanForSecrets } from '../__tests__/helpers/secret-scan.js'
 import { startServices } from '../__tests__/services/index.js'
-import { fileCommands, reset, runnerDirs, runStep, snapshotAction, summaryRows } from './action.js'
+import { fileCommands, reset, runnerDirs, runStep, snapshotAction } from './action.js'
 
 /** The flag slurm is required to be built with: GCC refuses it, so configure's first compile fails. */
 const BAD_FLAG = '-fslurm-factory-refused-flag'
@@ -118,8 +118,14 @@ async function main(): Promise<number> {
     process.stdout.write(`failed-build-secrets: annotation: ${annotation ?? '(none)'}\n`)
     if (!annotation?.includes(BAD_FLAG))
       problems.push(`the annotation does not show the compiler's complaint about ${BAD_FLAG}`)
-    const summary = summaryRows(dirs.files.GITHUB_STEP_SUMMARY)
-    process.stdout.write(`failed-build-secrets: summary rows: ${[...summary.keys()].join(', ')}\n`)
+    const summary = readFileSync(dirs.files.GITHUB_STEP_SUMMARY, 'utf8')
+    const why = /<td>why slurm failed<\/td><td>([\s\S]*?)<\/td>/.exec(summary)?.[1] ?? ''
+    process.stdout.write(
+      `failed-build-secrets: summary, why slurm failed: ${why.replace(/\n/g, ' | ') || '(no row)'}\n`
+    )
+    if (!why.includes(BAD_FLAG)) problems.push(`the summary does not show the compiler's complaint about ${BAD_FLAG}`)
+    for (const line of text.split('\n').filter(l => /buildcache push --force|specs were skipped|Pushed /.test(l)))
+      process.stdout.write(`failed-build-secrets: post: ${line.slice(0, 240)}\n`)
     const artifacts = services.artifact?.artifacts ?? []
     process.stdout.write(
       `failed-build-secrets: artifacts: ${artifacts.map(a => `${a.name} (${a.finalized ? a.entries().join(', ') : 'unfinished'})`).join('; ') || 'none'}\n` +

@@ -204,6 +204,6 @@ describe("the job's cache budget", () => {
 
   test('withTimeout passes a result through and leaves no timer behind', async () => {
     await expect(withTimeout(Promise.resolve(3), 10_000, 'x')).resolves.toBe(3)
-    await expect(withTimeout(never(), 10, 'waiting')).rejects.toThrow('waiting did not finish within 0.0 s')
+    await expect(withTimeout(never(), 10, 'waiting')).rejects.toThrow('waiting did not finish within 0 s')
   })
 })

@@ -74,7 +74,7 @@ export function useCachePolicy(policy: CachePolicy): void {
 /** `3 s`, `0.3 s`, `600 s`. */
 function seconds(ms: number): string {
   const value = ms / 1000
-  return `${Number.isInteger(value) || value >= 10 ? Math.round(value) : value.toFixed(1)} s`
+  return `${value >= 10 ? Math.round(value) : Number(value.toFixed(1))} s`
 }
 
 /** Resolves with `work`'s result, or rejects once `ms` have passed; the timer never keeps the process alive. */
