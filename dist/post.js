@@ -1,4 +1,4 @@
-import { N as runPost } from './lib/post-step.js';
+import { a0 as runPost } from './lib/post-step.js';
 import './lib/core.js';
 import 'os';
 import 'crypto';

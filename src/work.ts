@@ -32,6 +32,8 @@ export interface WorkDirs {
   readonly spackState: string
   /** The locks, and the spack.yaml each was made from, kept with the build cache between runs. */
   readonly cacheState: string
+  /** Where cache entries are restored to and saved from before they are moved into place (src/cache/staging.ts). */
+  readonly cacheTransfer: string
   /** Clones of a git `spack-repo`, one directory per URL and ref (see `repoCheckout`). */
   readonly repoSources: string
   /** Fresh clones of Spack and its builtin packages before they go into the tool cache. */
@@ -69,6 +71,7 @@ export function workDirs(runnerTemp: string): WorkDirs {
     artifact: path.join(root, 'artifact'),
     spackState: path.join(root, 'spack-state'),
     cacheState: path.join(root, 'cache-state'),
+    cacheTransfer: path.join(root, 'cache-transfer'),
     repoSources: path.join(root, 'repo-source'),
     staging: path.join(root, 'staging'),
     tools: root,

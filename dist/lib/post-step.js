@@ -1,9 +1,71 @@
-import { j as group, n as exec, a as warning, i as info, o as saveState, p as getState } from './core.js';
+import { l as setSecret, h as group, n as exec, o as saveState, p as getState, i as info, a as warning } from './core.js';
 import path from 'node:path';
-import { existsSync, statSync, readFileSync, mkdirSync, copyFileSync, writeFileSync, rmSync, readlinkSync, readdirSync, utimesSync } from 'node:fs';
-import { createHash } from 'node:crypto';
+import { existsSync, statSync, readFileSync, rmSync, mkdirSync, readdirSync, renameSync, cpSync, copyFileSync, writeFileSync, readlinkSync, utimesSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
 import { homedir } from 'node:os';
-import { g as distExports, r as render } from './index.js';
+import { q as quoted, g as distExports, r as render } from './index.js';
+
+/**
+ * The job's secrets, kept out of everything the action shows or writes for people: the job summary, annotations,
+ * plan mode's output and the failed build's debug artifact. The runner masks registered secrets in the log only; a
+ * summary, an artifact or a file under RUNNER_TEMP is the action's to redact. Known secrets are the secret inputs,
+ * the passwords written into mirror URLs, and the runner's own tokens; a URL's credentials (`https://user:pass@`) are
+ * masked whether registered or not.
+ */
+const MASK = '***';
+/** What the job knows to be secret, longest first when redacting. */
+const known = new Set();
+/** The runner's credentials: never in anything the action writes (the programs it starts never get them). */
+const RUNNER_SECRETS = ['ACTIONS_RUNTIME_TOKEN', 'ACTIONS_ID_TOKEN_REQUEST_TOKEN', 'GITHUB_TOKEN'];
+/**
+ * Registers `value` as a secret: masked by the runner in the log, and redacted from what the action writes. A
+ * multi-line secret (an ASCII-armored key) is registered whole and line by line, since the runner matches masks
+ * within a line; lines too short to be secret on their own (armor headers, blank lines) are left out.
+ */
+function registerSecret(value) {
+    if (!value)
+        return;
+    const lines = value.includes('\n') ? value.split(/\r?\n/).map(line => line.trim()) : [];
+    const parts = [value, ...lines.filter(line => line.length >= 8 && !line.startsWith('-----'))];
+    for (const part of parts) {
+        if (known.has(part))
+            continue;
+        known.add(part);
+        setSecret(part);
+    }
+}
+/** Registers the runner's own tokens found in `env` (redacted from files; the runner masks them in the log). */
+function registerRunnerSecrets(env = process.env) {
+    for (const name of RUNNER_SECRETS) {
+        const value = env[name];
+        if (value && value.length >= 8)
+            known.add(value);
+    }
+}
+/** A URL's user information, with the password (or a user name standing alone, often a token) as its own group. */
+const URL_CREDENTIALS = /\b([a-z][a-z0-9+.-]*:\/\/)([^\s/@:'"]+)(?::([^\s/@'"]*))?@/gi;
+/** `scheme://user:pass@host` -> `scheme://user:***@host`; `scheme://token@host` -> `scheme://***@host`. */
+function maskUrlCredentials(text) {
+    return text.replace(URL_CREDENTIALS, (_all, scheme, user, password) => password === undefined ? `${scheme}${MASK}@` : `${scheme}${user}:${MASK}@`);
+}
+/** `text` with every known secret and every URL's credentials masked. */
+function redact(text) {
+    let out = text;
+    for (const secret of [...known].sort((a, b) => b.length - a.length))
+        out = out.split(secret).join(MASK);
+    return maskUrlCredentials(out);
+}
+/** Names of variables whose values are credentials, whatever their value (defense beyond the known secrets). */
+const CREDENTIAL_NAME = /^(INPUT_|ACTIONS_|STATE_)|TOKEN|PASSWORD|PASSWD|SECRET|CREDENTIAL|PRIVATE_KEY|_AUTH$/i;
+/**
+ * A `spack-build-env.txt` as Spack writes it (`NAME=value; export NAME` for each variable, the value quoted for the
+ * shell as Python's shlex.quote does, so a value may span lines), redacted: a credential-named variable's value is masked whatever it holds, then everything `redact`
+ * masks.
+ */
+function redactBuildEnv(text) {
+    const masked = text.replace(/^(#?)([A-Za-z_][A-Za-z0-9_%-]*)=('[^']*'(?:"'"'[^']*')*|[^\s;']*); export \2$/gm, (line, hidden, name) => CREDENTIAL_NAME.test(name) ? `${hidden}${name}='${MASK}'; export ${name}` : line);
+    return redact(masked);
+}
 
 /**
  * The `spack-config` input: Spack configuration a site adds to the rendered environment (externals, compilers,
@@ -52,7 +114,7 @@ function parseSiteConfig(value, workspace) {
     if (!text.includes('\n') && !text.includes(':')) {
         const file = path.resolve(workspace, text);
         if (!existsSync(file) || !statSync(file).isFile()) {
-            throw new Error(`${JSON.stringify(text)} is neither inline YAML nor a readable file (looked at ${file})`);
+            throw new Error(`${quoted(text)} is neither inline YAML nor a readable file (looked at ${file})`);
         }
         source = file;
         yamlText = readFileSync(file, 'utf8');
@@ -80,10 +142,29 @@ function parseSiteConfig(value, workspace) {
         }
         const listSections = ['compilers', 'definitions', 'include'];
         if (listSections.includes(name) ? !Array.isArray(section) : !isMapping(section)) {
-            throw new Error(`section "${name}" must be a ${listSections.includes(name) ? 'list' : 'mapping'}, not ${JSON.stringify(section)}`);
+            throw new Error(`section "${name}" must be a ${listSections.includes(name) ? 'list' : 'mapping'}, not ${quoted(maskUrlCredentials(JSON.stringify(section) ?? String(section)))}`);
         }
+        if (name === 'mirrors')
+            refuseUrlCredentials(section, key);
     }
     return doc;
+}
+/**
+ * A mirror whose URL carries credentials (`https://user:password@host`): Spack v1.0 cannot use it (it reads
+ * "user:password@host" as a host and a port), and spack.yaml, the plan and the logs would show it. Refused, masked.
+ */
+function refuseUrlCredentials(value, where) {
+    if (typeof value === 'string') {
+        if (/^[a-z][a-z0-9+.-]*:\/\/[^/\s]*@/i.test(value))
+            throw new Error(`${where}: ${quoted(maskUrlCredentials(value))} carries credentials in the URL, which Spack v1.0 cannot use; ` +
+                'give an oci:// mirror with oci-username and oci-password (access_pair), or an s3:// one with the AWS variables of the job');
+        return;
+    }
+    if (Array.isArray(value))
+        value.forEach((item, index) => refuseUrlCredentials(item, `${where}[${index}]`));
+    else if (isMapping(value))
+        for (const [key, item] of Object.entries(value))
+            refuseUrlCredentials(item, `${where}.${key}`);
 }
 /** Merges `high` (the site's) over `low` (the rendered section), the way Spack merges a higher scope over a lower. */
 function mergeConfig(low, high) {
@@ -104,6 +185,75 @@ function mergeConfig(low, high) {
         out[key] = key in low ? mergeConfig(low[key], value) : value;
     }
     return out;
+}
+
+/**
+ * The environment every program the action starts gets (Spack, git, tar, zstd, patchelf, gcc, getconf): built from
+ * an allow-list of the runner's variables, never the whole of it. The runner's environment holds the job's
+ * credentials (ACTIONS_RUNTIME_TOKEN, ACTIONS_ID_TOKEN_REQUEST_*, a GITHUB_TOKEN the workflow exported, the INPUT_*
+ * values of this step, among them oci-password and signing-key, and whatever secrets the workflow puts into `env:`);
+ * Spack writes every variable it is given into each build's `spack-build-env.txt`, so what is not passed cannot leak
+ * there. What a command needs beyond the list (Spack's isolation variables, OCI credentials for the commands that
+ * reach an OCI mirror) is added by its caller, for that command only.
+ */
+/** Variables passed by name. */
+const NAMES = new Set([
+    // Where programs, home and temporary files are; who runs them.
+    'PATH',
+    'HOME',
+    'USER',
+    'LOGNAME',
+    'SHELL',
+    'TMPDIR',
+    'TZ',
+    'CI',
+    // Language of messages (a build's messages are parsed in English: Spack sets LC_ALL itself when configured to).
+    'LANG',
+    'LANGUAGE',
+    // Spack's Python and the libraries a site's toolchain needs to start (Spack unsets them for builds itself).
+    'PYTHONPATH',
+    'PYTHONHOME',
+    'LD_LIBRARY_PATH',
+    // Proxies and certificate authorities, for mirrors and git behind a site's proxy.
+    'HTTP_PROXY',
+    'HTTPS_PROXY',
+    'NO_PROXY',
+    'ALL_PROXY',
+    'FTP_PROXY',
+    'http_proxy',
+    'https_proxy',
+    'no_proxy',
+    'all_proxy',
+    'ftp_proxy',
+    'SSL_CERT_FILE',
+    'SSL_CERT_DIR',
+    'CURL_CA_BUNDLE',
+    'REQUESTS_CA_BUNDLE',
+    // Environment modules on a self-hosted runner (Spack finds external compilers and packages through them).
+    'MODULEPATH',
+    'MODULESHOME',
+    'LOADEDMODULES',
+    '_LMFILES_',
+    // Reproducible archives.
+    'SOURCE_DATE_EPOCH'
+]);
+/** Variables passed by prefix: locale categories, Spack's own settings (SPACK_PYTHON, ...), Lmod's. */
+const PREFIXES = ['LC_', 'SPACK_', 'LMOD_'];
+/** Never passed, whatever the lists above say: the runner's and the workflow's credentials. */
+const NEVER = /^(INPUT_|ACTIONS_|GITHUB_TOKEN$|STATE_)|TOKEN|PASSWORD|SECRET/i;
+/** Whether a variable of the runner's environment is passed to the programs the action starts. */
+function passed(name) {
+    if (NEVER.test(name))
+        return false;
+    return NAMES.has(name) || PREFIXES.some(prefix => name.startsWith(prefix));
+}
+/** The allow-listed part of `source`, then `extra` (the caller's own variables for this command) over it. */
+function childEnv(source = process.env, extra = {}) {
+    const env = {};
+    for (const [name, value] of Object.entries(source))
+        if (value !== undefined && passed(name))
+            env[name] = value;
+    return { ...env, ...extra };
 }
 
 /**
@@ -130,13 +280,16 @@ function lastLines(text, count = TAIL_LINES) {
     const lines = text.replace(/\s+$/, '').split('\n');
     return lines.slice(-count).join('\n');
 }
-/** Runs any program with an argument array; the shared mechanism under the Spack runner. */
+/**
+ * Runs any program with an argument array; the shared mechanism under the Spack runner. The program gets the
+ * allow-listed part of the runner's environment (never its credentials), then `baseEnv` and `env`.
+ */
 async function runProgram(command, args, options = {}) {
     const started = Date.now();
     let stdout = '';
     let stderr = '';
     let combined = '';
-    const env = { ...stringEnv(process.env), ...(options.baseEnv ?? {}), ...(options.env ?? {}) };
+    const env = childEnv(process.env, { ...(options.baseEnv ?? {}), ...(options.env ?? {}) });
     const execute = async () => exec(command, [...args], {
         cwd: options.cwd,
         env,
@@ -184,13 +337,6 @@ function createSpackRunner(executable, env) {
             return result;
         }
     };
-}
-function stringEnv(source) {
-    const out = {};
-    for (const [key, value] of Object.entries(source))
-        if (value !== undefined)
-            out[key] = value;
-    return out;
 }
 
 /**
@@ -338,6 +484,7 @@ function workDirs(runnerTemp) {
         artifact: path.join(root, 'artifact'),
         spackState: path.join(root, 'spack-state'),
         cacheState: path.join(root, 'cache-state'),
+        cacheTransfer: path.join(root, 'cache-transfer'),
         repoSources: path.join(root, 'repo-source'),
         staging: path.join(root, 'staging'),
         tools: root,
@@ -358,12 +505,415 @@ function runnerTemp(env = process.env) {
 }
 
 /**
+ * What the main step hands to the post step (core.saveState), typed in one place. Each key is written by the one
+ * module that owns it: the build cache phase writes what to save and where, the install phases what they built from
+ * source, the phase that reads the installed build marks it complete, and the job's cache budget (src/cache/budget.ts)
+ * what its cache calls spent and whether they were stopped.
+ */
+const STATE = {
+    /** The build cache to save: written once the cache is restored (only when the cache is on). */
+    cache: 'slurm-factory',
+    /** Set once the build completed: only then is the primary key saved. */
+    complete: 'slurm-factory-complete',
+    /** The packages built from source, by environment (rewritten after each environment's install). */
+    built: 'slurm-factory-built',
+    /** The job's cache budget: time spent, and why the cache traffic stopped (src/cache/budget.ts). */
+    cacheBudget: 'slurm-factory-cache-budget'
+};
+function saveCacheState(state) {
+    saveState(STATE.cache, JSON.stringify(state));
+}
+function markComplete() {
+    saveState(STATE.complete, 'true');
+}
+/** Records what `envDir` built from source, with what earlier environments of the job built. */
+function saveBuilt(built) {
+    saveState(STATE.built, JSON.stringify(built));
+}
+/** What the main step left for the post step; undefined when it saved no build cache state (cache off, or early failure). */
+function loadPostState() {
+    const raw = getState(STATE.cache);
+    if (!raw)
+        return undefined;
+    const built = getState(STATE.built);
+    return {
+        ...JSON.parse(raw),
+        complete: getState(STATE.complete) === 'true',
+        built: built ? JSON.parse(built) : {}
+    };
+}
+
+/**
+ * One time budget for all of a job's cache traffic, the main step's restores and the post step's saves together:
+ * SLURM_FACTORY_CACHE_TIMEOUT_MINS minutes (default 10). Each call may take what is left of it; once a call fails for
+ * the service's sake (it timed out, or the service failed after the toolkit's retries), every later cache call of the
+ * job, in the main step and in the post step, is skipped with a line in the log: a cache service that hangs costs
+ * the job one timeout, not one per call. What is spent and why the traffic stopped travel to the post step in its
+ * state (src/state.ts).
+ */
+/** The variable that sets the budget, in minutes. */
+const TIMEOUT_VARIABLE = 'SLURM_FACTORY_CACHE_TIMEOUT_MINS';
+const DEFAULT_TIMEOUT_MINUTES = 10;
+/** The budget in milliseconds; a value that is not a positive number of minutes is refused, naming the variable. */
+function cacheTimeoutMs(env = process.env) {
+    const raw = env[TIMEOUT_VARIABLE]?.trim();
+    if (raw === undefined || raw === '')
+        return DEFAULT_TIMEOUT_MINUTES * 60_000;
+    const minutes = /^\d+(\.\d+)?$/.test(raw) ? Number(raw) : NaN;
+    if (!(minutes > 0 && minutes <= 24 * 60))
+        throw new Error(`${TIMEOUT_VARIABLE}: ${JSON.stringify(raw.slice(0, 40))} is not accepted (accepted: minutes above 0 and up to 1440, such as 10 or 0.5; ` +
+            `the time all of the job's cache operations may take together, default ${DEFAULT_TIMEOUT_MINUTES})`);
+    return minutes * 60_000;
+}
+/** What the job's cache calls may still cost; told how each ended, it stops them all after a service failure. */
+class CacheBudget {
+    state;
+    persist;
+    constructor(state, persist) {
+        this.state = state;
+        this.persist = persist;
+    }
+    /** The main step's budget: the whole of it, written to the post state after every call. */
+    static forMain(env = process.env) {
+        return new CacheBudget({ limitMs: cacheTimeoutMs(env), spentMs: 0 }, state => saveState(STATE.cacheBudget, JSON.stringify(state)));
+    }
+    /** The post step's budget: what the main step left of it (the whole budget when the main step made no call). */
+    static forPost(env = process.env) {
+        const saved = getState(STATE.cacheBudget);
+        const state = saved ? JSON.parse(saved) : { limitMs: cacheTimeoutMs(env), spentMs: 0 };
+        return new CacheBudget(state, () => undefined);
+    }
+    /** A budget kept in memory only (tests, benches). */
+    static of(state) {
+        return new CacheBudget(state, () => undefined);
+    }
+    get current() {
+        return this.state;
+    }
+    refuse() {
+        if (this.state.stopped)
+            return this.state.stopped;
+        if (this.state.spentMs >= this.state.limitMs)
+            return `the job's cache operations used up their ${minutes(this.state.limitMs)} (${TIMEOUT_VARIABLE})`;
+        return undefined;
+    }
+    timeLimitMs() {
+        return Math.max(0, this.state.limitMs - this.state.spentMs);
+    }
+    ended(entry, outcome, elapsedMs = 0, reason) {
+        const stopped = this.state.stopped ??
+            (outcome === 'failed' ? `${entry.what}: ${reason ?? 'the cache service failed'}` : undefined);
+        this.state = { ...this.state, spentMs: this.state.spentMs + elapsedMs, ...(stopped ? { stopped } : {}) };
+        this.persist(this.state);
+    }
+}
+function minutes(ms) {
+    const value = ms / 60_000;
+    return `${Number.isInteger(value) ? value : value.toFixed(2)} min`;
+}
+
+/**
+ * Cache entries restored into staging directories and moved into place only once whole. The toolkit unpacks an entry
+ * where its paths say; a restore that is given up on (its time ran out) may go on unpacking in the background, so an
+ * entry restored straight into the directories the build uses could change them under a running `spack install`. A
+ * staged entry's paths are directories of its own (`stored`), which nothing but the cache reads or writes; a complete
+ * restore is then moved to where the job uses it (`live`), and a save moves the live directory there first (and back
+ * after). With `files`, only the matching files of a live directory belong to the entry (a directory Spack shares
+ * among several repositories' indexes): they are copied there and moved back file by file.
+ */
+/** Moves a directory, or copies it when the two are on different file systems. */
+function move(from, to) {
+    mkdirSync(path.dirname(to), { recursive: true });
+    try {
+        renameSync(from, to);
+    }
+    catch {
+        cpSync(from, to, { recursive: true, preserveTimestamps: true });
+        rmSync(from, { recursive: true, force: true });
+    }
+}
+function matching(dir, files) {
+    const pattern = new RegExp(files);
+    return existsSync(dir) ? readdirSync(dir).filter(name => pattern.test(name)) : [];
+}
+/** Empties the staging directories before a restore: what is there after it came from the cache. */
+function clearStaged(dirs) {
+    for (const dir of dirs)
+        rmSync(dir.stored, { recursive: true, force: true });
+}
+/** Moves a complete restore into place: a whole directory replaces the live one; matching files join it. */
+function placeRestored(dirs) {
+    for (const dir of dirs) {
+        if (!existsSync(dir.stored))
+            continue;
+        if (dir.files) {
+            mkdirSync(dir.live, { recursive: true });
+            for (const name of matching(dir.stored, dir.files))
+                move(path.join(dir.stored, name), path.join(dir.live, name));
+            rmSync(dir.stored, { recursive: true, force: true });
+        }
+        else {
+            rmSync(dir.live, { recursive: true, force: true });
+            move(dir.stored, dir.live);
+        }
+    }
+}
+/** Puts what the job made where the entry is saved from; `restore` undoes it once the save is over. */
+function stageForSave(dirs) {
+    clearStaged(dirs);
+    for (const dir of dirs) {
+        if (!existsSync(dir.live))
+            continue;
+        if (dir.files) {
+            mkdirSync(dir.stored, { recursive: true });
+            for (const name of matching(dir.live, dir.files))
+                cpSync(path.join(dir.live, name), path.join(dir.stored, name), { preserveTimestamps: true });
+        }
+        else
+            move(dir.live, dir.stored);
+    }
+    return {
+        restore: () => {
+            for (const dir of dirs) {
+                if (dir.files)
+                    rmSync(dir.stored, { recursive: true, force: true });
+                else if (existsSync(dir.stored))
+                    move(dir.stored, dir.live);
+            }
+        }
+    };
+}
+
+/**
+ * What @actions/cache said during one of its calls. The toolkit swallows a failing service: `restoreCache` returns
+ * undefined as on a miss, also when the entry was found but could not be downloaded or unpacked, and `saveCache`
+ * returns -1 as when the key already exists; the cause is only written to the log, as the toolkit's own warnings and
+ * errors (an `::error::` annotation in a green build for a 5xx) and, for a failed reservation, as a debug line. To tell
+ * a miss from a failure, and a damaged entry from a missing one, the workflow commands written while a call runs are
+ * read: the toolkit's warnings and errors are held back (the guard reports the outcome once, in its own words, with
+ * the toolkit's reason), everything else passes to the log unchanged.
+ */
+/** How every warning and error of @actions/cache 6 begins: what is held back of a call given up on. */
+const TOOLKIT_MESSAGE = /^(Failed to (restore|save): |Cache reservation failed: |uploadCacheArchiveSDK: |You've hit a rate limit)/;
+function unescape(text) {
+    return text.replace(/%0A/g, '\n').replace(/%0D/g, '\r').replace(/%25/g, '%');
+}
+/** Starts reading what the toolkit writes to stdout (where @actions/core writes every workflow command). */
+function watchToolkit() {
+    const report = { failures: [], debug: [] };
+    const original = process.stdout.write;
+    let abandoned = false;
+    const watcher = function (chunk, ...rest) {
+        const text = typeof chunk === 'string' ? chunk : Buffer.isBuffer(chunk) ? chunk.toString() : '';
+        const command = /^::(warning|error|debug)(?: [^:]*)?::(.*)/.exec(text.trimEnd());
+        if (command?.[1] === 'warning' || command?.[1] === 'error') {
+            const said = unescape(command[2]);
+            if (!abandoned || TOOLKIT_MESSAGE.test(said)) {
+                report.failures.push(said);
+                return true;
+            }
+        }
+        if (command)
+            report.debug.push(unescape(command[2]));
+        else {
+            const hit = /^Cache hit for(?: restore-key)?: (\S+)/.exec(text);
+            if (hit)
+                report.hit = hit[1];
+        }
+        return original.call(this, chunk, ...rest);
+    };
+    process.stdout.write = watcher;
+    return {
+        report,
+        abandon() {
+            abandoned = true;
+        },
+        stop() {
+            // Someone who replaced stdout's write after this watcher started keeps theirs.
+            if (process.stdout.write === watcher)
+                process.stdout.write = original;
+        }
+    };
+}
+/** A failure of the service itself (not of the entry): retries exhausted, a 5xx, a network error, rate limiting. */
+const SERVICE_FAILURE = /after \d+ attempts|\((5\d\d)\)|\b5\d\d\b.*(error|unavailable)|ECONNRESET|ECONNREFUSED|ETIMEDOUT|EAI_AGAIN|ENOTFOUND|socket hang up|NetworkError|Rate limited|timed? ?out/i;
+/** What the service answered a save that returned -1: refused (the key exists, the cache is full) or failed. */
+function saveFailure(report) {
+    const said = [...report.failures, ...report.debug.filter(line => /Failed to (reserve|save|finalize)/i.test(line))];
+    return said.find(line => SERVICE_FAILURE.test(line));
+}
+/** The reason a toolkit call gave, for a warning: its first warning or error, else its last debug line about it. */
+function reasonOf(report) {
+    return (report.failures.find(line => SERVICE_FAILURE.test(line)) ??
+        report.failures[0] ??
+        report.debug.filter(line => /Failed to/i.test(line)).pop() ??
+        'no reason given');
+}
+
+/**
+ * The one guarded restore/save pair every cache of the action goes through (the build cache, Spack's package index):
+ * the feature check, a time limit on each call, the service's "not saved" answer, and a warning instead of a failed
+ * build when the service is down, slow, full or serves a damaged entry. The toolkit hides most of that (a failing
+ * service looks like a miss); src/cache/toolkit-log.ts reads what it said, so each call ends in a precise outcome.
+ *
+ * What a call may cost is asked of a `CachePolicy`, which is also told how every call ended. The job's policy is one
+ * time budget for all its cache traffic, main and post step (src/cache/budget.ts), installed by each step
+ * (`useCachePolicy`); after a service failure it refuses every later call, which is then skipped with a line in the
+ * log. An entry may be staged (src/cache/staging.ts): restored into directories of its own and moved into place only
+ * when whole, so a restore given up on never touches what the build uses.
+ */
+async function cacheClient() {
+    return import('./cache.js');
+}
+/** An entry whose directories are staged: its paths are where it is stored, moved to (and from) where it is used. */
+function stagedEntry(what, key, dirs) {
+    return { what, key, paths: dirs.map(dir => dir.stored), staged: dirs };
+}
+function message(error) {
+    return error instanceof Error ? error.message : String(error);
+}
+/** A policy without memory: every call gets the whole time limit; outcomes change nothing. */
+const perCallPolicy = {
+    timeLimitMs: () => cacheTimeoutMs(),
+    ended: () => undefined
+};
+let jobPolicy = perCallPolicy;
+/** Installs the policy every cache call of this step uses unless given another (the job's budget). */
+function useCachePolicy(policy) {
+    jobPolicy = policy;
+}
+/** `3 s`, `0.3 s`, `600 s`. */
+function seconds(ms) {
+    const value = ms / 1000;
+    return `${value >= 10 ? Math.round(value) : Number(value.toFixed(1))} s`;
+}
+/** Resolves with `work`'s result, or rejects once `ms` have passed; the timer never keeps the process alive. */
+async function withTimeout(work, ms, what) {
+    let timer;
+    const timeout = new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`${what} did not finish within ${seconds(ms)}`)), ms);
+        timer.unref();
+    });
+    try {
+        return await Promise.race([work, timeout]);
+    }
+    finally {
+        clearTimeout(timer);
+    }
+}
+/**
+ * A toolkit call, its messages read while it runs. A call given up on (its time ran out) goes on in the background:
+ * only the toolkit's own failure messages are then held back, until it settles.
+ */
+async function watched(call, limitMs, what) {
+    const watch = watchToolkit();
+    const started = Date.now();
+    const running = call();
+    running.then(watch.stop, watch.stop);
+    try {
+        const value = await withTimeout(running, limitMs, what);
+        return { value, report: watch.report, ms: Date.now() - started };
+    }
+    catch (error) {
+        watch.abandon();
+        return { error, report: watch.report, ms: Date.now() - started };
+    }
+}
+/** The warning of a failed call, which also says when the policy now stops the job's other cache calls. */
+function warnFailed(text, entry, policy) {
+    const stopped = policy.refuse?.(entry);
+    warning(stopped ? `${text}. The job's other cache operations are skipped` : text);
+}
+/** Restores `entry`. A missing service, a refusal or a failure (warned once) is an outcome, never an exception. */
+async function restoreEntry(entry, options) {
+    const policy = options.policy ?? jobPolicy;
+    const refused = policy.refuse?.(entry);
+    if (refused) {
+        info(`Not restoring ${entry.what}: ${refused} (earlier in this job)`);
+        return { outcome: 'skipped' };
+    }
+    const client = options.client ?? (await cacheClient());
+    const ended = (outcome, ms = 0, key, reason) => {
+        policy.ended(entry, outcome, ms, reason);
+        return { outcome, ...(key ? { key } : {}), ...(reason ? { reason } : {}) };
+    };
+    if (!client.isFeatureAvailable()) {
+        if (options.unavailable)
+            warning(options.unavailable);
+        return ended('unavailable');
+    }
+    if (entry.staged)
+        clearStaged(entry.staged);
+    const { value, error, report, ms } = await watched(() => client.restoreCache([...entry.paths], entry.key, [...(options.restoreKeys ?? [])]), policy.timeLimitMs(entry), `restoring ${entry.what}`);
+    if (value) {
+        if (entry.staged)
+            placeRestored(entry.staged);
+        return ended('done', ms, value);
+    }
+    if (error === undefined && report.failures.length === 0)
+        return ended('missed', ms);
+    const reason = error === undefined ? reasonOf(report) : message(error);
+    if (error === undefined && report.hit) {
+        warning(`${capitalized(entry.what)} ${report.hit} was found but could not be restored, ${options.without}: ${reason}`);
+        return ended('damaged', ms, report.hit, reason);
+    }
+    const result = ended('failed', ms, undefined, reason);
+    warnFailed(`Restoring ${entry.what} failed, ${options.without}: ${reason}`, entry, policy);
+    return result;
+}
+/** Saves `entry`; false (with a warning, or a line when the policy skips it) when it was not saved. */
+async function saveEntry(entry, options = {}) {
+    const policy = options.policy ?? jobPolicy;
+    const refused = policy.refuse?.(entry);
+    if (refused) {
+        info(`Not saving ${entry.what} under ${entry.key}: ${refused} (earlier in this job)`);
+        return false;
+    }
+    const client = options.client ?? (await cacheClient());
+    if (!client.isFeatureAvailable()) {
+        if (options.unavailable)
+            warning(options.unavailable);
+        policy.ended(entry, 'unavailable');
+        return false;
+    }
+    const staged = entry.staged ? stageForSave(entry.staged) : undefined;
+    try {
+        const { value, error, report, ms } = await watched(() => client.saveCache([...entry.paths], entry.key), policy.timeLimitMs(entry), `saving ${entry.what}`);
+        if (value !== undefined && value !== -1) {
+            info(`Saved ${entry.what} under ${entry.key}`);
+            policy.ended(entry, 'done', ms);
+            return true;
+        }
+        const failure = error === undefined ? saveFailure(report) : message(error);
+        if (failure) {
+            policy.ended(entry, 'failed', ms, failure);
+            warnFailed(`Saving ${entry.what} under ${entry.key} failed: ${failure}`, entry, policy);
+            return false;
+        }
+        warning(`${capitalized(entry.what)} was not saved under ${entry.key}: ${reasonOf(report)}`);
+        policy.ended(entry, 'refused', ms);
+        return false;
+    }
+    finally {
+        staged?.restore();
+    }
+}
+function capitalized(text) {
+    return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+/**
  * Build-cache keys, computed before concretizing from everything that decides the concretization. Pure.
  *
- * primary:  <prefix>-<os>-<arch>-spack<commit>-gcc<version>-<target>-<fingerprint>
- * partial:  <primary>-partial-<run id>-<attempt>   (saved by a failed or incomplete build)
- * restore:  <primary>-partial-, then <prefix>-<os>-<arch>-spack<commit>-gcc<version>-<target>-
+ * primary:  <prefix>-<os>-<arch>-spack<commit>-gcc<version>-<target>-<fingerprint>   (what every key below starts with)
+ * complete: <primary>-complete-<run id>-<attempt>   (saved by a complete build that did not restore one whole)
+ * partial:  <primary>-partial-<run id>-<attempt>    (saved by a failed or incomplete build)
+ * restore:  <primary>-complete-, then <primary>-partial-, then <prefix>-<os>-<arch>-spack<commit>-gcc<version>-<target>-
  *
+ * Every save goes under a key of its own run, never one that may exist: the service keeps an entry forever under its
+ * key and restores the newest entry of a prefix, so an entry that turns out damaged (an archive that does not unpack,
+ * a package Spack had to build again) is replaced for later runs by the next one saved, instead of being restored by
+ * every run. The run looks itself up under its own complete key first, which exists only on a re-run of the attempt.
  * The fallback prefix leaves out the fingerprint, so a matrix cell that only changes Slurm's version or variants
  * restores the newest cache of the same OS, architecture, Spack, compiler and target, and reuses every dependency.
  */
@@ -395,16 +945,32 @@ function cacheKeys(inputs) {
         part(inputs.target)
     ].join('-');
     const primary = `${family}-${fingerprint(inputs)}`;
-    return { primary, restoreKeys: [`${primary}-partial-`, `${family}-`] };
+    return { primary, restoreKeys: [`${primary}-complete-`, `${primary}-partial-`, `${family}-`] };
 }
+function currentRun(env = process.env) {
+    return { id: env.GITHUB_RUN_ID ?? '0', attempt: env.GITHUB_RUN_ATTEMPT ?? '1' };
+}
+/** `<base>-<run id>-<attempt>`: a key no earlier job has saved under. */
+function runKey(base, run) {
+    return `${base}-${part(run.id)}-${part(run.attempt)}`;
+}
+/** The key a complete build of this run saves under. */
+function completeKey(primary, runId, attempt) {
+    return `${primary}-complete-${part(runId)}-${part(attempt)}`;
+}
+/** The key a failed or incomplete build of this run saves under. */
 function partialKey(primary, runId, attempt) {
     return `${primary}-partial-${part(runId)}-${part(attempt)}`;
 }
-/** What a restore means for the build: the primary key itself, another key, or nothing. */
+/** Whether `key` holds a complete build of `primary` (saved under its own key before keys had a run of their own). */
+function isComplete(primary, key) {
+    return key === primary || key.startsWith(`${primary}-complete-`);
+}
+/** What a restore means for the build: a complete build of this very configuration, another entry, or nothing. */
 function classifyHit(primary, restored) {
     if (restored === undefined)
         return 'none';
-    return restored === primary ? 'exact' : 'partial';
+    return isComplete(primary, restored) ? 'exact' : 'partial';
 }
 
 /**
@@ -444,119 +1010,34 @@ function sha256(text) {
 }
 
 /**
- * The one guarded restore/save pair every cache of the action goes through (the build cache, Spack's package index):
- * the feature check, a time limit on each call, the service's "not saved" answer (`id === -1`), and a warning instead
- * of a failed build when the service is down, slow or full.
- *
- * What a call may cost is asked of a `CachePolicy`, which is also told how every call ended. Today each call gets its
- * own time limit (`perCallPolicy`, the default of both functions). One deadline shared by all of a job's cache traffic
- * (main and post step, its end handed over in the post state), or "skip the rest after the first fatal failure",
- * is a policy of its own put in that default's place: the callers do not change.
- */
-async function cacheClient() {
-    return import('./cache.js');
-}
-function message(error) {
-    return error instanceof Error ? error.message : String(error);
-}
-/**
- * How long one cache restore or save may take before the build goes on without it. The toolkit's service calls
- * have no time limit of their own; SLURM_FACTORY_CACHE_TIMEOUT_MINS (default 10) sets this one.
- */
-function cacheTimeoutMs(env = process.env) {
-    const minutes = Number(env.SLURM_FACTORY_CACHE_TIMEOUT_MINS);
-    return (Number.isFinite(minutes) && minutes > 0 ? minutes : 10) * 60_000;
-}
-/** Today's policy: every call gets the whole time limit; outcomes change nothing. */
-const perCallPolicy = {
-    timeLimitMs: () => cacheTimeoutMs(),
-    ended: () => undefined
-};
-/** Resolves with `work`'s result, or rejects once `ms` have passed; the timer never keeps the process alive. */
-async function withTimeout(work, ms, what) {
-    let timer;
-    const timeout = new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`${what} did not finish within ${Math.round(ms / 1000)} s`)), ms);
-        timer.unref();
-    });
-    try {
-        return await Promise.race([work, timeout]);
-    }
-    finally {
-        clearTimeout(timer);
-    }
-}
-/** Restores `entry`. A missing service or a failure (warned) is an outcome, never an exception. */
-async function restoreEntry(entry, options) {
-    const policy = options.policy ?? perCallPolicy;
-    const client = options.client ?? (await cacheClient());
-    const ended = (outcome, key) => {
-        policy.ended(entry, outcome);
-        return { outcome, ...(key ? { key } : {}) };
-    };
-    if (!client.isFeatureAvailable()) {
-        if (options.unavailable)
-            warning(options.unavailable);
-        return ended('unavailable');
-    }
-    try {
-        const key = await withTimeout(client.restoreCache([...entry.paths], entry.key, [...(options.restoreKeys ?? [])]), policy.timeLimitMs(entry), `restoring ${entry.what}`);
-        return key ? ended('done', key) : ended('missed');
-    }
-    catch (error) {
-        warning(`Restoring ${entry.what} failed, ${options.without}: ${message(error)}`);
-        return ended('failed');
-    }
-}
-/** Saves `entry`; false (with a warning) when the service refused or failed. */
-async function saveEntry(entry, options = {}) {
-    const policy = options.policy ?? perCallPolicy;
-    const client = options.client ?? (await cacheClient());
-    if (!client.isFeatureAvailable()) {
-        if (options.unavailable)
-            warning(options.unavailable);
-        policy.ended(entry, 'unavailable');
-        return false;
-    }
-    try {
-        const id = await withTimeout(client.saveCache([...entry.paths], entry.key), policy.timeLimitMs(entry), `saving ${entry.what}`);
-        if (id === -1) {
-            warning(`${capitalized(entry.what)} was not saved under ${entry.key} (see the messages above)`);
-            policy.ended(entry, 'refused');
-            return false;
-        }
-        info(`Saved ${entry.what} under ${entry.key}`);
-        policy.ended(entry, 'done');
-        return true;
-    }
-    catch (error) {
-        warning(`Saving ${entry.what} under ${entry.key} failed: ${message(error)}`);
-        policy.ended(entry, 'failed');
-        return false;
-    }
-}
-function capitalized(text) {
-    return text.charAt(0).toUpperCase() + text.slice(1);
-}
-
-/**
  * The local binary mirror and the environment's lock, kept in the GitHub Actions cache. A cache service that is down,
- * slow or full gives a warning, never a failed build.
+ * slow or full gives a warning, never a failed build. The entry is staged (src/cache/staging.ts): restored under
+ * `transfer` and moved into place only when whole, so a restore given up on never writes into the mirror that
+ * `spack install` reads.
  */
-function cachedPaths(paths) {
-    return [paths.mirror, paths.state];
+/** The entry's directories: each stored under `transfer`, used where the build reads it. */
+function stagedDirs(paths) {
+    return [
+        { stored: path.join(paths.transfer, 'buildcache'), live: paths.mirror },
+        { stored: path.join(paths.transfer, 'cache-state'), live: paths.state }
+    ];
 }
 const WHAT$1 = 'the build cache';
 const UNAVAILABLE = 'The GitHub Actions cache is not available on this runner';
-async function restoreBuildCache(keys, paths, guard = {}) {
+/** Restores the newest complete (else partial, else related) build cache into place; this run's keys from `run`. */
+async function restoreBuildCache(keys, paths, run, guard = {}) {
     mkdirSync(paths.mirror, { recursive: true });
     mkdirSync(paths.state, { recursive: true });
-    const restored = await restoreEntry({ what: WHAT$1, key: keys.primary, paths: cachedPaths(paths) }, {
+    const restored = await restoreEntry(stagedEntry(WHAT$1, completeKey(keys.primary, run.id, run.attempt), stagedDirs(paths)), {
         ...guard,
         restoreKeys: keys.restoreKeys,
         without: 'building without it',
         unavailable: `${UNAVAILABLE}: building without the local build cache`
     });
+    if (restored.outcome === 'damaged') {
+        info(`This job saves a fresh build cache, which later runs restore instead of ${restored.key}`);
+        return { hit: 'none', ...(restored.key ? { damagedKey: restored.key } : {}) };
+    }
     if (restored.outcome !== 'done' && restored.outcome !== 'missed')
         return { hit: 'none' };
     const restoredKey = restored.key;
@@ -564,9 +1045,19 @@ async function restoreBuildCache(keys, paths, guard = {}) {
     info(restoredKey ? `Restored build cache ${restoredKey} (${hit})` : `No build cache for ${keys.primary}`);
     return { hit, ...(restoredKey ? { restoredKey } : {}) };
 }
-/** Saves the mirror and the lock under `key`; false (with a warning) when the service refused or failed. */
+/** Saves the mirror and the locks under `key`; false (with a warning) when the service refused or failed. */
 async function saveBuildCache(key, paths, guard = {}) {
-    return saveEntry({ what: WHAT$1, key, paths: cachedPaths(paths) }, { ...guard, unavailable: `${UNAVAILABLE}: the build cache was not saved` });
+    return saveEntry(stagedEntry(WHAT$1, key, stagedDirs(paths)), {
+        ...guard,
+        unavailable: `${UNAVAILABLE}: the build cache was not saved`
+    });
+}
+/**
+ * What a kept lock records of the spack.yaml it was made from: a digest of its text with URL credentials masked, so
+ * that a password in a site's mirror URL is neither kept nor guessable from the digest (and changing it keeps the lock).
+ */
+function environmentDigest(environment) {
+    return sha256(maskUrlCredentials(environment));
 }
 /** Where the lock of an environment is kept between runs: named after the environment's directory. */
 function keptLock(paths, envDir) {
@@ -585,7 +1076,7 @@ function adoptCachedLock(paths, envDir, environment) {
     if (!existsSync(lock))
         return false;
     const recorded = existsSync(madeFrom) ? readFileSync(madeFrom, 'utf8').trim() : '';
-    if (recorded !== sha256(environment)) {
+    if (recorded !== environmentDigest(environment)) {
         warning(`The cached spack.lock of ${path.basename(envDir)} was made from a different spack.yaml: discarding it and concretizing afresh`);
         return false;
     }
@@ -600,32 +1091,7 @@ function keepLock(paths, envDir, environment) {
     const { lock, madeFrom } = keptLock(paths, envDir);
     mkdirSync(paths.state, { recursive: true });
     copyFileSync(current, lock);
-    writeFileSync(madeFrom, `${sha256(environment)}\n`);
-}
-
-/**
- * What the main step hands to the post step (core.saveState), typed in one place. Each key is written once, by the
- * phase that owns it: the build cache phase writes what to save and where, the phase that reads the installed
- * build marks it complete.
- */
-const STATE = {
-    /** The build cache to save: written once the cache is restored (only when the cache is on). */
-    cache: 'slurm-factory',
-    /** Set once the build completed: only then is the primary key saved. */
-    complete: 'slurm-factory-complete'
-};
-function saveCacheState(state) {
-    saveState(STATE.cache, JSON.stringify(state));
-}
-function markComplete() {
-    saveState(STATE.complete, 'true');
-}
-/** What the main step left for the post step; undefined when it saved no build cache state (cache off, or early failure). */
-function loadPostState() {
-    const raw = getState(STATE.cache);
-    if (!raw)
-        return undefined;
-    return { ...JSON.parse(raw), complete: getState(STATE.complete) === 'true' };
+    writeFileSync(madeFrom, `${environmentDigest(environment)}\n`);
 }
 
 /**
@@ -673,6 +1139,25 @@ function installArgs(envDir, jobs) {
 function pushArgs(envDir, mirror, unsigned) {
     return ['-e', envDir, 'buildcache', 'push', '--update-index', ...(unsigned ? ['--unsigned'] : []), mirror];
 }
+/**
+ * Pushes these packages alone (`/<hash>`), overwriting what the mirror holds of them: a package built from source
+ * although the mirror had it (its archive there was damaged, so Spack quietly built it again). A plain push would skip
+ * it as "already in the buildcache" and keep the damaged archive.
+ */
+function forcePushArgs(envDir, mirror, unsigned, hashes) {
+    return [
+        '-e',
+        envDir,
+        'buildcache',
+        'push',
+        '--force',
+        '--only',
+        'package',
+        ...(['--unsigned'] ),
+        mirror,
+        ...hashes.map(hash => `/${hash}`)
+    ];
+}
 function locationArgs(envDir, hash) {
     return ['-e', envDir, 'location', '--install-dir', `/${hash}`];
 }
@@ -685,6 +1170,24 @@ function displayCommand(program, args) {
     return [program, ...args]
         .map(arg => (/^[A-Za-z0-9_@%+=:,./<>-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`))
         .join(' ');
+}
+
+/**
+ * How text that came from the user is shown. Text that came from the user (a spack-config's YAML, a rendered spack.yaml, resolved inputs) written into the log as
+ * it is: between `::stop-commands::<token>` and `::<token>::`, so that a line in it that looks like a workflow
+ * command (`::warning::`, `::add-mask::`, `::set-output`, indented or not) is shown, never acted on. The token is
+ * random for each echo, so the text cannot end the pause itself. URL credentials are masked (src/secrets.ts). And a
+ * long value in a one-line message (a summary row, an annotation) is cut, its length stated.
+ */
+function logVerbatim(text) {
+    const token = `slurm-factory-${randomBytes(16).toString('hex')}`;
+    info(`::stop-commands::${token}`);
+    info(redact(text));
+    info(`::${token}::`);
+}
+/** `text` cut after `max` characters, its full length stated: `aaaa... (100000 characters)`. */
+function shortened(text, max) {
+    return text.length <= max ? text : `${text.slice(0, max)}... (${text.length} characters)`;
 }
 
 /**
@@ -719,7 +1222,7 @@ async function prepareEnvironment(spack, request, gccVersion, repo, layout) {
     }
     const environment = environmentYaml(inputs);
     writeEnvironment(layout.envDir, environment);
-    info(environment);
+    logVerbatim(environment);
     return { envDir: layout.envDir, environment, foundGcc, ...(compiler ? { compiler } : {}) };
 }
 function writeEnvironment(envDir, environment) {
@@ -780,8 +1283,8 @@ async function withRetry(what, work, options = {}) {
 
 /**
  * Shallow clones of a tag, branch or commit, checked against the commit they must resolve to.
- * Every git call goes through `runProgram` with an argument array; network failures are retried,
- * a wrong commit or a missing ref is not.
+ * Every git call goes through `runProgram` with an argument array and an allow-listed environment; network failures
+ * are retried, a wrong commit, a missing ref or a URL git refuses is not.
  */
 /** A tag resolved to another commit than the one it is pinned to. */
 class CommitMismatchError extends FatalError {
@@ -802,14 +1305,30 @@ class CommitMismatchError extends FatalError {
     }
 }
 const COMMIT = /^[0-9a-f]{40}$/;
-/** No prompt may wait for credentials on a runner. */
-const GIT_ENV = { GIT_TERMINAL_PROMPT: '0', GIT_ASKPASS: '', SSH_ASKPASS: '' };
+/**
+ * What git gets of the runner's environment beyond the common allow-list (src/child-env.ts): its own variables
+ * (GIT_SSH_COMMAND, GIT_CONFIG_COUNT/KEY_n/VALUE_n with which a workflow hands git credentials for a private
+ * spack-repo, TLS settings) and an ssh agent. Git writes none of them anywhere; Spack never gets them.
+ */
+function gitEnv() {
+    const env = {};
+    for (const [name, value] of Object.entries(process.env))
+        if (value !== undefined && (name.startsWith('GIT_') || name === 'SSH_AUTH_SOCK'))
+            env[name] = value;
+    // No prompt may wait for credentials on a runner.
+    return { ...env, GIT_TERMINAL_PROMPT: '0', GIT_ASKPASS: '', SSH_ASKPASS: '' };
+}
 /** Every git command line starts so: a detached checkout is what is wanted, not something to advise about. */
 const GIT_OPTIONS = ['-c', 'advice.detachedHead=false'];
+/** git's output of a command run in `cwd` (a clone), as it printed it. */
+async function gitOutput(args, cwd) {
+    const result = await runProgram('git', args, { silent: true, env: gitEnv(), cwd });
+    return result.stdout;
+}
 async function git(args, cwd) {
     const result = await runProgram('git', [...GIT_OPTIONS, ...args], {
         silent: true,
-        env: GIT_ENV,
+        env: gitEnv(),
         ...(cwd ? { cwd } : {})
     });
     return result.stdout.trim();
@@ -820,7 +1339,7 @@ async function headCommit(dir) {
         cwd: dir,
         silent: true,
         allowFailure: true,
-        env: GIT_ENV
+        env: gitEnv()
     });
     const commit = result.stdout.trim();
     return result.exitCode === 0 && COMMIT.test(commit) ? commit : undefined;
@@ -828,9 +1347,34 @@ async function headCommit(dir) {
 function missingRef(error) {
     return error instanceof CommandError && /not found in upstream origin|couldn't find remote ref/i.test(error.message);
 }
-/** The clone of a tag or branch: shallow, that ref only. */
+/**
+ * git's answers that no retry changes: a URL git refuses (a host or path starting with "-"), a protocol it does not
+ * speak, a repository that is not there, credentials refused or missing, an unknown host key. A network error, a
+ * server error (5xx) or a timeout is retried.
+ */
+const NOT_RETRIED = /strange (hostname|pathname) .* blocked|protocol .* is not supported|transport .* not allowed|unable to find remote helper|repository .* not found|does not appear to be a git repository|could not read (username|password)|authentication failed|permission denied \(|host key verification failed|requested URL returned error: (40[0-79]|41\d|42[0-8]|4[3-9]\d)|URL using bad\/illegal format/i;
+/** The line of git's message that says why it refused, when no retry can help. */
+function refusal(error) {
+    if (!(error instanceof CommandError))
+        return undefined;
+    return error.tail
+        .split('\n')
+        .find(line => NOT_RETRIED.test(line))
+        ?.trim();
+}
+/** The clone of a tag or branch: shallow, that ref only, checked out afterwards (see `checkOutAsCommitted`). */
 function cloneArgs(url, ref, dest) {
-    return ['clone', '--depth', '1', '--branch', ref, '--single-branch', '--', url, dest];
+    return ['clone', '--depth', '1', '--branch', ref, '--single-branch', '--no-checkout', '--', url, dest];
+}
+/**
+ * Checks out `ref` with every file exactly as committed: no end-of-line conversion (Spack's .gitattributes gives
+ * `*.bat` CRLF on checkout), no filter, no keyword expansion. A copy's files then hash to the commit's own tree,
+ * which is how a provisioned copy is verified later (src/spack/tool-cache.ts).
+ */
+async function checkOutAsCommitted(dest, ref) {
+    mkdirSync(path.join(dest, '.git', 'info'), { recursive: true });
+    writeFileSync(path.join(dest, '.git', 'info', 'attributes'), '* -text -eol -filter -ident -working-tree-encoding\n');
+    await git(['checkout', '--quiet', '--detach', ref], dest);
 }
 /** One attempt: `git clone --depth 1 --branch <ref>`, or a fetch of the commit when `ref` is a commit id. */
 async function cloneOnce(request) {
@@ -840,6 +1384,7 @@ async function cloneOnce(request) {
     try {
         if (!COMMIT.test(ref)) {
             await git(cloneArgs(url, ref, dest));
+            await checkOutAsCommitted(dest, 'HEAD');
         }
         else {
             mkdirSync(dest, { recursive: true });
@@ -855,17 +1400,21 @@ async function cloneOnce(request) {
             const found = await runProgram('git', ['cat-file', '-e', `${ref}^{commit}`], {
                 cwd: dest,
                 silent: true,
-                allowFailure: true
+                allowFailure: true,
+                env: gitEnv()
             });
             if (found.exitCode !== 0)
                 throw new FatalError(`${request.repository} at ${url}: commit ${ref} does not exist there`);
-            await git(['checkout', '--quiet', '--detach', ref], dest);
+            await checkOutAsCommitted(dest, ref);
         }
     }
     catch (error) {
         if (missingRef(error)) {
             throw new FatalError(`${request.repository} at ${url}: there is no tag or branch ${ref}`, { cause: error });
         }
+        const refused = refusal(error);
+        if (refused)
+            throw new FatalError(`${request.repository} at ${url}: git refused it: ${refused}`, { cause: error });
         throw error;
     }
     const commit = await headCommit(dest);
@@ -1170,17 +1719,27 @@ const renderEnvironment = {
  * own check decides, updating the index for package.py files changed since.
  *
  * Only the builtin repository's files are kept; this project's repository (three packages) is indexed in a moment.
+ * The entry is staged (src/cache/staging.ts): unpacked beside the misc cache and its files moved in when whole. Each
+ * save goes under a key of its own run (`<key>-<run>-<attempt>`), and the newest is restored, so an index entry that
+ * turns out damaged is replaced by the next job's.
  */
 /** The index kinds Spack keeps per repository, each a directory of Spack's misc cache. */
 const INDEX_KINDS = ['providers', 'tags', 'patches'];
+/** The builtin repository's index files in an index kind's directory (as a regular expression's source). */
+const BUILTIN_INDEX = '^builtin-.*index\\.json$';
 const short = (value) => part(value).slice(0, 12);
 function repoIndexCache(inputs) {
     const builtin = inputs.builtinCommit
         ? `builtin${short(inputs.builtinCommit)}`
         : `site${createHash('sha256').update(inputs.spackRoot).digest('hex').slice(0, 12)}`;
+    const transfer = inputs.transfer ?? `${inputs.miscCache}-transfer`;
     return {
         key: `${inputs.keyPrefix}-spack-index-spack${short(inputs.spack)}-${builtin}`,
-        patterns: INDEX_KINDS.map(kind => path.join(inputs.miscCache, kind, 'builtin-*index.json')),
+        dirs: INDEX_KINDS.map(kind => ({
+            stored: path.join(transfer, 'spack-index', kind),
+            live: path.join(inputs.miscCache, kind),
+            files: BUILTIN_INDEX
+        })),
         pinned: inputs.builtinCommit !== undefined
     };
 }
@@ -1200,13 +1759,12 @@ function repoIndexCacheOf(spack, keyPrefix) {
 /** The index files present now (what a save would store). */
 function indexFiles(cache) {
     const files = [];
-    for (const pattern of cache.patterns) {
-        const dir = path.dirname(pattern);
-        if (!existsSync(dir))
+    for (const { live } of cache.dirs) {
+        if (!existsSync(live))
             continue;
-        for (const name of readdirSync(dir))
-            if (/^builtin-.*index\.json$/.test(name))
-                files.push(path.join(dir, name));
+        for (const name of readdirSync(live))
+            if (new RegExp(BUILTIN_INDEX).test(name))
+                files.push(path.join(live, name));
     }
     return files;
 }
@@ -1215,9 +1773,9 @@ function indexFiles(cache) {
  * as new so that Spack reads them instead of rebuilding). A failing service only warns.
  */
 const WHAT = "Spack's package index";
-async function restoreRepoIndex(cache, guard = {}) {
-    const entry = { what: WHAT, key: cache.key, paths: cache.patterns };
-    const restored = await restoreEntry(entry, { ...guard, without: 'Spack rebuilds it' });
+async function restoreRepoIndex(cache, guard = {}, run = currentRun()) {
+    const entry = stagedEntry(WHAT, runKey(cache.key, run), cache.dirs);
+    const restored = await restoreEntry(entry, { ...guard, restoreKeys: [`${cache.key}-`], without: 'Spack rebuilds it' });
     if (restored.outcome === 'missed')
         info(`No cached package index ${cache.key}: Spack indexes the builtin packages (about a minute)`);
     if (restored.outcome !== 'done')
@@ -1232,34 +1790,57 @@ async function restoreRepoIndex(cache, guard = {}) {
     return files.length > 0;
 }
 /** Saves the index Spack built in this job; nothing when it was restored or never built. A failure only warns. */
-async function saveRepoIndex(cache, guard = {}) {
+async function saveRepoIndex(cache, guard = {}, run = currentRun()) {
     if (indexFiles(cache).length === 0) {
         info('Spack built no package index in this job: nothing to save');
         return false;
     }
-    return saveEntry({ what: WHAT, key: cache.key, paths: cache.patterns }, guard);
+    return saveEntry(stagedEntry(WHAT, runKey(cache.key, run), cache.dirs), guard);
 }
 
 /**
  * The post step (runs also after a failed build): pushes whatever was installed to the local mirror and saves the
- * build cache. A complete build saves the primary key; an incomplete one a partial key that later runs restore.
+ * build cache, under a key of this run's own: a complete build's, or a partial one that later runs restore. A package
+ * Spack built from source although the restored mirror held it (its archive was damaged) is pushed again over it,
+ * and the cache saved afresh, so the next run finds it whole. Its cache calls spend what the main step left of the
+ * job's cache budget, and are skipped when the main step's were stopped (src/cache/budget.ts).
  */
-/** The key this run saves under, or undefined when the restored cache already is the complete one. */
+/** Whether the main step built anything from source, in any environment. */
+function builtAnything(state) {
+    return Object.values(state.built).some(hashes => hashes.length > 0);
+}
+/**
+ * The key this run saves under, or undefined when a complete cache of this configuration was restored and nothing had
+ * to be built again.
+ */
 function keyToSave(state, runId, attempt) {
     if (!state.complete)
         return partialKey(state.primaryKey, runId, attempt);
-    return state.restoredKey === state.primaryKey ? undefined : state.primaryKey;
+    const whole = state.restoredKey !== undefined && isComplete(state.primaryKey, state.restoredKey);
+    return whole && !builtAnything(state) ? undefined : completeKey(state.primaryKey, runId, attempt);
 }
 /** What the post step would do for `build`. */
 function planPost(build) {
     const { layout } = build.work;
-    const notWhole = { id: 'not-restored-whole', text: 'the build cache was not restored whole' };
+    const notWhole = {
+        id: 'not-restored-whole',
+        text: 'the build cache was not restored whole, or something was built from source'
+    };
+    const builtFromSource = {
+        id: 'built-from-source',
+        text: 'packages were built from source (<built-from-source>: their hashes), pushed over what the mirror held of them'
+    };
     return {
         title: 'Post step (also after a failed build)',
         steps: build.request.cache.enabled
             ? [
                 { note: "save Spack's package index unless it was restored" },
+                {
+                    spack: forcePushArgs(layout.compilerEnvDir, LOCAL_MIRROR, true, ['<built-from-source>']),
+                    when: [builtFromSource, gccMissing(build)]
+                },
                 { spack: pushArgs(layout.compilerEnvDir, LOCAL_MIRROR, true), when: [notWhole, gccMissing(build)] },
+                { spack: forcePushArgs(layout.envDir, LOCAL_MIRROR, true, ['<built-from-source>']), when: [builtFromSource] },
                 { spack: pushArgs(layout.envDir, LOCAL_MIRROR, true), when: [notWhole] },
                 { note: 'save the build cache (a partial key after a failure)', when: [notWhole] }
             ]
@@ -1273,24 +1854,26 @@ async function runPost() {
             info('slurm-factory: no build cache to save');
             return;
         }
-        if (state.repoIndex && !state.repoIndex.restored) {
+        const budget = CacheBudget.forPost();
+        useCachePolicy(budget);
+        if (state.repoIndex && !state.repoIndex.restored && !budget.refuse()) {
             const index = state.repoIndex.cache;
-            await group(`Save Spack's package index as ${index.key}`, () => saveRepoIndex(index));
+            await group(`Save Spack's package index`, () => saveRepoIndex(index));
+        }
+        // The pushes only serve the save: none once the job's cache traffic has stopped.
+        const stopped = budget.refuse();
+        if (stopped) {
+            info(`Not pushing to the local build cache nor saving it: ${stopped} (earlier in this job)`);
+            return;
         }
         const key = keyToSave(state, process.env.GITHUB_RUN_ID ?? '0', process.env.GITHUB_RUN_ATTEMPT ?? '1');
         if (!key) {
-            info(`The build cache ${state.primaryKey} was restored whole: nothing to save`);
+            info(`The build cache ${state.restoredKey} was restored whole and nothing was built: nothing to save`);
             return;
         }
         const spack = createSpackRunner(state.spack.executable, state.spack.env);
         for (const { envDir, environment } of state.environments) {
-            const push = await spack.run(pushArgs(envDir, LOCAL_MIRROR, true), {
-                group: `Push what ${path.basename(envDir)} installed to the local build cache`,
-                allowFailure: true
-            });
-            if (push.exitCode !== 0) {
-                warning(`Some packages could not be pushed to the local build cache (not installed): ${lastLines(push.stderr, 3)}`);
-            }
+            await pushToLocalMirror(spack, envDir, state.built[envDir] ?? []);
             keepLock(state.paths, envDir, environment);
         }
         await group(`Save the build cache as ${key}`, () => saveBuildCache(key, state.paths));
@@ -1299,5 +1882,19 @@ async function runPost() {
         warning(`Saving the build cache failed: ${error instanceof Error ? error.message : String(error)}`);
     }
 }
+/** Pushes what `envDir` installed to the local mirror; what it built from source over what the mirror held of it. */
+async function pushToLocalMirror(spack, envDir, built) {
+    await group(`Push what ${path.basename(envDir)} installed to the local build cache`, async () => {
+        if (built.length) {
+            const forced = await spack.run(forcePushArgs(envDir, LOCAL_MIRROR, true, built), { allowFailure: true });
+            if (forced.exitCode !== 0)
+                warning(`The packages built from source could not be pushed again: ${lastLines(forced.stderr, 3)}`);
+        }
+        const push = await spack.run(pushArgs(envDir, LOCAL_MIRROR, true), { allowFailure: true });
+        if (push.exitCode !== 0) {
+            warning(`Some packages could not be pushed to the local build cache (not installed): ${lastLines(push.stderr, 3)}`);
+        }
+    });
+}
 
-export { cloneArgs as A, gpgTrustArgs as B, CommandError as C, pushArgs as D, hostTargetArgs as E, FatalError as F, GIT_OPTIONS as G, slurmSpec as H, displayCommand as I, registerRepository as J, renderEnvironment as K, LOCAL_MIRROR as L, planPost as M, runPost as N, OCI_PASSWORD_VAR as O, PUSH_MIRROR as P, runnerTemp as a, OCI_USERNAME_VAR as b, createSpackRunner as c, cacheKeys as d, restoreBuildCache as e, concretizeArgs as f, clingoArgs as g, environmentPythonArgs as h, installArgs as i, gccMissing as j, adoptCachedLock as k, lastLines as l, readLock as m, locationArgs as n, markComplete as o, parseSiteConfig as p, mirrorName as q, runProgram as r, saveCacheState as s, pythonArgs as t, plannedRepo as u, repoIndexCacheOf as v, workDirs as w, restoreRepoIndex as x, cloneVerified as y, versionArgs as z };
+export { planPost as $, markComplete as A, mirrorName as B, CommandError as C, pythonArgs as D, plannedRepo as E, repoIndexCacheOf as F, restoreRepoIndex as G, FatalError as H, cloneVerified as I, gitOutput as J, versionArgs as K, LOCAL_MIRROR as L, GIT_OPTIONS as M, cloneArgs as N, OCI_PASSWORD_VAR as O, PUSH_MIRROR as P, gpgTrustArgs as Q, pushArgs as R, hostTargetArgs as S, slurmSpec as T, shortened as U, logVerbatim as V, displayCommand as W, registerRepository as X, renderEnvironment as Y, useCachePolicy as Z, CacheBudget as _, registerRunnerSecrets as a, runPost as a0, runProgram as b, createSpackRunner as c, OCI_USERNAME_VAR as d, runnerTemp as e, childEnv as f, cacheKeys as g, restoreBuildCache as h, currentRun as i, redactBuildEnv as j, redact as k, lastLines as l, maskUrlCredentials as m, concretizeArgs as n, installArgs as o, parseSiteConfig as p, clingoArgs as q, registerSecret as r, saveCacheState as s, environmentPythonArgs as t, gccMissing as u, adoptCachedLock as v, workDirs as w, saveBuilt as x, readLock as y, locationArgs as z };

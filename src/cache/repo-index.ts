@@ -11,6 +11,9 @@
  * own check decides, updating the index for package.py files changed since.
  *
  * Only the builtin repository's files are kept; this project's repository (three packages) is indexed in a moment.
+ * The entry is staged (src/cache/staging.ts): unpacked beside the misc cache and its files moved in when whole. Each
+ * save goes under a key of its own run (`<key>-<run>-<attempt>`), and the newest is restored, so an index entry that
+ * turns out damaged is replaced by the next job's.
  */
 import * as core from '@actions/core'
 import { createHash } from 'node:crypto'
@@ -18,19 +21,25 @@ import { existsSync, readdirSync, utimesSync } from 'node:fs'
 import path from 'node:path'
 import { homedir } from 'node:os'
 import type { ProvisionedSpack } from '../spack/provision.js'
-import { part } from './keys.js'
-import { restoreEntry, saveEntry, type GuardOptions } from './service.js'
+import { currentRun, part, runKey, type JobRun } from './keys.js'
+import { restoreEntry, saveEntry, stagedEntry, type GuardOptions } from './service.js'
+import type { StagedDir } from './staging.js'
 
 /** The index kinds Spack keeps per repository, each a directory of Spack's misc cache. */
 export const INDEX_KINDS = ['providers', 'tags', 'patches'] as const
 
 export interface RepoIndexCache {
+  /** What the keys of this index's entries start with. */
   readonly key: string
-  /** Glob patterns of the builtin repository's index files (the cache entry's paths). */
-  readonly patterns: readonly string[]
+  /** Each index kind's directory of Spack's misc cache (`live`), the builtin repository's files only, and where the
+   * entry stores it. */
+  readonly dirs: readonly StagedDir[]
   /** The key pins the builtin repository's content, so restored files may be marked as new. */
   readonly pinned: boolean
 }
+
+/** The builtin repository's index files in an index kind's directory (as a regular expression's source). */
+const BUILTIN_INDEX = '^builtin-.*index\\.json$'
 
 export interface RepoIndexInputs {
   readonly keyPrefix: string
@@ -42,6 +51,8 @@ export interface RepoIndexInputs {
   readonly builtinCommit?: string
   /** Where Spack lives, for a builtin repository that its own configuration names. */
   readonly spackRoot: string
+  /** Where the entry is unpacked before its files are moved into the misc cache (default: beside the misc cache). */
+  readonly transfer?: string
 }
 
 const short = (value: string): string => part(value).slice(0, 12)
@@ -50,9 +61,14 @@ export function repoIndexCache(inputs: RepoIndexInputs): RepoIndexCache {
   const builtin = inputs.builtinCommit
     ? `builtin${short(inputs.builtinCommit)}`
     : `site${createHash('sha256').update(inputs.spackRoot).digest('hex').slice(0, 12)}`
+  const transfer = inputs.transfer ?? `${inputs.miscCache}-transfer`
   return {
     key: `${inputs.keyPrefix}-spack-index-spack${short(inputs.spack)}-${builtin}`,
-    patterns: INDEX_KINDS.map(kind => path.join(inputs.miscCache, kind, 'builtin-*index.json')),
+    dirs: INDEX_KINDS.map(kind => ({
+      stored: path.join(transfer, 'spack-index', kind),
+      live: path.join(inputs.miscCache, kind),
+      files: BUILTIN_INDEX
+    })),
     pinned: inputs.builtinCommit !== undefined
   }
 }
@@ -74,10 +90,9 @@ export function repoIndexCacheOf(spack: ProvisionedSpack, keyPrefix: string): Re
 /** The index files present now (what a save would store). */
 export function indexFiles(cache: RepoIndexCache): string[] {
   const files: string[] = []
-  for (const pattern of cache.patterns) {
-    const dir = path.dirname(pattern)
-    if (!existsSync(dir)) continue
-    for (const name of readdirSync(dir)) if (/^builtin-.*index\.json$/.test(name)) files.push(path.join(dir, name))
+  for (const { live } of cache.dirs) {
+    if (!existsSync(live)) continue
+    for (const name of readdirSync(live)) if (new RegExp(BUILTIN_INDEX).test(name)) files.push(path.join(live, name))
   }
   return files
 }
@@ -88,9 +103,13 @@ export function indexFiles(cache: RepoIndexCache): string[] {
  */
 const WHAT = "Spack's package index"
 
-export async function restoreRepoIndex(cache: RepoIndexCache, guard: GuardOptions = {}): Promise<boolean> {
-  const entry = { what: WHAT, key: cache.key, paths: cache.patterns }
-  const restored = await restoreEntry(entry, { ...guard, without: 'Spack rebuilds it' })
+export async function restoreRepoIndex(
+  cache: RepoIndexCache,
+  guard: GuardOptions = {},
+  run: JobRun = currentRun()
+): Promise<boolean> {
+  const entry = stagedEntry(WHAT, runKey(cache.key, run), cache.dirs)
+  const restored = await restoreEntry(entry, { ...guard, restoreKeys: [`${cache.key}-`], without: 'Spack rebuilds it' })
   if (restored.outcome === 'missed')
     core.info(`No cached package index ${cache.key}: Spack indexes the builtin packages (about a minute)`)
   if (restored.outcome !== 'done') return false
@@ -104,10 +123,14 @@ export async function restoreRepoIndex(cache: RepoIndexCache, guard: GuardOption
 }
 
 /** Saves the index Spack built in this job; nothing when it was restored or never built. A failure only warns. */
-export async function saveRepoIndex(cache: RepoIndexCache, guard: GuardOptions = {}): Promise<boolean> {
+export async function saveRepoIndex(
+  cache: RepoIndexCache,
+  guard: GuardOptions = {},
+  run: JobRun = currentRun()
+): Promise<boolean> {
   if (indexFiles(cache).length === 0) {
     core.info('Spack built no package index in this job: nothing to save')
     return false
   }
-  return saveEntry({ what: WHAT, key: cache.key, paths: cache.patterns }, guard)
+  return saveEntry(stagedEntry(WHAT, runKey(cache.key, run), cache.dirs), guard)
 }

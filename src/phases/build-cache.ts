@@ -4,7 +4,7 @@
  */
 import { cachePaths, type Build } from '../build.js'
 import { restoreBuildCache as restore, type RestoreResult } from '../cache/build-cache.js'
-import { cacheKeys } from '../cache/keys.js'
+import { cacheKeys, currentRun } from '../cache/keys.js'
 import { OUTPUTS } from '../contract.js'
 import { hostArch, hostOs } from '../host.js'
 import type { Phase } from '../pipeline.js'
@@ -12,6 +12,7 @@ import type { PreparedEnvironment } from '../spack/prepare.js'
 import type { ProvisionedSpack } from '../spack/provision.js'
 import type { RegisteredRepo } from '../spack/repo.js'
 import { LOCAL_MIRROR } from '../spack/environment.js'
+import { maskUrlCredentials } from '../secrets.js'
 import { saveCacheState } from '../state.js'
 import type { PackageIndex } from './package-index.js'
 
@@ -33,10 +34,11 @@ async function restoreCache({ build, spack, index, repo, environment }: In): Pro
     repoHash: repo.contentHash,
     gccVersion: build.gccVersion,
     target: build.request.target,
-    environment: [environment.compiler?.environment ?? '', environment.environment].join('\n')
+    // URL credentials a site's spack-config may hold change nothing Spack concretizes: left out of the key.
+    environment: maskUrlCredentials([environment.compiler?.environment ?? '', environment.environment].join('\n'))
   })
   const paths = cachePaths(build)
-  const restored = await restore(keys, paths)
+  const restored = await restore(keys, paths, currentRun())
   saveCacheState({
     primaryKey: keys.primary,
     ...(restored.restoredKey ? { restoredKey: restored.restoredKey } : {}),
@@ -44,7 +46,7 @@ async function restoreCache({ build, spack, index, repo, environment }: In): Pro
     environments: [
       ...(environment.compiler ? [environment.compiler] : []),
       { envDir: environment.envDir, environment: environment.environment }
-    ],
+    ].map(written => ({ envDir: written.envDir, environment: maskUrlCredentials(written.environment) })),
     spack: { executable: spack.executable, env: spack.env },
     repoIndex: index
   })
@@ -58,7 +60,7 @@ export const restoreBuildCache: Phase<In, 'cache', RestoreResult> = {
     build.request.cache.enabled
       ? [
           {
-            note: `restore ${LOCAL_MIRROR} (${build.work.layout.localMirror}) and spack.lock from the Actions cache`
+            note: `restore ${LOCAL_MIRROR} (${build.work.layout.localMirror}) and spack.lock from the Actions cache (unpacked under ${build.work.cacheTransfer}, moved into place when whole)`
           }
         ]
       : [],

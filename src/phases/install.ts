@@ -5,14 +5,18 @@
 import * as core from '@actions/core'
 import { cachePaths, withCredentials, type Build } from '../build.js'
 import { adoptCachedLock, type RestoreResult } from '../cache/build-cache.js'
+import type { CacheHit } from '../cache/keys.js'
+import { OUTPUTS } from '../contract.js'
 import { artifactName } from '../artifact/artifact.js'
 import { uploadDebugFiles } from '../artifact/upload.js'
 import type { Condition, Phase, Step } from '../pipeline.js'
 import { concretizeArgs, environmentPythonArgs, installArgs } from '../spack/commands.js'
-import { concretize, debugFiles, install, InstallError, type InstallReport } from '../spack/install.js'
+import { debugFiles, redactStagedEnvironments } from '../spack/build-stage.js'
+import { concretize, install, InstallError, type InstallReport } from '../spack/install.js'
 import { checkSources, sourceCheckScript } from '../spack/offline.js'
 import type { PreparedEnvironment, WrittenEnvironment } from '../spack/prepare.js'
 import type { ProvisionedSpack } from '../spack/provision.js'
+import { saveBuilt, type BuiltFromSource } from '../state.js'
 import { gccMissing } from './environment.js'
 
 type In = {
@@ -22,8 +26,25 @@ type In = {
   readonly cache: RestoreResult
 }
 
+/** The hashes of what an install built from source. */
+function builtHashes(report: InstallReport): string[] {
+  return report.built.map(pkg => pkg.hash).filter(Boolean)
+}
+
+/**
+ * Records, for the post step, what the install of `envDir` built from source (also when it failed part way), with
+ * what `earlier` environments of the job built.
+ */
+function recordBuilt(earlier: BuiltFromSource, envDir: string, report: InstallReport): void {
+  saveBuilt({ ...earlier, [envDir]: builtHashes(report) })
+}
+
 /** Concretizes (unless the cached lock was made from this spack.yaml), checks offline sources, installs. */
-async function installEnvironment(written: WrittenEnvironment, { build, spack, cache }: In): Promise<InstallReport> {
+async function installEnvironment(
+  written: WrittenEnvironment,
+  { build, spack, cache }: In,
+  earlier: BuiltFromSource
+): Promise<InstallReport> {
   const runner = withCredentials(spack.runner, build.request)
   if (cache.hit !== 'none' && adoptCachedLock(cachePaths(build), written.envDir, written.environment)) {
     core.info('Using the cached spack.lock made from this spack.yaml: nothing to concretize')
@@ -31,7 +52,17 @@ async function installEnvironment(written: WrittenEnvironment, { build, spack, c
     await concretize(runner, written.envDir)
   }
   if (build.request.offline) await checkSources(runner, written.envDir, build.work.scratch)
-  return install(runner, written.envDir, build.request.jobs)
+  try {
+    const report = await install(runner, written.envDir, build.request.jobs)
+    recordBuilt(earlier, written.envDir, report)
+    return report
+  } catch (error) {
+    if (error instanceof InstallError) recordBuilt(earlier, written.envDir, error.report)
+    throw error
+  } finally {
+    // A failed build's stage stays on the runner for debugging; its environment file must not keep credentials.
+    redactStagedEnvironments(build.work.layout.buildStage)
+  }
 }
 
 /** What installing the environment in `envDir` would run, when `when` holds. */
@@ -55,15 +86,25 @@ export const buildCompiler: Phase<In, 'compiler', { readonly report?: InstallRep
   title: build => `Build gcc@${build.gccVersion}`,
   plan: build => planInstall(build, build.work.layout.compilerEnvDir, [gccMissing(build)]),
   skip: ({ environment }) => (environment.compiler ? undefined : {}),
-  run: async input => ({ report: await installEnvironment(input.environment.compiler as WrittenEnvironment, input) })
+  run: async input => ({
+    report: await installEnvironment(input.environment.compiler as WrittenEnvironment, input, {})
+  })
 }
 
-/** A failed build's debug artifact: spack.yaml, spack.lock and the failing package's logs. A failure here only warns. */
+/**
+ * A failed build's debug artifact: spack.yaml, spack.lock and the failing package's log, build environment, configure
+ * arguments and config.log, every file redacted (src/artifact/upload.ts). A failure here only warns.
+ */
 async function uploadDebug(error: InstallError, build: Build, envDir: string): Promise<void> {
   const { request } = build
   try {
     const name = `${artifactName(request, request.slurmVersion, build.gccVersion)}-debug`
-    await uploadDebugFiles(name, debugFiles(error.failure, envDir), build.work.scratch, request.artifact.retentionDays)
+    await uploadDebugFiles(
+      name,
+      debugFiles(error.failure.buildLog, envDir),
+      build.work.scratch,
+      request.artifact.retentionDays
+    )
   } catch (uploadError) {
     core.warning(
       `The debug artifact could not be uploaded: ${uploadError instanceof Error ? uploadError.message : String(uploadError)}`
@@ -71,7 +112,20 @@ async function uploadDebug(error: InstallError, build: Build, envDir: string): P
   }
 }
 
-export const installSlurm: Phase<In, 'install', InstallReport> = {
+type SlurmIn = In & { readonly compiler: { readonly report?: InstallReport } }
+
+/** What was installed, and how much really came from the build cache: `exact` only when nothing was built. */
+export type SlurmInstall = InstallReport & { readonly cacheHit: CacheHit }
+
+/**
+ * An exact hit after which Spack still built something (an archive in the restored mirror was damaged, so Spack
+ * quietly built the package again) is not exact: the output says `partial`, and the post step saves afresh.
+ */
+export function cacheHitAfter(restored: CacheHit, reports: readonly InstallReport[]): CacheHit {
+  return restored === 'exact' && reports.some(report => report.built.length > 0) ? 'partial' : restored
+}
+
+export const installSlurm: Phase<SlurmIn, 'install', SlurmInstall> = {
   key: 'install',
   title: () => 'Install Slurm',
   plan: build => [
@@ -79,19 +133,29 @@ export const installSlurm: Phase<In, 'install', InstallReport> = {
     ...(build.request.artifact.upload
       ? [
           {
-            note: `upload ${artifactName(build.request, build.request.slurmVersion, build.gccVersion)}-debug (spack.yaml, spack.lock, the failing package's logs)`,
+            note: `upload ${artifactName(build.request, build.request.slurmVersion, build.gccVersion)}-debug (spack.yaml, spack.lock, the failing package's logs and config.log, its build environment redacted)`,
             when: [{ id: 'install-failed', text: 'the install fails' }]
           }
         ]
       : [])
   ],
   run: async input => {
+    const compiler = input.compiler.report
+    const earlier: BuiltFromSource =
+      compiler && input.environment.compiler ? { [input.environment.compiler.envDir]: builtHashes(compiler) } : {}
     try {
-      return await installEnvironment(input.environment, input)
+      const report = await installEnvironment(input.environment, input, earlier)
+      const cacheHit = cacheHitAfter(input.cache.hit, [...(compiler ? [compiler] : []), report])
+      if (cacheHit !== input.cache.hit)
+        core.info(
+          `Spack built ${[...(compiler?.built ?? []), ...report.built].map(pkg => pkg.name).join(', ')} from source although the build cache was restored whole: cache-hit is ${cacheHit}, and the post step saves a fresh build cache`
+        )
+      return { ...report, cacheHit }
     } catch (error) {
       if (error instanceof InstallError && input.build.request.artifact.upload)
         await uploadDebug(error, input.build, input.environment.envDir)
       throw error
     }
-  }
+  },
+  outputs: installed => ({ [OUTPUTS.cacheHit]: installed.cacheHit })
 }

@@ -11,6 +11,7 @@ import type { EnvironmentLayout } from '../work.js'
 import { compilerEnvironmentYaml, environmentYaml } from './environment.js'
 import { compilerFindArgs } from './commands.js'
 import type { SpackRunner } from './runner.js'
+import { logVerbatim } from '../verbatim.js'
 
 /** An environment directory and the spack.yaml written into it. */
 export interface WrittenEnvironment {
@@ -62,7 +63,7 @@ export async function prepareEnvironment(
   }
   const environment = environmentYaml(inputs)
   writeEnvironment(layout.envDir, environment)
-  core.info(environment)
+  logVerbatim(environment)
   return { envDir: layout.envDir, environment, foundGcc, ...(compiler ? { compiler } : {}) }
 }
 
