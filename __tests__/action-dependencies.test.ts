@@ -51,6 +51,7 @@ function mirrored(mirror: string): string[] {
   const blobs = path.join(mirror, 'blobs')
   return existsSync(blobs)
     ? readdirSync(blobs)
+        .filter(name => name.endsWith('.tar')) // not the manifests and signatures beside each archive
         .map(name => name.replace(/-[^-]+-[a-z]{32}\.tar$/, ''))
         .sort()
     : []
@@ -83,7 +84,7 @@ describe('a dependencies job, then the cells', () => {
     expect(deps.outputs['artifact-name']).toBeUndefined()
     expect(mirrored(workDirs(runner.temp).layout.localMirror)).toEqual(['json-c', 'munge'])
     const [saved] = savedKeys('matrix')
-    expect(saved).toMatch(/^matrix-\S+-gcc12\.2\.0-x86_64_v2-dependencies-[0-9a-f]{20}$/)
+    expect(saved).toMatch(/^matrix-\S+-gcc12\.2\.0-x86_64_v2-dependencies-[0-9a-f]{20}-complete-101-1$/)
 
     for (const version of ['24.11', '26.05']) {
       // The cells start together once the job is done: each restores the job's entry, none another cell's.
@@ -106,7 +107,7 @@ describe('a dependencies job, then the cells', () => {
     expect(again.outputs['cache-hit']).toBe('exact')
     expect(again.built).toEqual([])
     expect(again.calls).not.toContain('-e concretize')
-    expect(again.post.stdout).toContain('was restored whole: nothing to save')
+    expect(again.post.stdout).toContain('was restored whole and nothing was built: nothing to save')
   })
 
   test('through a remote build cache, no Actions build cache: Spack index and locks still come from the Actions cache', async () => {
@@ -125,7 +126,8 @@ describe('a dependencies job, then the cells', () => {
     runner.wipe()
     const first = await job(runner, cell)
     expect(first.main.status).toBe(0)
-    expect(first.outputs['cache-hit']).toBe('none')
+    // Nothing from the Actions cache, the dependencies from the remote build cache, Slurm built: partial.
+    expect(first.outputs['cache-hit']).toBe('partial')
     expect(first.built).toEqual(['slurm'])
     expect(first.extracted).toEqual(['json-c', 'munge'])
     expect(indexBuilds(runner)).toBe(0) // Spack's index came with the Actions cache
@@ -142,6 +144,10 @@ describe('a dependencies job, then the cells', () => {
     expect(next.main.stdout).toContain('nothing to concretize')
     expect(next.built).toEqual([])
     expect(next.extracted).toEqual(['json-c', 'munge', 'slurm'])
+    // Everything from the remote build cache, told apart from a miss, and counted by mirror in the summary.
+    expect(next.outputs['cache-hit']).toBe('remote')
+    const summary = readFileSync(path.join(runner.dir, 'summary.md'), 'utf8')
+    expect(summary).toContain('<td>served by</td><td>remote-1: 3</td>')
     expect(indexBuilds(runner)).toBe(0)
     expect(next.post.stdout).toContain('The kept spack.lock was restored: nothing to save')
   })

@@ -3,7 +3,7 @@ import { describe, expect, test } from '@jest/globals'
 import { spawnSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
-import { makeRunner, STAND_IN_BUILD, DEFAULT_RELEASE } from './helpers/action-run.js'
+import { commandMessages, makeRunner, STAND_IN_BUILD, DEFAULT_RELEASE } from './helpers/action-run.js'
 
 const inputs = { ...STAND_IN_BUILD, jobs: '3' }
 
@@ -38,14 +38,26 @@ describe('install phase with the stand-in spack', () => {
     }
   })
 
-  test('a failing build names the package and puts its build log tail into an error annotation', async () => {
+  test("a failing configure: the annotation and the summary carry the failing check's own lines from config.log", async () => {
     const runner = makeRunner()
     const run = await runner.run('index', inputs, { STANDIN_FAIL: 'json-c' })
     expect(run.status).not.toBe(0)
-    expect(run.stdout).toMatch(/::error title=json-c failed to build::/)
-    expect(run.stdout).toContain('configure: error: json-c cannot be built by the stand-in')
-    expect(run.stdout).toContain('spack-build-out.txt')
-    expect(run.stdout).toMatch(/::error::json-c failed to install: /)
+    const [annotation] = commandMessages(run.stdout, 'error title=json-c failed to build')
+    // The compiler's own complaint, which spack-build-out.txt only points at ("See `config.log' for more details").
+    expect(annotation).toContain(
+      `The failing check in config.log:\nconfigure:3411: checking whether the C compiler works\n`
+    )
+    expect(annotation).toContain("gcc: error: unrecognized command-line option '-fslurm-factory-refused-flag'")
+    expect(annotation).toContain(
+      'configure:3484: error: C compiler cannot create executables\n\nLast lines of spack-build-out.txt:'
+    )
+    expect(annotation).not.toMatch(/^\|/m)
+    expect(run.stdout).toMatch(/::error::json-c failed to install: ProcessError: Command exited with status 77:/)
+    const summary = readFileSync(path.join(runner.dir, 'summary.md'), 'utf8')
+    expect(summary).toContain(
+      '<td>why json-c failed</td><td>config.log, the failing check:<pre>configure:3411: checking whether the C compiler works'
+    )
+    expect(summary).toContain("gcc: error: unrecognized command-line option '-fslurm-factory-refused-flag'")
   })
 })
 

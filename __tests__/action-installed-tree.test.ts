@@ -10,6 +10,7 @@ import path from 'node:path'
 import { makeRunner, STAND_IN_BUILD, type Runner } from './helpers/action-run.js'
 import { applyEnv, startServices, type Services } from './services/index.js'
 import { viewStore } from '../src/cache/installed-tree.js'
+import { stageForSave } from '../src/cache/staging.js'
 import { workDirs } from '../src/work.js'
 
 let services: Services
@@ -30,7 +31,7 @@ async function build(runner: Runner, prefix: string) {
 
 function treeKeys(prefix: string): string[] {
   return (services.cache?.entries ?? [])
-    .filter(entry => entry.finalized && entry.key.startsWith(`${prefix}-`) && entry.key.endsWith('-installed'))
+    .filter(entry => entry.finalized && entry.key.startsWith(`${prefix}-`) && entry.key.includes('-installed-'))
     .map(entry => entry.key)
 }
 
@@ -42,16 +43,30 @@ describe('the installed tree', () => {
     const [key] = treeKeys('tree-broken')
     expect(key).toBeDefined()
 
-    // The entry is replaced by one whose slurm prefix is gone, as a truncated or tampered entry would be.
-    const { layout, cacheState } = workDirs(runner.temp)
-    const paths = [layout.installRoot, cacheState, layout.viewRoot, viewStore(layout.viewRoot)]
+    // The entry is replaced by one whose slurm prefix is gone, as a truncated or tampered entry would be: saved as
+    // the action saves it, each directory staged under the transfer directory (src/cache/installed-tree.ts).
+    const { layout, cacheState, cacheTransfer } = workDirs(runner.temp)
+    const stored = (name: string) => path.join(cacheTransfer, 'installed-tree', name)
+    const dirs = [
+      { stored: stored('install'), live: layout.installRoot },
+      { stored: stored('cache-state'), live: cacheState },
+      { stored: stored('view-store'), live: viewStore(layout.viewRoot) },
+      { stored: stored('view-link'), live: layout.viewRoot, link: true }
+    ]
     const slurm = readdirSync(layout.installRoot).find(name => name.startsWith('slurm-')) as string
     rmSync(path.join(layout.installRoot, slurm), { recursive: true })
     services.cache?.state.delete(key as string)
     const restoreEnv = applyEnv(services.env)
+    const staged = stageForSave(dirs)
     try {
-      expect(await cache.saveCache(paths, key as string)).toBeGreaterThan(0)
+      expect(
+        await cache.saveCache(
+          dirs.map(dir => dir.stored),
+          key as string
+        )
+      ).toBeGreaterThan(0)
     } finally {
+      staged.restore()
       restoreEnv()
     }
 

@@ -63,15 +63,32 @@ describe('artifact upload', () => {
     expect(createHash('sha256').update(uploaded).digest('hex')).toBe(again.outputs()['artifact-sha256'])
   }, 120_000)
 
-  test("a failed build uploads a debug artifact with spack.yaml, spack.lock and the failing package's logs", async () => {
+  test("a failed build uploads a debug artifact: spack.yaml, spack.lock, the failing package's log, redacted build environment, configure arguments and config.log", async () => {
     const runner = makeRunner()
     const run = await runner.run('index', inputs, { ...services.env, STANDIN_FAIL: 'slurm' })
     expect(run.status).not.toBe(0)
     const debug = services.artifact?.get('slurm-25.11-gcc12.2.0-x86_64_v2-debug')
     expect(debug).toBeDefined()
     const entries = (debug?.entries() ?? []).map(name => name.replace(/^\d+-/, '')).sort()
-    expect(entries).toEqual(['spack-build-env.txt', 'spack-build-out.txt', 'spack.lock', 'spack.yaml'])
-    expect(run.stdout).toContain('Uploaded the debug artifact slurm-25.11-gcc12.2.0-x86_64_v2-debug')
+    expect(entries).toEqual([
+      'config.log',
+      'spack-build-env.txt',
+      'spack-build-out.txt',
+      'spack-configure-args.txt',
+      'spack.lock',
+      'spack.yaml'
+    ])
+    const configLog = debug?.readEntry(debug.entries().find(name => name.endsWith('config.log')) as string)
+    expect(configLog?.toString()).toContain(
+      "gcc: error: unrecognized command-line option '-fslurm-factory-refused-flag'"
+    )
+    const buildEnv = debug?.readEntry(debug.entries().find(name => name.endsWith('spack-build-env.txt')) as string)
+    // kept for what it tells; Spack was given no runner credential to write into it (action-secrets.test plants them)
+    expect(buildEnv?.toString()).toMatch(/^SPACK_CFLAGS=-fslurm-factory-refused-flag; export SPACK_CFLAGS$/m)
+    expect(buildEnv?.toString()).not.toMatch(/^(ACTIONS_|INPUT_|GITHUB_)/m)
+    expect(run.stdout).toContain(
+      'Uploaded the debug artifact slurm-25.11-gcc12.2.0-x86_64_v2-debug (redacted copies): '
+    )
   }, 120_000)
 
   test("a failed dependencies job uploads its own debug artifact, with the failing dependency's logs", async () => {
@@ -86,7 +103,14 @@ describe('artifact upload', () => {
     const debug = services.artifact?.get('slurm-24.11-gcc12.2.0-x86_64_v2-dependencies-debug')
     expect(debug).toBeDefined()
     const entries = (debug?.entries() ?? []).map(name => name.replace(/^\d+-/, '')).sort()
-    expect(entries).toEqual(['spack-build-env.txt', 'spack-build-out.txt', 'spack.lock', 'spack.yaml'])
+    expect(entries).toEqual([
+      'config.log',
+      'spack-build-env.txt',
+      'spack-build-out.txt',
+      'spack-configure-args.txt',
+      'spack.lock',
+      'spack.yaml'
+    ])
   }, 120_000)
 
   test('upload: false uploads nothing', async () => {

@@ -1,9 +1,11 @@
 import { describe, expect, test } from '@jest/globals'
-import { mkdirSync, mkdtempSync, writeFileSync, chmodSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync, chmodSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { GCC_RELEASES, SLURM_RELEASES, SLURM_SERIES } from '../src/catalog.js'
 import { InputError, parseInputs, render, type InputContext } from '../src/inputs.js'
+import { MIRROR_SCHEMES, PUSH_SCHEMES } from '../src/inputs/buildcache.js'
+import { parse as parseYaml } from 'yaml'
 
 const workspace = mkdtempSync(path.join(tmpdir(), 'inputs-'))
 const context: InputContext = { workspace, actionPath: '/action', cpus: 4 }
@@ -249,7 +251,23 @@ describe('spack-repo', () => {
     rejects({ 'spack-repo': 'https://github.com/org/repo.git@$(id)' }, 'spack-repo')
     rejects({ 'spack-repo': 'ftp://host/repo' }, 'spack-repo', 'neither a path nor a git URL')
   })
+  test('a host or path that git would take for an option is refused at once, not cloned and retried', () => {
+    rejects(
+      { 'spack-repo': 'ssh://-oProxyCommand=touch${IFS}x/repo.git@v1' },
+      'spack-repo',
+      'the host "-oProxyCommand=touch${IFS}x" starts with "-", which git would take for an option'
+    )
+    rejects({ 'spack-repo': 'git@-oProxyCommand:repo.git@v1' }, 'spack-repo', 'the host "-oProxyCommand"')
+    rejects({ 'spack-repo': 'ssh://host/-upload-pack=x@v1' }, 'spack-repo', 'the path "-upload-pack=x"')
+    expect(parse({ 'spack-repo': 'ssh://git-host.example.org/org/repo.git@v1' }).repo).toMatchObject({ kind: 'git' })
+  })
 })
+
+/** The URL schemes an action.yml description lists in its first parentheses: "(https://, s3://, ...)". */
+function schemesIn(description: string | undefined): string[] {
+  const listed = /\(([^)]*:\/\/[^)]*)\)/.exec(description ?? '')?.[1] ?? ''
+  return [...listed.matchAll(/([a-z0-9]+):\/\//g)].map(m => `${m[1]}://`)
+}
 
 describe('build cache', () => {
   test('mirrors: one per line, comments and blanks ignored, trailing slash dropped', () => {
@@ -276,6 +294,41 @@ describe('build cache', () => {
     })
     const signingKey = '-----BEGIN PGP PRIVATE KEY BLOCK-----\nxyz\n-----END PGP PRIVATE KEY BLOCK-----'
     expect(parse({ 'buildcache-push': 's3://b/p', 'signing-key': signingKey }).buildcache.signingKey).toBe(signingKey)
+  })
+  test('the mirror pushed to uses a scheme Spack can push to, those action.yml lists', () => {
+    rejects(
+      { 'buildcache-push': 'http://cache.example.org/slurm', unsigned: 'true' },
+      'buildcache-push',
+      'Spack pushes to S3, OCI registries and directories, not over http (accepted: s3://..., oci://..., file://...)'
+    )
+    rejects(
+      { 'buildcache-push': 'https://cache.example.org/slurm', unsigned: 'true' },
+      'buildcache-push',
+      'not over http'
+    )
+    const described = (
+      parseYaml(readFileSync('action.yml', 'utf8')) as { inputs: Record<string, { description: string }> }
+    ).inputs['buildcache-push']?.description
+    expect(schemesIn(described)).toEqual([...PUSH_SCHEMES])
+    const read = (parseYaml(readFileSync('action.yml', 'utf8')) as { inputs: Record<string, { description: string }> })
+      .inputs['buildcache-mirrors']?.description
+    expect(schemesIn(read)).toEqual([...MIRROR_SCHEMES])
+  })
+  test('credentials written into a mirror URL are refused, the password masked in the message', () => {
+    for (const input of ['buildcache-mirrors', 'buildcache-push'] as const)
+      rejects(
+        { [input]: 'https://mirror-user:s3cr3t-pass@mirror.example.org/cache', unsigned: 'true' },
+        input,
+        '"https://mirror-user:***@mirror.example.org/cache" carries credentials in the URL, which Spack v1.0 cannot use'
+      )
+    let message = ''
+    try {
+      parse({ 'buildcache-mirrors': 'oci://token-only@ghcr.io/org/cache' })
+    } catch (error) {
+      message = (error as Error).message
+    }
+    expect(message).toContain('"oci://***@ghcr.io/org/cache"')
+    expect(message).not.toContain('token-only')
   })
   test('keys must be ASCII-armored blocks', () => {
     rejects({ 'signing-key': 'not a key' }, 'signing-key', 'BEGIN PGP PRIVATE KEY BLOCK')
@@ -313,5 +366,25 @@ describe('switches and numbers', () => {
     )
     for (const bad of ['../x', 'a/b', 'a b', '-rf', 'a:b', 'x'.repeat(129)])
       rejects({ 'artifact-name': bad }, 'artifact-name')
+  })
+})
+
+describe('long values', () => {
+  test.each([
+    ['variants', '+'.repeat(100_000)],
+    ['slurm-version', `25.11.${'9'.repeat(100_000)}`],
+    ['spack-repo', `https://h/${'r'.repeat(100_000)}.git`],
+    ['artifact-name', 'a'.repeat(100_000)],
+    ['buildcache-mirrors', `ftp://${'m'.repeat(100_000)}`]
+  ])('a 100 KB %s is cut in the message, its length stated', (input, value) => {
+    let message = ''
+    try {
+      parse({ [input]: value })
+    } catch (error) {
+      message = (error as Error).message
+    }
+    expect(message.startsWith(`${input}: `)).toBe(true)
+    expect(message).toContain(`... (${value.length} characters)`)
+    expect(message.length).toBeLessThan(700)
   })
 })

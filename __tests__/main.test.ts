@@ -86,6 +86,25 @@ describe('a failed run', () => {
     expect(fileCommands(path.join(done.dir, 'state'))[STATE.complete]).toBe('true')
   })
 
+  test('upload: true on a runner with no artifact service fails before any Spack work, saying what to do', async () => {
+    const runner = makeRunner()
+    const run = await runner.run('index', { ...inputs, upload: 'true' })
+    expect(run.status).toBe(1)
+    expect(run.stdout).toContain(
+      '::error::upload: "true" needs the workflow\'s artifact service, but ACTIONS_RUNTIME_TOKEN and ACTIONS_RESULTS_URL are not set on this runner; set upload: false'
+    )
+    expect(runner.calls()).toEqual([])
+  })
+
+  test('a 100 KB input fails with one short line that states its length', async () => {
+    const run = await makeRunner().run('index', { ...inputs, variants: `+${'x'.repeat(100_000)};` })
+    expect(run.status).toBe(1)
+    const errors = run.stdout.split('\n').filter(line => line.startsWith('::error::'))
+    expect(errors).toHaveLength(1)
+    expect(errors[0]?.length).toBeLessThan(400)
+    expect(errors[0]).toContain('... (100002 characters) is not a Spack variant')
+  })
+
   test('a bad input fails before any phase: no summary, no files', async () => {
     const runner = makeRunner()
     const run = await runner.run('index', { ...inputs, jobs: 'all' })

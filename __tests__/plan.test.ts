@@ -40,10 +40,18 @@ async function plannedSpackCalls(runner: Runner, inputs: Record<string, string>,
     .flatMap(step => ('spack' in step ? [[...step.spack]] : []))
 }
 
-/** `expected` with each placeholder argument (`/<slurm-hash-in-spack.lock>`) taken from `actual` where it fits. */
+/**
+ * `expected` with each placeholder argument (`/<slurm-hash-in-spack.lock>`) taken from `actual` where it fits; a last
+ * placeholder standing for several packages (`/<built-from-source>`) takes all the hashes that end `actual`'s line.
+ */
 function filled(expected: string[][], actual: string[][]): string[][] {
+  const hash = (arg: string | undefined): boolean => /^\/[a-z]{32}$/.test(arg ?? '')
   return expected.map((args, i) =>
-    args.map((arg, j) => (PLACEHOLDER.test(arg) && /^\/[a-z]{32}$/.test(actual[i]?.[j] ?? '') ? actual[i]![j]! : arg))
+    args.flatMap((arg, j) => {
+      const got = actual[i] ?? []
+      if (!PLACEHOLDER.test(arg) || !hash(got[j])) return [arg]
+      return arg === '/<built-from-source>' && j === args.length - 1 ? got.slice(j) : [got[j] as string]
+    })
   )
 }
 
@@ -103,6 +111,7 @@ describe('plan mode lists the commands a real run runs', () => {
       'no-recorded-compilers',
       'no-cached-lock',
       'not-restored-whole',
+      'built-from-source',
       'tree-not-restored',
       'build-complete'
     ])
@@ -176,6 +185,40 @@ describe('plan mode (dry-run: true)', () => {
     expect(run.status).not.toBe(0)
     expect(run.stdout).toContain('::error::compiler: "gcc@6.3.0" is outside the supported range gcc@7.5.0..15.2.0')
     expect(existsSync(workRoot(runner.temp))).toBe(false)
+  })
+
+  test('user text is echoed between stop-commands tokens: a workflow command hidden in spack-config is shown, never run', async () => {
+    const runner = makeRunner()
+    const siteConfig =
+      'packages:\n  all:\n    require: |\n      ::warning::planted by spack-config\n      ::add-mask::planted\n'
+    const run = await runner.run('index', { 'dry-run': 'true', compiler: 'gcc@13.3.0', 'spack-config': siteConfig })
+    expect(run.status).toBe(0)
+    // The runner reads a line as a command, indented or not, unless commands are paused by ::stop-commands::<token>.
+    let pausedBy: string | undefined
+    const planted: Array<string | undefined> = []
+    for (const line of run.stdout.split('\n')) {
+      const stop = /^::stop-commands::(.+)$/.exec(line)
+      if (stop) pausedBy = stop[1]
+      else if (pausedBy && line === `::${pausedBy}::`) pausedBy = undefined
+      else if (/^\s*::(warning|add-mask)::planted/.test(line)) planted.push(pausedBy)
+    }
+    expect(planted).toHaveLength(2)
+    for (const token of planted) expect(token).toMatch(/^slurm-factory-[0-9a-f]{32}$/)
+    expect(pausedBy).toBeUndefined()
+  })
+
+  test('a URL with credentials is refused before the plan, masked: neither the log nor the summary shows the password', async () => {
+    const runner = makeRunner()
+    const run = await runner.run('index', {
+      'dry-run': 'true',
+      compiler: 'gcc@13.3.0',
+      'buildcache-mirrors': 'https://mirror-user:planted-pass@mirror.example.org/cache'
+    })
+    expect(run.status).not.toBe(0)
+    expect(run.stdout).toContain(
+      '::error::buildcache-mirrors: "https://mirror-user:***@mirror.example.org/cache" carries credentials in the URL'
+    )
+    expect(run.stdout + readFileSync(path.join(runner.dir, 'summary.md'), 'utf8')).not.toContain('planted-pass')
   })
 
   test('an injection attempt in variants is refused', async () => {

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals'
 import { keyToSave } from '../src/post-step.js'
 import { STATE, type PostState } from '../src/state.js'
-import { makeRunner, STAND_IN_BUILD } from './helpers/action-run.js'
+import { commandMessages, makeRunner, STAND_IN_BUILD } from './helpers/action-run.js'
 import { scaleTimers, startServices, type Services } from './services/index.js'
 
 let services: Services
@@ -24,24 +24,32 @@ function postCalls(calls: string[][], from: number): string[] {
 }
 
 describe('keyToSave', () => {
-  const state = (complete: boolean, restoredKey?: string): PostState => ({
+  const state = (complete: boolean, restoredKey?: string, built: PostState['built'] = {}): PostState => ({
     primaryKey: 'p',
     ...(restoredKey ? { restoredKey } : {}),
-    paths: { mirror: '/m', state: '/s' },
+    paths: { mirror: '/m', state: '/s', transfer: '/t' },
     environments: [],
     spack: { executable: '/spack', env: {} },
-    complete
+    complete,
+    built
   })
 
-  test('a complete build saves the primary key, unless that is what it restored', () => {
-    expect(keyToSave(state(true), '7', '1')).toBe('p')
-    expect(keyToSave(state(true, 'p-partial-6-1'), '7', '1')).toBe('p')
+  test("a complete build saves under its run's complete key, unless it restored a complete one and built nothing", () => {
+    expect(keyToSave(state(true), '7', '1')).toBe('p-complete-7-1')
+    expect(keyToSave(state(true, 'p-partial-6-1'), '7', '1')).toBe('p-complete-7-1')
+    expect(keyToSave(state(true, 'p-complete-6-1'), '7', '1')).toBeUndefined()
+    // an entry saved before keys named their run
     expect(keyToSave(state(true, 'p'), '7', '1')).toBeUndefined()
+  })
+
+  test('a complete entry after which Spack still built something (a damaged archive) is saved afresh', () => {
+    expect(keyToSave(state(true, 'p-complete-6-1', { '/env': ['abc'] }), '7', '1')).toBe('p-complete-7-1')
+    expect(keyToSave(state(true, 'p-complete-6-1', { '/env': [] }), '7', '1')).toBeUndefined()
   })
 
   test('an incomplete build saves a partial key of its run and attempt, whatever it restored', () => {
     expect(keyToSave(state(false), '7', '2')).toBe('p-partial-7-2')
-    expect(keyToSave(state(false, 'p'), '7', '2')).toBe('p-partial-7-2')
+    expect(keyToSave(state(false, 'p-complete-6-1'), '7', '2')).toBe('p-partial-7-2')
   })
 })
 
@@ -55,16 +63,20 @@ describe('runPost', () => {
     expect(post.stdout).not.toContain('::warning')
   })
 
-  test('a failed build: pushes what was installed (warning about the rest) and saves a partial key', async () => {
+  test('a failed build: pushes what it built over the mirror, then the rest (warning about what is missing), and saves a partial key', async () => {
     const runner = makeRunner()
     const more = { 'cache-key-prefix': 'post-partial' }
     await runner.run('index', { ...inputs, ...more }, { ...services.env, STANDIN_FAIL: 'slurm' })
     const before = runner.calls().length
     const post = await runner.run('post', { ...inputs, ...more }, services.env)
     expect(post.status).toBe(0)
-    expect(postCalls(runner.calls(), before)).toEqual([
+    const pushes = runner.calls().slice(before)
+    expect(postCalls(pushes, 0)).toEqual([
+      '-e buildcache push --force --only package --unsigned slurm-factory-local',
       '-e buildcache push --update-index --unsigned slurm-factory-local'
     ])
+    // the packages built from source before slurm failed: munge and json-c, by hash
+    expect(pushes[0]?.filter(arg => /^\/[a-z]{32}$/.test(arg))).toHaveLength(2)
     expect(post.stdout).toContain(
       '::warning::Some packages could not be pushed to the local build cache (not installed)'
     )
@@ -81,7 +93,9 @@ describe('runPost', () => {
     expect(runner.outputs()['cache-hit']).toBe('exact')
     const before = runner.calls().length
     const post = await runner.run('post', { ...inputs, ...more }, services.env)
-    expect(post.stdout).toMatch(/The build cache post-whole-\S+ was restored whole: nothing to save/)
+    expect(post.stdout).toMatch(
+      /The installed tree post-whole-\S+-installed-complete-101-1 was restored whole: nothing to save/
+    )
     expect(postCalls(runner.calls(), before)).toEqual([])
   })
 
@@ -94,7 +108,14 @@ describe('runPost', () => {
     try {
       const post = await runner.run('post', { ...inputs, ...more }, services.env)
       expect(post.status).toBe(0)
-      expect(post.stdout).toMatch(/::warning::/)
+      expect(commandMessages(post.stdout, 'error')).toEqual([])
+      // One warning with the service's reason; the build cache is then neither pushed nor saved.
+      expect(commandMessages(post.stdout, 'warning')).toEqual([
+        expect.stringMatching(
+          /^Saving Spack's package index under post-fault-spack-index-\S+-101-1 failed: Failed to reserve cache: .*Failed to make request after 5 attempts: Failed request: \(500\) Internal Server Error: injected fault: 500\. The job's other cache operations are skipped$/
+        )
+      ])
+      expect(post.stdout).toContain("Not pushing to the local build cache nor saving it: Spack's package index: ")
     } finally {
       restoreTimers()
       fault.remove()

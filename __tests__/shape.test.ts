@@ -33,6 +33,8 @@ const TESTED_ELSEWHERE: Readonly<Record<string, string>> = {
   'src/artifact/checksums.ts': 'artifact/manifest.test.ts, artifact/pack.test.ts',
   'src/artifact/elf-structures.ts': 'artifact/elf.test.ts',
   'src/artifact/relocate-text.ts': 'artifact/relocate.test.ts',
+  'src/cache/budget.ts': 'cache/service.test.ts, action-cache.test.ts',
+  'src/cache/toolkit-log.ts': 'cache/build-cache.test.ts, action-cache.test.ts (the real toolkit)',
   'src/inputs/buildcache.ts': 'inputs.test.ts',
   'src/inputs/fields.ts': 'inputs.test.ts',
   'src/inputs/job.ts': 'inputs.test.ts',
@@ -56,7 +58,6 @@ const TESTED_ELSEWHERE: Readonly<Record<string, string>> = {
   'src/phases/runner-check.ts': 'plan.test.ts, action-offline.test.ts',
   'src/phases/trust-keys.ts': 'action-push.test.ts',
   'src/phases/upload.ts': 'plan.test.ts, action-upload.test.ts',
-  'src/spack/git.ts': 'spack/provision.test.ts',
   'src/spack/lock.ts': 'spack/install.test.ts',
   'src/spack/mirror-check-oci.ts': 'spack/mirror-check.test.ts, real-spack/oci-registry.test.ts',
   'src/spack/mirror-probe.ts': 'spack/mirror-check.test.ts',
@@ -64,7 +65,7 @@ const TESTED_ELSEWHERE: Readonly<Record<string, string>> = {
   'src/spack/offline.ts': 'action-offline.test.ts',
   'src/spack/prepare.ts': 'action-install.test.ts, real-spack/environment.test.ts',
   'src/spack/result.ts': 'action-install.test.ts',
-  'src/spack/tool-cache.ts': 'spack/provision.test.ts'
+  'src/spack/tool-cache.ts': 'spack/provision.test.ts, spack/tree-hash.test.ts'
 }
 
 function sources(dir = 'src'): string[] {

@@ -10,7 +10,11 @@ import { applyEnv } from './services/index.js'
 const cache: CacheState = {
   primaryKey: 'slurm-factory-ubuntu-24.04-x86_64-spack443f356b12ec-gcc13.3.0-x86_64_v3-0123456789abcdef0123',
   restoredKey: 'slurm-factory-ubuntu-24.04-x86_64-spack443f356b12ec-gcc13.3.0-x86_64_v3-feedfeedfeedfeedfeed',
-  paths: { mirror: '/t/slurm-factory/buildcache', state: '/t/slurm-factory/cache-state' },
+  paths: {
+    mirror: '/t/slurm-factory/buildcache',
+    state: '/t/slurm-factory/cache-state',
+    transfer: '/t/slurm-factory/cache-transfer'
+  },
   environments: [{ envDir: '/t/slurm-factory/environment', environment: 'spack:\n  specs: [slurm]\n' }],
   spack: { executable: '/opt/spack/bin/spack', env: { SPACK_ROOT: '/opt/spack' } }
 }
@@ -23,7 +27,8 @@ beforeEach(() => {
   restoreEnv = applyEnv({
     GITHUB_STATE: stateFile,
     [`STATE_${STATE.cache}`]: undefined,
-    [`STATE_${STATE.complete}`]: undefined
+    [`STATE_${STATE.complete}`]: undefined,
+    [`STATE_${STATE.built}`]: undefined
   })
 })
 afterEach(() => restoreEnv())
@@ -39,11 +44,11 @@ describe('the post state', () => {
   test('round-trips through the runner, incomplete until marked complete', () => {
     saveCacheState(cache)
     let restore = asPostStep()
-    expect(loadPostState()).toEqual({ ...cache, complete: false })
+    expect(loadPostState()).toEqual({ ...cache, complete: false, built: {} })
     restore()
     markComplete()
     restore = asPostStep()
-    expect(loadPostState()).toEqual({ ...cache, complete: true })
+    expect(loadPostState()).toEqual({ ...cache, complete: true, built: {} })
     restore()
   })
 

@@ -8,6 +8,7 @@ import type { AuditReport } from '../src/artifact/audit.js'
 import type { Build } from '../src/build.js'
 import { parseInputs } from '../src/inputs.js'
 import { InstallError, type InstallReport } from '../src/spack/install.js'
+import { forgetSecrets, registerSecret } from '../src/secrets.js'
 import { runReport, summaryRows, writeRunSummary, writeSummary } from '../src/summary.js'
 import { workDirs } from '../src/work.js'
 import { applyEnv } from './services/index.js'
@@ -93,6 +94,23 @@ describe('runReport', () => {
   })
 })
 
+describe('what a summary row shows', () => {
+  test("a 100 KB failure line is cut, its length stated; a configure failure's check has a row of its own", () => {
+    const long = `variants: "${'+'.repeat(100_000)}" is not a Spack variant`
+    const [result] = summaryRows(runReport({ build }, [], new Error(long)))
+    expect(result?.[1]).toBe(`failed: ${long.slice(0, 500)}... (${long.length} characters)`)
+    const check = [
+      'configure:3411: checking whether the C compiler works',
+      "gcc: error: unrecognized command-line option '-fx'"
+    ]
+    const failure = new InstallError({ packageName: 'slurm', message: 'ProcessError: exit 77', check }, installed)
+    expect(summaryRows(runReport({ build }, [], failure))[1]).toEqual([
+      'why slurm failed',
+      "config.log, the failing check:<pre>configure:3411: checking whether the C compiler works\ngcc: error: unrecognized command-line option '-fx'</pre>"
+    ])
+  })
+})
+
 describe('writing the summary', () => {
   let dir: string
   let restoreEnv: () => void
@@ -121,6 +139,21 @@ describe('writing the summary', () => {
     restore()
     expect(readFileSync(other, 'utf8')).toBe('two')
     expect(readFileSync(path.join(dir, 'step', 'summary.md'), 'utf8')).toBe('one')
+  })
+
+  test('no known secret and no URL credentials reach the summary, whatever a row holds', async () => {
+    registerSecret('planted-summary-secret-1')
+    await writeRunSummary(
+      runReport(
+        { build },
+        [],
+        new Error('push to https://u:planted-url-pass@h/x failed: token planted-summary-secret-1 refused')
+      )
+    )
+    const text = readFileSync(path.join(dir, 'step', 'summary.md'), 'utf8')
+    expect(text).toContain('push to https://u:***@h/x failed: token *** refused')
+    expect(text).not.toMatch(/planted/)
+    forgetSecrets()
   })
 
   test('no summary file on this runner: nothing written', async () => {

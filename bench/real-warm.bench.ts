@@ -62,7 +62,8 @@ async function main(): Promise<void> {
   const spack = createSpackRunner(path.join(root, 'bin', 'spack'), spackEnv)
   const slurmFactory = workRoot(path.join(base, 'runner-temp'))
   const layout = layoutUnder(slurmFactory)
-  const paths: CachePaths = { mirror: layout.localMirror, state: workDirs(path.join(base, 'runner-temp')).cacheState }
+  const work = workDirs(path.join(base, 'runner-temp'))
+  const paths: CachePaths = { mirror: layout.localMirror, state: work.cacheState, transfer: work.cacheTransfer }
   const sourceMirror = path.join(base, 'sources')
 
   try {

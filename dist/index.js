@@ -1,10 +1,10 @@
-import { g as getInput, s as setSecret, w as which, i as info, e as error, a as warning, d as debug, c as cp, r as rmRF, m as mkdirP, b as addPath, f as exportVariable, h as setOutput, j as group, k as summary, l as setFailed } from './lib/core.js';
-import { p as parseSiteConfig, r as runProgram, c as createSpackRunner, a as runnerTemp, w as workDirs, O as OCI_PASSWORD_VAR, b as OCI_USERNAME_VAR, C as CommandError, l as lastLines, L as LOCAL_MIRROR, d as cacheKeys, e as restoreBuildCache$1, s as saveCacheState, f as concretizeArgs, i as installArgs, g as clingoArgs, h as environmentPythonArgs, j as gccMissing, k as adoptCachedLock, m as readLock, n as locationArgs, o as markComplete, q as mirrorName, P as PUSH_MIRROR, t as pythonArgs, u as plannedRepo, v as repoIndexCacheOf, x as restoreRepoIndex, F as FatalError, y as cloneVerified, z as versionArgs, G as GIT_OPTIONS, A as cloneArgs, B as gpgTrustArgs, D as pushArgs, E as hostTargetArgs, H as slurmSpec, I as displayCommand, J as registerRepository, K as renderEnvironment, M as planPost } from './lib/post-step.js';
+import { g as getInput, w as which, i as info, e as error, a as warning, d as debug, c as cp, r as rmRF, m as mkdirP, b as addPath, f as exportVariable, s as setOutput, h as group, j as summary, k as setFailed } from './lib/core.js';
+import { m as maskUrlCredentials, p as parseSiteConfig, r as registerSecret, a as registerRunnerSecrets, b as runProgram, c as parseOsRelease, d as childEnv, C as CommandError, l as lastLines, O as OUTPUTS, e as redactBuildEnv, f as redact, g as concretizeArgs, i as installArgs, h as clingoArgs, j as environmentPythonArgs, k as gccMissing, w as withCredentials, n as adoptCachedLock, o as cachePaths, q as namedMirrors, T as TREE_NOT_RESTORED, s as keepsSpackState, t as saveBuilt, L as LOCAL_MIRROR, u as readLock, v as locationArgs, x as markComplete, y as mirrorName, P as PUSH_MIRROR, z as pythonArgs, A as plannedRepo, B as repoIndexCacheOf, D as restoreRepoIndex, F as FatalError, E as workDirs, G as cloneVerified, H as gitOutput, I as createSpackRunner, J as versionArgs, K as GIT_OPTIONS, M as cloneArgs, N as gpgTrustArgs, Q as pushArgs, R as only, S as environmentDir, U as hostTargetArgs, V as slurmSpec, W as shortened, X as logVerbatim, Y as displayCommand, Z as registerRepository, _ as renderEnvironment, $ as restoreBuildCache, a0 as useCachePolicy, a1 as CacheBudget, a2 as resolveBuild, a3 as planPost } from './lib/post-step.js';
 import { w as walkTree, h as hashEntries, s as sha256File, c as compareBytes, a as renderSha256Sums, b as writeCollectSummary } from './lib/cli.js';
-import { existsSync, statSync, readFileSync, createWriteStream, realpathSync, rmSync, mkdirSync, copyFileSync, writeFileSync, accessSync, constants, renameSync, chmodSync, appendFileSync } from 'node:fs';
-import os$1, { availableParallelism, machine } from 'node:os';
+import { existsSync, statSync, createWriteStream, realpathSync, readFileSync, writeFileSync, readdirSync, rmSync, mkdirSync, accessSync, constants, lstatSync, readlinkSync, renameSync, chmodSync, appendFileSync } from 'node:fs';
+import os$1, { availableParallelism } from 'node:os';
 import path$1 from 'node:path';
-import { v as valueOf, l as lineOf, b as booleanOf, I as InputError, p as parseChoice, s as singleLine, S as SPACK_PINS, a as SECRET_INPUTS, c as parseTarget, d as parseVariants, e as parseCompiler, f as parseSlurmVersion, r as render, D as DEFAULT_VARIANTS, B as BUILTIN_PINS, g as distExports, T as TARGET_PARENTS } from './lib/index.js';
+import { v as valueOf, l as lineOf, b as booleanOf, I as InputError, q as quoted, p as parseChoice, s as singleLine, S as SPACK_PINS, a as parseSlurmVersion, c as SECRET_INPUTS, d as parseTarget, e as parseVariants, f as parseCompiler, r as render, D as DEFAULT_VARIANTS, B as BUILTIN_PINS, g as distExports, T as TARGET_PARENTS } from './lib/index.js';
 import { h as hasElfMagic, b as readElfFile, E as ElfFormatError, c as readResolvedPaths, a as auditTree, D as DEFAULT_STANDARD_LIB_DIRS, f as formatReport } from './lib/relocation-record.js';
 import { writeFile, readFile, mkdir, rename, rm, copyFile, stat, chmod, symlink, lstat, readlink, realpath, readdir, open } from 'node:fs/promises';
 import { T as TREE_RECORDS, M as MANIFEST_FILE, S as SUMS_FILE, a as SLURM_CONF, m as moduleFile, b as MODULE_NAME, t as tarballName, c as STANDARD_DIRS, d as topDirectory } from './lib/layout.js';
@@ -50,13 +50,25 @@ import 'process';
 import 'buffer';
 
 /** The remote build caches: mirrors read, the mirror pushed to, signing and trusted keys, OCI credentials. */
+/** The URL schemes a mirror to read from may use (action.yml lists them; a test keeps the two equal). */
 const MIRROR_SCHEMES = ['https://', 'http://', 's3://', 'oci://', 'file://'];
-function parseMirror(input, value) {
-    if (!MIRROR_SCHEMES.some(scheme => value.startsWith(scheme)) || /\s/.test(value)) {
-        throw new InputError(input, `${JSON.stringify(value)} is not a mirror URL (accepted: ${MIRROR_SCHEMES.map(s => `${s}...`).join(', ')})`);
+/** The schemes Spack v1.0 can push to (it uploads only to S3, OCI registries and directories, never over http(s)). */
+const PUSH_SCHEMES = ['s3://', 'oci://', 'file://'];
+function parseMirror(input, value, schemes = MIRROR_SCHEMES) {
+    // A URL is shown with any credentials it carries masked: the message goes to the log and the job summary.
+    const shown = quoted(maskUrlCredentials(value));
+    if (/^[a-z][a-z0-9+.-]*:\/\/[^/\s]*@/i.test(value)) {
+        throw new InputError(input, `${shown} carries credentials in the URL, which Spack v1.0 cannot use (it reads "user:password@host" as a host and a port) and which would be written into spack.yaml; ` +
+            'give an oci:// mirror with oci-username and oci-password, or an s3:// mirror with the AWS variables of the job');
+    }
+    if (!schemes.some(scheme => value.startsWith(scheme)) || /\s/.test(value)) {
+        const accepted = `accepted: ${schemes.map(s => `${s}...`).join(', ')}`;
+        throw new InputError(input, schemes === PUSH_SCHEMES && /^https?:\/\/\S+$/.test(value)
+            ? `${shown}: Spack pushes to S3, OCI registries and directories, not over http (${accepted})`
+            : `${shown} is not a mirror URL (${accepted})`);
     }
     if (value.startsWith('file://') && !value.startsWith('file:///')) {
-        throw new InputError(input, `${JSON.stringify(value)}: a file:// mirror needs an absolute path (file:///path/to/mirror)`);
+        throw new InputError(input, `${shown}: a file:// mirror needs an absolute path (file:///path/to/mirror)`);
     }
     return value.replace(/\/+$/, '');
 }
@@ -67,7 +79,7 @@ function parseBuildcache(get) {
         .filter(line => line && !line.startsWith('#'))
         .map(line => parseMirror('buildcache-mirrors', line));
     const pushInput = lineOf(get, 'buildcache-push');
-    const push = pushInput ? parseMirror('buildcache-push', pushInput) : undefined;
+    const push = pushInput ? parseMirror('buildcache-push', pushInput, PUSH_SCHEMES) : undefined;
     const signingKey = valueOf(get, 'signing-key') || undefined;
     const unsigned = booleanOf(get, 'unsigned');
     if (signingKey && !signingKey.includes('BEGIN PGP PRIVATE KEY BLOCK')) {
@@ -96,7 +108,7 @@ function parseBuildcache(get) {
 /** How the job runs: the Actions cache, the artifact, parallel jobs, module files, and collect mode. */
 function parseKeyPrefix(value) {
     if (!/^[A-Za-z0-9._-]{1,64}$/.test(value)) {
-        throw new InputError('cache-key-prefix', `${JSON.stringify(value)} is not accepted (accepted: 1 to 64 letters, digits, '.', '_' or '-')`);
+        throw new InputError('cache-key-prefix', `${quoted(value)} is not accepted (accepted: 1 to 64 letters, digits, '.', '_' or '-')`);
     }
     return value;
 }
@@ -104,7 +116,7 @@ function parseArtifactName(value) {
     if (value === '')
         return undefined;
     if (!/^[A-Za-z0-9][A-Za-z0-9._+-]{0,127}$/.test(value)) {
-        throw new InputError('artifact-name', `${JSON.stringify(value)} is not accepted (accepted: up to 128 letters, digits, '.', '_', '+' or '-', starting with a letter or digit)`);
+        throw new InputError('artifact-name', `${quoted(value)} is not accepted (accepted: up to 128 letters, digits, '.', '_', '+' or '-', starting with a letter or digit)`);
     }
     return value;
 }
@@ -113,7 +125,7 @@ function parseRetention(value) {
         return undefined;
     const days = /^\d+$/.test(value) ? Number(value) : NaN;
     if (!(days >= 1 && days <= 90)) {
-        throw new InputError('retention-days', `${JSON.stringify(value)} is not accepted (accepted: a whole number of days from 1 to 90, or empty for the repository's setting)`);
+        throw new InputError('retention-days', `${quoted(value)} is not accepted (accepted: a whole number of days from 1 to 90, or empty for the repository's setting)`);
     }
     return days;
 }
@@ -122,7 +134,7 @@ function parseJobs(value, cpus) {
         return Math.max(1, cpus);
     const jobs = /^\d+$/.test(value) ? Number(value) : NaN;
     if (!(jobs >= 1 && jobs <= 1024)) {
-        throw new InputError('jobs', `${JSON.stringify(value)} is not accepted (accepted: a whole number from 1 to 1024, or empty for the number of cores)`);
+        throw new InputError('jobs', `${quoted(value)} is not accepted (accepted: a whole number from 1 to 1024, or empty for the number of cores)`);
     }
     return jobs;
 }
@@ -131,7 +143,7 @@ function parseCollect(value, workspace) {
         return {};
     const dir = path$1.resolve(workspace, value);
     if (!existsSync(dir) || !statSync(dir).isDirectory()) {
-        throw new InputError('collect', `${JSON.stringify(value)} is not a directory of downloaded cell records (looked at ${dir})`);
+        throw new InputError('collect', `${quoted(value)} is not a directory of downloaded cell records (looked at ${dir})`);
     }
     return { collect: dir };
 }
@@ -162,11 +174,11 @@ function parseJob(get, context) {
 function parseSpack(get, context) {
     const version = lineOf(get, 'spack-version');
     if (!/^v\d+\.\d+\.\d+$/.test(version)) {
-        throw new InputError('spack-version', `${JSON.stringify(version)} is not a Spack release tag (accepted: vX.Y.Z, for example v1.0.0)`);
+        throw new InputError('spack-version', `${quoted(version)} is not a Spack release tag (accepted: vX.Y.Z, for example v1.0.0)`);
     }
     const commitInput = lineOf(get, 'spack-commit');
     if (commitInput && !/^[0-9a-f]{40}$/.test(commitInput)) {
-        throw new InputError('spack-commit', `${JSON.stringify(commitInput)} is not a full 40-hex-digit commit id`);
+        throw new InputError('spack-commit', `${quoted(commitInput)} is not a full 40-hex-digit commit id`);
     }
     const pinned = SPACK_PINS[version];
     if (commitInput && pinned && commitInput !== pinned) {
@@ -177,7 +189,7 @@ function parseSpack(get, context) {
     if (rootInput) {
         const root = path$1.resolve(context.workspace, rootInput);
         if (!existsSync(path$1.join(root, 'bin', 'spack'))) {
-            throw new InputError('spack-root', `${JSON.stringify(rootInput)} is not a Spack installation (no bin/spack in ${root})`);
+            throw new InputError('spack-root', `${quoted(rootInput)} is not a Spack installation (no bin/spack in ${root})`);
         }
         return { version, root, ...(commit ? { commit } : {}) };
     }
@@ -194,19 +206,34 @@ function parseRepo(value, context) {
     if (git) {
         const [, url, ref] = git;
         if (!ref)
-            throw new InputError('spack-repo', `${JSON.stringify(value)} names a git repository but no ref; append @<tag, branch or commit>`);
+            throw new InputError('spack-repo', `${quoted(value)} names a git repository but no ref; append @<tag, branch or commit>`);
         if (ref.startsWith('-') || ref.includes('..'))
-            throw new InputError('spack-repo', `${JSON.stringify(ref)} is not a valid git ref`);
+            throw new InputError('spack-repo', `${quoted(ref)} is not a valid git ref`);
+        const optionLike = optionLikePart(url);
+        if (optionLike)
+            throw new InputError('spack-repo', `${quoted(url)}: ${optionLike} starts with "-", which git would take for an option (accepted: https://host/repo.git@ref, ssh://host/repo.git@ref, git@host:repo.git@ref)`);
         return { kind: 'git', url, ref };
     }
     if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) {
-        throw new InputError('spack-repo', `${JSON.stringify(value)} is neither a path nor a git URL (accepted: empty for the bundled repo, a workspace path, or https://host/repo.git@ref)`);
+        throw new InputError('spack-repo', `${quoted(value)} is neither a path nor a git URL (accepted: empty for the bundled repo, a workspace path, or https://host/repo.git@ref)`);
     }
     const resolved = path$1.resolve(context.workspace, value);
     if (!existsSync(resolved) || !statSync(resolved).isDirectory()) {
-        throw new InputError('spack-repo', `${JSON.stringify(value)} is not a directory (looked at ${resolved})`);
+        throw new InputError('spack-repo', `${quoted(value)} is not a directory (looked at ${resolved})`);
     }
     return { kind: 'path', path: resolved };
+}
+/** The host or path of a git URL when it starts with "-" (git refuses those, and no retry changes that). */
+function optionLikePart(url) {
+    const scp = /^[^@/]+@([^:]*):(.*)$/.exec(url);
+    const [host, rest] = scp
+        ? [scp[1], scp[2]]
+        : [/^[a-z]+:\/\/([^/]*)/.exec(url)?.[1] ?? '', url.replace(/^[a-z]+:\/\/[^/]*\/?/, '')];
+    if (host.startsWith('-'))
+        return `the host ${quoted(host)}`;
+    if (rest.startsWith('-'))
+        return `the path ${quoted(rest)}`;
+    return undefined;
 }
 /** `spack-config`: inline YAML or a workspace file, checked for Spack's sections. */
 function parseSpackConfig(get, workspace) {
@@ -221,24 +248,39 @@ function parseSpackConfig(get, workspace) {
 }
 
 /**
+ * What the job builds: Slurm (the default), or only what Slurm needs, for the build cache a matrix's cells share.
+ * A dependencies job may name several Slurm versions, whose dependencies it installs together.
+ */
+const STAGES = ['slurm', 'dependencies'];
+/** `stage`, and `slurm-version` as one version, or (with `stage: dependencies` and the bundled recipe) a list. */
+function parseStage(get, bundled) {
+    const stage = parseChoice('stage', lineOf(get, 'stage'), STAGES);
+    const raw = lineOf(get, 'slurm-version');
+    const given = raw.trim();
+    const listed = given.split(/[\s,]+/).filter(Boolean);
+    if (listed.length > 1 && stage !== 'dependencies')
+        throw new InputError('slurm-version', `${JSON.stringify(given)} names ${listed.length} versions: a list is accepted with stage: dependencies only (a Slurm build takes one version)`);
+    if (listed.length > 1 && !bundled)
+        throw new InputError('slurm-version', `${JSON.stringify(given)} names ${listed.length} versions: with your own spack-repo, a dependencies job takes one version`);
+    const versions = listed.length > 1
+        ? [...new Set(listed.map(version => parseSlurmVersion(version, bundled)))]
+        : [parseSlurmVersion(raw, bundled)];
+    return { stage, slurmVersion: versions[0], moreVersions: versions.slice(1) };
+}
+
+/**
  * Every input of the action: reading, validation and the error message for each bad value, one group of inputs per
  * module of src/inputs/. `parseInputs` is pure apart from checking that paths exist; `readInputs` binds it to the
  * runner's inputs.
  */
 /**
- * Reads the action's inputs from the runner; masks secrets before anything can print them. A multi-line secret (an
- * ASCII-armored key) is masked whole and line by line, since the runner matches masks within a line.
+ * Reads the action's inputs from the runner; registers the secrets (the secret inputs, and the runner's own tokens)
+ * before anything can print or write them (src/secrets.ts).
  */
 function readInputs(context = defaultContext()) {
-    for (const secret of SECRET_INPUTS) {
-        const value = getInput(secret);
-        if (!value)
-            continue;
-        setSecret(value);
-        for (const line of value.split(/\r?\n/))
-            if (line.trim().length >= 8 && !line.startsWith('-----'))
-                setSecret(line.trim());
-    }
+    for (const secret of SECRET_INPUTS)
+        registerSecret(getInput(secret));
+    registerRunnerSecrets();
     return parseInputs(name => getInput(name), context);
 }
 function defaultContext() {
@@ -259,7 +301,7 @@ function parseInputs(get, context) {
     const repo = parseRepo(valueOf(get, 'spack-repo'), context);
     const buildcache = parseBuildcache(get);
     return {
-        slurmVersion: parseSlurmVersion(lineOf(get, 'slurm-version'), repo.kind === 'bundled'),
+        ...parseStage(get, repo.kind === 'bundled'),
         compiler: parseCompiler(lineOf(get, 'compiler')),
         variants: parseVariants(lineOf(get, 'variants'), repo.kind === 'bundled'),
         target: parseTarget(lineOf(get, 'target')),
@@ -271,88 +313,6 @@ function parseInputs(get, context) {
         ...parseJob(get, context),
         ...parseSpackConfig(get, context.workspace)
     };
-}
-
-/** The full version of the runner's `gcc` (`gcc -dumpfullversion`), or undefined when there is none. */
-async function systemGccVersion(gcc = 'gcc') {
-    try {
-        const result = await runProgram(gcc, ['-dumpfullversion'], { silent: true, allowFailure: true });
-        const version = result.stdout.trim();
-        return result.exitCode === 0 && /^\d+\.\d+\.\d+$/.test(version) ? version : undefined;
-    }
-    catch {
-        return undefined;
-    }
-}
-/** The GCC version to build with; fails with a clear message when `system` is asked and the runner has no gcc. */
-async function resolveGccVersion(compiler) {
-    if (compiler.kind === 'gcc')
-        return compiler.version;
-    const found = await systemGccVersion();
-    if (!found) {
-        throw new Error('compiler: empty (the runner\'s GCC) but no gcc answers "gcc -dumpfullversion" on this runner; install gcc or set compiler: gcc@X.Y.Z');
-    }
-    return found;
-}
-
-async function resolveBuild(request, env = process.env) {
-    const gccVersion = await resolveGccVersion(request.compiler);
-    const temp = runnerTemp(env);
-    return { request, gccVersion, runnerTemp: temp, work: workDirs(temp) };
-}
-/** The local mirror and the kept locks: what the build cache saves and restores. */
-function cachePaths(build) {
-    return { mirror: build.work.layout.localMirror, state: build.work.cacheState };
-}
-/** Whether any mirror of the build is an OCI registry, whose credentials spack.yaml names by variable. */
-function usesOci(request) {
-    return [...request.buildcache.mirrors, request.buildcache.push ?? ''].some(url => url.startsWith('oci://'));
-}
-/**
- * The runner for the main step's Spack commands that reach the mirrors: with the OCI credentials, which spack.yaml
- * names by variable. The post step and the checks get none.
- */
-function withCredentials(runner, request) {
-    const { ociUsername, ociPassword } = request.buildcache;
-    if (!usesOci(request) || !ociUsername || !ociPassword)
-        return runner;
-    return createSpackRunner(runner.executable, {
-        ...runner.env,
-        [OCI_USERNAME_VAR]: ociUsername,
-        [OCI_PASSWORD_VAR]: ociPassword
-    });
-}
-
-/** Facts about the runner that decide binary compatibility: OS id and version, machine architecture. */
-/** Parses `/etc/os-release` (KEY=value lines, values optionally quoted). */
-function parseOsRelease(text) {
-    const values = new Map();
-    for (const line of text.split('\n')) {
-        const match = /^([A-Z0-9_]+)=(.*)$/.exec(line.trim());
-        if (!match)
-            continue;
-        let value = match[2].trim();
-        const quote = value[0];
-        if ((quote === '"' || quote === "'") && value.endsWith(quote) && value.length >= 2) {
-            value = value.slice(1, -1);
-            if (quote === '"')
-                value = value.replace(/\\(["\\$`])/g, '$1');
-        }
-        values.set(match[1], value);
-    }
-    return {
-        id: values.get('ID') ?? 'linux',
-        versionId: values.get('VERSION_ID') ?? '',
-        prettyName: values.get('PRETTY_NAME') ?? values.get('NAME') ?? 'Linux'
-    };
-}
-/** `ID-VERSION_ID` of the runner, for example `ubuntu-24.04` or `debian-12`. */
-function hostOs(file = '/etc/os-release') {
-    const release = parseOsRelease(existsSync(file) ? readFileSync(file, 'utf8') : '');
-    return `${release.id}-${release.versionId || 'unknown'}`;
-}
-function hostArch() {
-    return machine();
 }
 
 /**
@@ -642,7 +602,7 @@ function compressorCommand(options) {
  * hashed on its way into the file while compression goes on. A failure kills both and removes the file.
  */
 async function streamArchive(tar, compressor, file) {
-    const env = { ...process.env, LC_ALL: 'C' };
+    const env = childEnv(process.env, { LC_ALL: 'C' });
     const hash = createHash('sha256');
     let size = 0;
     let compress;
@@ -1284,21 +1244,6 @@ async function buildArtifact(inputs) {
     return { name, prefix: staged.prefix, tarball, audit, relocation, files: manifest.files.length };
 }
 
-/**
- * The action's contract with its workflows, as named constants: the outputs it sets (action.yml declares the same,
- * kept equal by a test). The inputs, with their defaults, are in src/inputs/names.ts.
- */
-const OUTPUTS = {
-    slurmVersion: 'slurm-version',
-    specHash: 'spec-hash',
-    prefix: 'prefix',
-    cacheHit: 'cache-hit',
-    artifactName: 'artifact-name',
-    artifactPath: 'artifact-path',
-    artifactId: 'artifact-id',
-    artifactSha256: 'artifact-sha256'
-};
-
 /** Package the artifact: stage, relocate, audit, module file, manifest and checksums, packed into one tarball. */
 /** The artifact's name as far as the request tells it: a release series' full version is known once concretized. */
 function plannedArtifactName(build) {
@@ -1346,50 +1291,109 @@ const packageArtifact = {
 };
 
 /**
- * Restore the build cache: keys made from everything that decides the concretization, the local mirror and the kept
- * locks restored, and what the post step must save handed to it.
+ * What a failed build leaves in Spack's stage, as Spack v1.0 lays it out: `<build_stage>/<user>/spack-stage-<name>-
+ * <version>-<hash>/` holding `spack-build-out.txt` (the build's log), `spack-build-NN-<phase>-out.txt` (each phase's),
+ * `spack-build-env.txt` (every variable the build was given, `NAME=value; export NAME`), `spack-build-env-mods.txt`,
+ * `spack-configure-args.txt`, the source archive and `spack-src/` (with `config.log` for an autotools package built
+ * in its source tree). Here: the files worth keeping, the failing configure check read from config.log, and the
+ * build environments redacted where they lie.
  */
-async function restoreCache({ build, spack, index, repo, environment }) {
-    const keys = cacheKeys({
-        prefix: build.request.cache.keyPrefix,
-        os: hostOs(),
-        arch: hostArch(),
-        spackCommit: spack.commit ?? spack.version,
-        builtinCommit: spack.builtin?.commit ?? 'site',
-        repoHash: repo.contentHash,
-        gccVersion: build.gccVersion,
-        target: build.request.target,
-        environment: [environment.compiler?.environment ?? '', environment.environment].join('\n')
-    });
-    const paths = cachePaths(build);
-    const restored = await restoreBuildCache$1(keys, paths);
-    saveCacheState({
-        primaryKey: keys.primary,
-        ...(restored.restoredKey ? { restoredKey: restored.restoredKey } : {}),
-        paths,
-        environments: [
-            ...(environment.compiler ? [environment.compiler] : []),
-            { envDir: environment.envDir, environment: environment.environment }
-        ],
-        spack: { executable: spack.executable, env: spack.env },
-        repoIndex: index
-    });
-    return restored;
+const BUILD_ENV_FILE = 'spack-build-env.txt';
+/** Where an autotools build keeps config.log: in the source tree, or in an out-of-tree build directory. */
+function configLogOf(stage) {
+    const dirs = [
+        stage,
+        ...readdirOrEmpty(stage)
+            .filter(name => /^spack-(src|build)/.test(name))
+            .map(name => path$1.join(stage, name))
+    ];
+    const logs = dirs.map(dir => path$1.join(dir, 'config.log')).filter(file => existsSync(file));
+    return logs.sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0];
 }
-const restoreBuildCache = {
-    key: 'cache',
-    title: () => 'Restore the build cache',
-    plan: build => build.request.cache.enabled
-        ? [
-            {
-                note: `restore ${LOCAL_MIRROR} (${build.work.layout.localMirror}) and spack.lock from the Actions cache`
-            }
-        ]
-        : [],
-    skip: ({ build }) => (build.request.cache.enabled ? undefined : { hit: 'none' }),
-    run: restoreCache,
-    outputs: restored => ({ [OUTPUTS.cacheHit]: restored.hit })
-};
+function readdirOrEmpty(dir) {
+    try {
+        return readdirSync(dir);
+    }
+    catch {
+        return [];
+    }
+}
+/** The most lines of a failing check an annotation shows. */
+const CHECK_LINES = 25;
+/**
+ * The failing check of an autoconf `config.log`: from the last `checking ...` line before configure's error to the
+ * error itself, with what the compiler or linker said (`gcc: error: unrecognized command-line option ...`,
+ * `/usr/bin/ld: cannot find -lfoo`). The program configure tried (`| ` lines) and the `error: in <dir>` line are left
+ * out. Empty when the log holds no configure error.
+ */
+function failingCheck(configLog) {
+    const lines = configLog.split('\n');
+    let end = -1;
+    for (let i = lines.length - 1; i >= 0; i--) {
+        if (/^configure(:\d+)?: error: /.test(lines[i])) {
+            end = i;
+            break;
+        }
+    }
+    if (end < 0)
+        return [];
+    let start = end;
+    while (start > 0 && !/^configure:\d+: checking /.test(lines[start]))
+        start--;
+    const kept = lines
+        .slice(start, end + 1)
+        .filter(line => line.trim() && !line.startsWith('|') && !/^configure(:\d+)?: (failed program was:|error: in )/.test(line));
+    return kept.length > CHECK_LINES ? [...kept.slice(0, CHECK_LINES - 1), kept[kept.length - 1]] : kept;
+}
+/** The stage directories under `buildStage` (`<user>/spack-stage-*`, or `spack-stage-*` directly). */
+function stageDirs(buildStage) {
+    const found = [];
+    for (const name of readdirOrEmpty(buildStage)) {
+        const full = path$1.join(buildStage, name);
+        if (name.startsWith('spack-stage-'))
+            found.push(full);
+        else
+            for (const inner of readdirOrEmpty(full))
+                if (inner.startsWith('spack-stage-'))
+                    found.push(path$1.join(full, inner));
+    }
+    return found;
+}
+/**
+ * Redacts every build environment file left under `buildStage` where it lies: Spack writes all the variables a build
+ * was given, and a build that reaches an OCI mirror is given its credentials (src/build.ts). The file stays, for
+ * whoever debugs on the runner, without them.
+ */
+function redactStagedEnvironments(buildStage) {
+    let redacted = 0;
+    for (const stage of stageDirs(buildStage)) {
+        const file = path$1.join(stage, BUILD_ENV_FILE);
+        if (!existsSync(file))
+            continue;
+        const text = readFileSync(file, 'utf8');
+        const clean = redactBuildEnv(text);
+        if (clean !== text) {
+            writeFileSync(file, clean, { mode: 0o600 });
+            redacted++;
+        }
+    }
+    return redacted;
+}
+/**
+ * The files that explain a failed build: the environment's spack.yaml and spack.lock, and from the failing package's
+ * stage its log, its build environment (redacted when uploaded), its configure arguments and config.log.
+ */
+function debugFiles(buildLog, envDir) {
+    const files = [path$1.join(envDir, 'spack.yaml'), path$1.join(envDir, 'spack.lock')];
+    if (buildLog) {
+        const stage = path$1.dirname(buildLog);
+        files.push(buildLog, path$1.join(stage, BUILD_ENV_FILE), path$1.join(stage, 'spack-configure-args.txt'));
+        const configLog = configLogOf(stage);
+        if (configLog)
+            files.push(configLog);
+    }
+    return files.filter(file => existsSync(file));
+}
 
 /** Uploads the tarball as a workflow artifact with @actions/artifact. */
 /** The service's answer when the workflow run already holds an artifact of that name (a re-run of the job). */
@@ -1424,287 +1428,24 @@ async function uploadTarball(name, file, retentionDays) {
         ...(result.size !== undefined ? { size: result.size } : {})
     };
 }
-/** Uploads the files that explain a failed build (spack.yaml, spack.lock, build logs) as `<name>`. */
+/**
+ * Uploads the files that explain a failed build (spack.yaml, spack.lock, build logs, config.log, the build
+ * environment) as `<name>`: copies, redacted (src/secrets.ts), never the files themselves. A build's environment file
+ * is kept for what it tells (compiler wrappers, flags, paths), its credential variables masked.
+ */
 async function uploadDebugFiles(name, files, scratch, retentionDays) {
     const dir = path$1.join(scratch, name);
     rmSync(dir, { recursive: true, force: true });
-    mkdirSync(dir, { recursive: true });
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
     const copies = files.map((file, index) => {
         const copy = path$1.join(dir, `${String(index).padStart(2, '0')}-${path$1.basename(file)}`);
-        copyFileSync(file, copy);
+        const text = readFileSync(file, 'utf8');
+        writeFileSync(copy, path$1.basename(file) === BUILD_ENV_FILE ? redactBuildEnv(text) : redact(text), { mode: 0o600 });
         return copy;
     });
     await uploadReplacing(name, copies, dir, retentionDays);
-    info(`Uploaded the debug artifact ${name}: ${files.join(', ')}`);
+    info(`Uploaded the debug artifact ${name} (redacted copies): ${files.join(', ')}`);
 }
-
-/**
- * Concretize and install the environment, read what happened from Spack's own messages, and on failure point at the
- * failing package and its build log.
- */
-class InstallError extends Error {
-    failure;
-    report;
-    constructor(failure, report) {
-        super(`${failure.packageName} failed to install: ${failure.message}${failure.buildLog ? ` (build log: ${failure.buildLog})` : ''}`);
-        this.failure = failure;
-        this.report = report;
-        this.name = 'InstallError';
-    }
-}
-const ANSI = new RegExp(String.raw `\u001b\[[0-9;]*m`, 'g');
-function packageId(id) {
-    const match = /^(.+)-([a-z0-9]{32})$/.exec(id);
-    const base = match ? match[1] : id;
-    const name = base.replace(/-[^-]*$/, '');
-    return { id, name, hash: match ? match[2] : '' };
-}
-/** Reads Spack's install messages: what was extracted from a build cache, what was installed, what failed. */
-function parseInstallOutput(output) {
-    const text = output.replace(ANSI, '');
-    const extracted = new Map();
-    const installed = new Map();
-    for (const match of text.matchAll(/==> Extracting (\S+) from binary cache/g))
-        extracted.set(match[1], packageId(match[1]));
-    for (const match of text.matchAll(/==> \S+: Successfully installed (\S+)/g))
-        installed.set(match[1], packageId(match[1]));
-    const built = [...installed.values()].filter(pkg => !extracted.has(pkg.id));
-    const failedLine = /Error: Failed to install (\S+) due to ([^\n]*)/.exec(text);
-    const notInstalled = /Error: (\S+): Package was not installed/.exec(text);
-    const firstError = /==> Error: ([^\n]*)/.exec(text)?.[1];
-    const buildLog = /See build log for details:\s*\n\s*(\S+)/.exec(text)?.[1];
-    const report = { built, extracted: [...extracted.values()].filter(pkg => installed.has(pkg.id)) };
-    if (!failedLine && !notInstalled && !buildLog)
-        return report;
-    const packageName = failedLine?.[1] ??
-        (buildLog ? packageFromLog(buildLog) : undefined) ??
-        (notInstalled ? packageId(notInstalled[1]).name : 'unknown');
-    const message = (failedLine?.[2] ?? firstError ?? 'see the build log').trim();
-    return { ...report, failure: { packageName, message, ...(buildLog ? { buildLog } : {}) } };
-}
-/** Spack stages a package in `spack-stage-<name>-<version>-<hash>/`: the name from a build log's path. */
-function packageFromLog(log) {
-    const stage = log.split('/').find(part => part.startsWith('spack-stage-'));
-    return stage ? packageId(stage.slice('spack-stage-'.length)).name : undefined;
-}
-async function concretize(spack, envDir) {
-    await spack.run(concretizeArgs(envDir), { group: 'Concretize' });
-}
-/** Installs the environment; on failure annotates the failing package with its build log's last lines. */
-async function install(spack, envDir, jobs) {
-    const result = await spack.run(installArgs(envDir, jobs), { group: 'spack install', allowFailure: true });
-    const report = parseInstallOutput(result.stdout + result.stderr);
-    if (result.exitCode === 0 && !report.failure)
-        return report;
-    const failure = report.failure ?? {
-        packageName: 'spack install',
-        message: `spack install exited with code ${result.exitCode}: ${lastLines(result.stderr || result.stdout, 5)}`
-    };
-    annotateFailure(failure);
-    throw new InstallError(failure, report);
-}
-function annotateFailure(failure) {
-    const log = failure.buildLog && existsSync(failure.buildLog) ? lastLines(readFileSync(failure.buildLog, 'utf8'), 40) : '';
-    error(`${failure.message}${log ? `\n\nLast lines of ${path$1.basename(failure.buildLog)}:\n${log}` : ''}`, {
-        title: `${failure.packageName} failed to build`
-    });
-}
-/** The files worth keeping from a failed build: the build log and its neighbours in the stage directory. */
-function debugFiles(failure, envDir) {
-    const files = [path$1.join(envDir, 'spack.yaml'), path$1.join(envDir, 'spack.lock')];
-    if (failure?.buildLog) {
-        const stage = path$1.dirname(failure.buildLog);
-        files.push(failure.buildLog, path$1.join(stage, 'spack-build-env.txt'));
-        const source = path$1.join(stage, 'spack-src');
-        for (const candidate of [path$1.join(stage, 'config.log'), path$1.join(source, 'config.log')])
-            files.push(candidate);
-    }
-    return files.filter(file => existsSync(file));
-}
-
-/**
- * Offline builds: checks that fail at once, naming what is missing, instead of a download that times out later.
- * Clingo must be importable (Spack can't bootstrap it), and every package to build from source must find its source
- * archive in a local mirror or the source cache, or its binary in a build cache.
- */
-/** Run by `spack -e <env> python`: lists the specs to build whose source no local mirror or cache holds. */
-const SOURCE_CHECK_SCRIPT = `import json, os
-import spack.binary_distribution as bindist
-import spack.config
-import spack.environment as ev
-import spack.mirrors.layout
-import spack.mirrors.mirror
-import spack.util.path
-
-env = ev.active_environment()
-roots = [spack.util.path.canonicalize_path(spack.config.get("config:source_cache"))]
-remote = False
-for mirror in spack.mirrors.mirror.MirrorCollection(source=True).values():
-    url = mirror.fetch_url
-    if url.startswith("file://"):
-        roots.append(url[len("file://"):])
-    else:
-        remote = True
-missing = []
-for spec in env.all_specs():
-    if spec.external or spec.installed:
-        continue
-    pkg = spec.package
-    if not pkg.has_code:
-        continue
-    try:
-        if bindist.get_mirrors_for_spec(spec):
-            continue
-    except Exception:
-        pass
-    fetcher = pkg.fetcher
-    url = getattr(fetcher, "url", None) or ""
-    if url.startswith("file://") and os.path.exists(url[len("file://"):]):
-        continue
-    layout = spack.mirrors.layout.default_mirror_layout(fetcher, os.path.join(spec.name, spec.name), spec)
-    paths = [p for p in (layout.path, getattr(layout, "cosmetic_path", None)) if p]
-    if any(os.path.exists(os.path.join(root, p)) for root in roots for p in paths):
-        continue
-    if remote:
-        continue
-    missing.append({"name": spec.name, "version": str(spec.version), "sha256": getattr(fetcher, "digest", None), "archive": layout.path, "url": getattr(fetcher, "url", None)})
-print("SLURM_FACTORY_OFFLINE_CHECK " + json.dumps(missing))
-`;
-function parseSourceCheck(output) {
-    const line = output.split('\n').find(text => text.startsWith('SLURM_FACTORY_OFFLINE_CHECK '));
-    if (!line)
-        throw new Error(`the offline source check printed nothing:\n${output.slice(-2e3)}`);
-    return JSON.parse(line.slice('SLURM_FACTORY_OFFLINE_CHECK '.length));
-}
-function missingSourcesMessage(missing) {
-    const lines = missing.map(item => `  ${item.name}@${item.version}: source archive ${item.archive ?? '?'}${item.sha256 ? ` (sha256 ${item.sha256})` : ''}${item.url ? `, upstream ${item.url}` : ''}`);
-    return `offline: ${missing.length} package(s) to build have no source archive in a local mirror or the source cache, and no binary in a build cache:\n${lines.join('\n')}\nAdd them to a mirror given in buildcache-mirrors (spack mirror create), or build once with network.`;
-}
-/** Clingo must be importable by Spack's Python: without network Spack can't bootstrap it. */
-async function checkClingo(spack) {
-    const result = await spack.run(clingoArgs(), {
-        silent: true,
-        allowFailure: true
-    });
-    if (result.exitCode !== 0) {
-        throw new Error(`offline: Spack can't import clingo, its concretizer, and can't bootstrap it without network (${result.stderr.trim().split('\n').slice(-1)[0] ?? ''}). ` +
-            'Install clingo for the Python Spack uses (for example on PYTHONPATH), or use a spack-root whose Python has it');
-    }
-    return result.stdout.trim();
-}
-/** Where the source check is written for `spack -e <env> python` to run. */
-function sourceCheckScript(scratch) {
-    return path$1.join(scratch, 'offline-check.py');
-}
-async function checkSources(spack, envDir, scratch) {
-    mkdirSync(scratch, { recursive: true });
-    const script = sourceCheckScript(scratch);
-    writeFileSync(script, SOURCE_CHECK_SCRIPT);
-    const result = await spack.run(environmentPythonArgs(envDir, script), { silent: true });
-    const missing = parseSourceCheck(result.stdout);
-    if (missing.length > 0)
-        throw new Error(missingSourcesMessage(missing));
-}
-
-/**
- * Build the requested GCC when the runner lacks it, then install Slurm: each environment concretized (unless the
- * cached lock was made from its very spack.yaml), its sources checked when offline, and installed.
- */
-/** Concretizes (unless the cached lock was made from this spack.yaml), checks offline sources, installs. */
-async function installEnvironment(written, { build, spack, cache }) {
-    const runner = withCredentials(spack.runner, build.request);
-    if (cache.hit !== 'none' && adoptCachedLock(cachePaths(build), written.envDir, written.environment)) {
-        info('Using the cached spack.lock made from this spack.yaml: nothing to concretize');
-    }
-    else {
-        await concretize(runner, written.envDir);
-    }
-    if (build.request.offline)
-        await checkSources(runner, written.envDir, build.work.scratch);
-    return install(runner, written.envDir, build.request.jobs);
-}
-/** What installing the environment in `envDir` would run, when `when` holds. */
-function planInstall(build, envDir, when) {
-    const noLock = { id: 'no-cached-lock', text: 'no cached spack.lock was made from this spack.yaml' };
-    const script = sourceCheckScript(build.work.scratch);
-    return [
-        { spack: concretizeArgs(envDir), when: [...when, ...(build.request.cache.enabled ? [noLock] : [])] },
-        ...(build.request.offline
-            ? [
-                { writes: script, when },
-                { spack: environmentPythonArgs(envDir, script), when }
-            ]
-            : []),
-        { spack: installArgs(envDir, build.request.jobs), when }
-    ];
-}
-const buildCompiler = {
-    key: 'compiler',
-    title: build => `Build gcc@${build.gccVersion}`,
-    plan: build => planInstall(build, build.work.layout.compilerEnvDir, [gccMissing(build)]),
-    skip: ({ environment }) => (environment.compiler ? undefined : {}),
-    run: async (input) => ({ report: await installEnvironment(input.environment.compiler, input) })
-};
-/** A failed build's debug artifact: spack.yaml, spack.lock and the failing package's logs. A failure here only warns. */
-async function uploadDebug(error, build, envDir) {
-    const { request } = build;
-    try {
-        const name = `${artifactName(request, request.slurmVersion, build.gccVersion)}-debug`;
-        await uploadDebugFiles(name, debugFiles(error.failure, envDir), build.work.scratch, request.artifact.retentionDays);
-    }
-    catch (uploadError) {
-        warning(`The debug artifact could not be uploaded: ${uploadError instanceof Error ? uploadError.message : String(uploadError)}`);
-    }
-}
-const installSlurm = {
-    key: 'install',
-    title: () => 'Install Slurm',
-    plan: build => [
-        ...planInstall(build, build.work.layout.envDir, []),
-        ...(build.request.artifact.upload
-            ? [
-                {
-                    note: `upload ${artifactName(build.request, build.request.slurmVersion, build.gccVersion)}-debug (spack.yaml, spack.lock, the failing package's logs)`,
-                    when: [{ id: 'install-failed', text: 'the install fails' }]
-                }
-            ]
-            : [])
-    ],
-    run: async (input) => {
-        try {
-            return await installEnvironment(input.environment, input);
-        }
-        catch (error) {
-            if (error instanceof InstallError && input.build.request.artifact.upload)
-                await uploadDebug(error, input.build, input.environment.envDir);
-            throw error;
-        }
-    }
-};
-
-/** What the install produced: the locked slurm spec, its dependencies and its install prefix. */
-async function readBuild(spack, envDir) {
-    const lock = readLock(readFileSync(path$1.join(envDir, 'spack.lock'), 'utf8'));
-    const location = await spack.run(locationArgs(envDir, lock.root.hash), { silent: true });
-    return { ...lock, prefix: location.stdout.trim() };
-}
-
-const readInstalled = {
-    key: 'slurm',
-    title: () => 'Read what was installed',
-    grouped: false,
-    plan: build => [{ spack: locationArgs(build.work.layout.envDir, '<slurm-hash-in-spack.lock>') }],
-    run: async ({ spack, environment }) => {
-        const build = await readBuild(spack.runner, environment.envDir);
-        markComplete();
-        return build;
-    },
-    outputs: slurm => ({
-        [OUTPUTS.slurmVersion]: slurm.root.version,
-        [OUTPUTS.specHash]: slurm.root.hash,
-        [OUTPUTS.prefix]: slurm.prefix
-    })
-};
 
 /**
  * The HTTP(S) requests the mirror check makes, trusting what Spack would trust: Spack's Python opens its connections
@@ -2063,6 +1804,474 @@ async function checkOciMirror(mirror, context) {
 }
 
 /**
+ * Which build cache each package Spack extracted came from, read from `spack install`'s own output, and what that
+ * makes of the `cache-hit` output. Pure functions.
+ *
+ * Spack v1.0 fetches a binary's blobs (`==> Fetching <url>`: the spec file and the tarball) right before it says
+ * `==> Extracting <name>-<version>-<hash> from binary cache`; the URL is under the mirror it came from:
+ *   - `file:///<dir>/blobs/sha256/..`                 for `file:///<dir>` (the local mirror kept in the Actions cache);
+ *   - `https://<host>/v2/<name>/blobs/sha256:..`      for `oci://<host>/<name>`;
+ *   - `https://<host>/<path>/blobs/sha256/..`          for `https://<host>/<path>` (and http://, s3://).
+ * Fetches of a package built from source (its source archive) come after `==> Installing ...` and before
+ * `Successfully installed`, never before an `Extracting` line, so they are not mistaken for a binary's.
+ */
+const ANSI$1 = new RegExp(String.raw `\u001b\[[0-9;]*m`, 'g');
+/** The URL prefix under which Spack fetches a mirror's blobs, without a trailing slash. */
+function fetchPrefix(mirrorUrl) {
+    if (/^oci:\/\//i.test(mirrorUrl)) {
+        const { host, name } = ociReference(mirrorUrl);
+        return `https://${host}/v2/${name}`;
+    }
+    return normalize(mirrorUrl);
+}
+/** `file:` URLs with any number of slashes as `file:///...`; no trailing slash. */
+function normalize(url) {
+    return url.replace(/^file:\/*/i, 'file:///').replace(/\/+$/, '');
+}
+/** The mirror whose blobs `url` is under: the longest matching prefix wins. */
+function mirrorOfUrl(url, mirrors) {
+    const fetched = normalize(url);
+    let best;
+    for (const mirror of mirrors) {
+        const prefix = fetchPrefix(mirror.url);
+        if ((fetched === prefix || fetched.startsWith(`${prefix}/`)) && (!best || prefix.length > best.length))
+            best = { name: mirror.name, length: prefix.length };
+    }
+    return best?.name;
+}
+/** `<name>-<version>-<hash>` as Spack prints it (install.ts reads it the same way). */
+function packageOf(id) {
+    const match = /^(.+)-([a-z0-9]{32})$/.exec(id);
+    const base = match ? match[1] : id;
+    return { id, name: base.replace(/-[^-]*$/, ''), hash: match ? match[2] : '' };
+}
+/**
+ * Every package `spack install` extracted from a binary cache, with the mirror it was fetched from. It does not import
+ * install.ts at run time, so that install.ts can call it on the output it reads.
+ */
+function binarySources(output, mirrors) {
+    const text = output.replace(ANSI$1, '');
+    // Extracted and then installed (a failed extraction falls back to building, and is not a cache hit).
+    const installed = new Set([...text.matchAll(/==> \S+: Successfully installed (\S+)/g)].map(match => match[1]));
+    const sources = new Map();
+    let fetched = [];
+    for (const line of text.split('\n')) {
+        const fetch = /^==> Fetching (\S+)/.exec(line);
+        if (fetch) {
+            fetched.push(fetch[1]);
+            continue;
+        }
+        const extract = /^==> Extracting (\S+) from binary cache/.exec(line);
+        if (extract) {
+            const id = extract[1];
+            const url = fetched[fetched.length - 1];
+            const mirror = fetched.map(u => mirrorOfUrl(u, mirrors)).find(Boolean);
+            if (installed.has(id))
+                sources.set(id, { pkg: packageOf(id), ...(mirror ? { mirror } : {}), ...(url ? { url } : {}) });
+        }
+        if (extract || /^==> (Installing|No binary for) /.test(line) || /: Successfully installed /.test(line))
+            fetched = [];
+    }
+    return [...sources.values()];
+}
+/** How many packages each mirror served (`unknown` for those with no attributable fetch). */
+function countByMirror(sources) {
+    const counts = {};
+    for (const source of sources)
+        counts[source.mirror ?? 'unknown'] = (counts[source.mirror ?? 'unknown'] ?? 0) + 1;
+    return counts;
+}
+/**
+ * The `cache-hit` output once the install has run. The Actions cache's own answer (`restored`: exact, partial or none)
+ * stands whenever it found something; when it found nothing, what remote mirrors served is told apart from nothing:
+ * `remote` when nothing was built and at least one package came from a remote mirror, `partial` when some came from
+ * one and others were built, `none` otherwise. (Packages extracted from the local mirror only happen after a restore.)
+ */
+function cacheHitAfterInstall(inputs) {
+    if (inputs.restored !== 'none')
+        return inputs.restored;
+    const remote = inputs.sources.filter(source => source.mirror !== inputs.localMirror).length;
+    if (remote === 0)
+        return 'none';
+    return inputs.built === 0 ? 'remote' : 'partial';
+}
+
+/**
+ * Concretize and install the environment, read what happened from Spack's own messages, and on failure point at the
+ * failing package and its build log.
+ */
+class InstallError extends Error {
+    failure;
+    report;
+    constructor(failure, report) {
+        super(`${failure.packageName} failed to install: ${failure.message}${failure.buildLog ? ` (build log: ${failure.buildLog})` : ''}`);
+        this.failure = failure;
+        this.report = report;
+        this.name = 'InstallError';
+    }
+}
+const ANSI = new RegExp(String.raw `\u001b\[[0-9;]*m`, 'g');
+function packageId(id) {
+    const match = /^(.+)-([a-z0-9]{32})$/.exec(id);
+    const base = match ? match[1] : id;
+    const name = base.replace(/-[^-]*$/, '');
+    return { id, name, hash: match ? match[2] : '' };
+}
+/** Reads Spack's install messages: what was extracted from a build cache, what was installed, what failed. */
+function parseInstallOutput(output) {
+    const text = output.replace(ANSI, '');
+    const extracted = new Map();
+    const installed = new Map();
+    for (const match of text.matchAll(/==> Extracting (\S+) from binary cache/g))
+        extracted.set(match[1], packageId(match[1]));
+    for (const match of text.matchAll(/==> \S+: Successfully installed (\S+)/g))
+        installed.set(match[1], packageId(match[1]));
+    const built = [...installed.values()].filter(pkg => !extracted.has(pkg.id));
+    const failedLine = /Error: Failed to install (\S+) due to ([^\n]*)/.exec(text);
+    const notInstalled = /Error: (\S+): Package was not installed/.exec(text);
+    const firstError = /==> Error: ([^\n]*)/.exec(text)?.[1];
+    const buildLog = /See build log for details:\s*\n\s*(\S+)/.exec(text)?.[1];
+    const report = { built, extracted: [...extracted.values()].filter(pkg => installed.has(pkg.id)) };
+    if (!failedLine && !notInstalled && !buildLog)
+        return report;
+    const packageName = failedLine?.[1] ??
+        (buildLog ? packageFromLog(buildLog) : undefined) ??
+        (notInstalled ? packageId(notInstalled[1]).name : 'unknown');
+    const message = (failedLine?.[2] ?? firstError ?? 'see the build log').trim();
+    return { ...report, failure: { packageName, message, ...(buildLog ? { buildLog } : {}) } };
+}
+/** Spack stages a package in `spack-stage-<name>-<version>-<hash>/`: the name from a build log's path. */
+function packageFromLog(log) {
+    const stage = log.split('/').find(part => part.startsWith('spack-stage-'));
+    return stage ? packageId(stage.slice('spack-stage-'.length)).name : undefined;
+}
+async function concretize(spack, envDir) {
+    await spack.run(concretizeArgs(envDir), { group: 'Concretize' });
+}
+/** Installs the environment; on failure annotates the failing package with why it failed and its log's last lines. */
+async function install(spack, envDir, jobs, only, mirrors = []) {
+    const result = await spack.run(installArgs(envDir, jobs, only), { group: 'spack install', allowFailure: true });
+    const output = result.stdout + result.stderr;
+    const parsed = parseInstallOutput(output);
+    const report = mirrors.length ? { ...parsed, sources: binarySources(output, mirrors) } : parsed;
+    if (result.exitCode === 0 && !report.failure)
+        return report;
+    const failure = withFailingCheck(report.failure ?? {
+        packageName: 'spack install',
+        message: `spack install exited with code ${result.exitCode}: ${lastLines(result.stderr || result.stdout, 5)}`
+    });
+    annotateFailure(failure);
+    throw new InstallError(failure, report);
+}
+/** The failure with the failing configure check, when its stage holds a config.log that ends in configure's error. */
+function withFailingCheck(failure) {
+    const configLog = failure.buildLog ? configLogOf(path$1.dirname(failure.buildLog)) : undefined;
+    const check = configLog ? failingCheck(readFileSync(configLog, 'utf8')) : [];
+    return check.length ? { ...failure, check } : failure;
+}
+/** The lines of build log an annotation shows: fewer when the failing check already says why. */
+const LOG_LINES = { withCheck: 12, alone: 40 };
+function annotateFailure(failure) {
+    const log = failure.buildLog && existsSync(failure.buildLog)
+        ? lastLines(readFileSync(failure.buildLog, 'utf8'), failure.check ? LOG_LINES.withCheck : LOG_LINES.alone)
+        : '';
+    const parts = [
+        failure.message,
+        ...(failure.check ? [`The failing check in config.log:\n${failure.check.join('\n')}`] : []),
+        ...(log ? [`Last lines of ${path$1.basename(failure.buildLog)}:\n${log}`] : [])
+    ];
+    error(redact(parts.join('\n\n')), { title: `${failure.packageName} failed to build` });
+}
+
+/**
+ * Offline builds: checks that fail at once, naming what is missing, instead of a download that times out later.
+ * Clingo must be importable (Spack can't bootstrap it), and every package to build from source must find its source
+ * archive in a local mirror or the source cache, or its binary in a build cache.
+ */
+/** Run by `spack -e <env> python`: lists the specs to build whose source no local mirror or cache holds. */
+const SOURCE_CHECK_SCRIPT = `import json, os
+import spack.binary_distribution as bindist
+import spack.config
+import spack.environment as ev
+import spack.mirrors.layout
+import spack.mirrors.mirror
+import spack.util.path
+
+env = ev.active_environment()
+roots = [spack.util.path.canonicalize_path(spack.config.get("config:source_cache"))]
+remote = False
+for mirror in spack.mirrors.mirror.MirrorCollection(source=True).values():
+    url = mirror.fetch_url
+    if url.startswith("file://"):
+        roots.append(url[len("file://"):])
+    else:
+        remote = True
+missing = []
+for spec in env.all_specs():
+    if spec.external or spec.installed:
+        continue
+    pkg = spec.package
+    if not pkg.has_code:
+        continue
+    try:
+        if bindist.get_mirrors_for_spec(spec):
+            continue
+    except Exception:
+        pass
+    fetcher = pkg.fetcher
+    url = getattr(fetcher, "url", None) or ""
+    if url.startswith("file://") and os.path.exists(url[len("file://"):]):
+        continue
+    layout = spack.mirrors.layout.default_mirror_layout(fetcher, os.path.join(spec.name, spec.name), spec)
+    paths = [p for p in (layout.path, getattr(layout, "cosmetic_path", None)) if p]
+    if any(os.path.exists(os.path.join(root, p)) for root in roots for p in paths):
+        continue
+    if remote:
+        continue
+    missing.append({"name": spec.name, "version": str(spec.version), "sha256": getattr(fetcher, "digest", None), "archive": layout.path, "url": getattr(fetcher, "url", None)})
+print("SLURM_FACTORY_OFFLINE_CHECK " + json.dumps(missing))
+`;
+function parseSourceCheck(output) {
+    const line = output.split('\n').find(text => text.startsWith('SLURM_FACTORY_OFFLINE_CHECK '));
+    if (!line)
+        throw new Error(`the offline source check printed nothing:\n${output.slice(-2e3)}`);
+    return JSON.parse(line.slice('SLURM_FACTORY_OFFLINE_CHECK '.length));
+}
+function missingSourcesMessage(missing) {
+    const lines = missing.map(item => `  ${item.name}@${item.version}: source archive ${item.archive ?? '?'}${item.sha256 ? ` (sha256 ${item.sha256})` : ''}${item.url ? `, upstream ${item.url}` : ''}`);
+    return `offline: ${missing.length} package(s) to build have no source archive in a local mirror or the source cache, and no binary in a build cache:\n${lines.join('\n')}\nAdd them to a mirror given in buildcache-mirrors (spack mirror create), or build once with network.`;
+}
+/** Clingo must be importable by Spack's Python: without network Spack can't bootstrap it. */
+async function checkClingo(spack) {
+    const result = await spack.run(clingoArgs(), {
+        silent: true,
+        allowFailure: true
+    });
+    if (result.exitCode !== 0) {
+        throw new Error(`offline: Spack can't import clingo, its concretizer, and can't bootstrap it without network (${result.stderr.trim().split('\n').slice(-1)[0] ?? ''}). ` +
+            'Install clingo for the Python Spack uses (for example on PYTHONPATH), or use a spack-root whose Python has it');
+    }
+    return result.stdout.trim();
+}
+/** Where the source check is written for `spack -e <env> python` to run. */
+function sourceCheckScript(scratch) {
+    return path$1.join(scratch, 'offline-check.py');
+}
+async function checkSources(spack, envDir, scratch) {
+    mkdirSync(scratch, { recursive: true });
+    const script = sourceCheckScript(scratch);
+    writeFileSync(script, SOURCE_CHECK_SCRIPT);
+    const result = await spack.run(environmentPythonArgs(envDir, script), { silent: true });
+    const missing = parseSourceCheck(result.stdout);
+    if (missing.length > 0)
+        throw new Error(missingSourcesMessage(missing));
+}
+
+/**
+ * Build the requested GCC when the runner lacks it, then install Slurm (or, for a dependencies job, Slurm's
+ * dependencies): each environment concretized (unless the cached lock was made from its very spack.yaml), its sources
+ * checked when offline, and installed; nothing at all when the installed tree of this very build was restored whole.
+ */
+/** The hashes of what an install built from source. */
+function builtHashes(report) {
+    return report.built.map(pkg => pkg.hash).filter(Boolean);
+}
+/**
+ * Records, for the post step, what the install of `envDir` built from source (also when it failed part way), with
+ * what `earlier` environments of the job built.
+ */
+function recordBuilt(earlier, envDir, report) {
+    saveBuilt({ ...earlier, [envDir]: builtHashes(report) });
+}
+/**
+ * Concretizes (unless the cached lock was made from this spack.yaml), checks offline sources, installs (only the
+ * roots' dependencies, for a dependencies job). A whole installed tree leaves nothing to do but to adopt its lock.
+ */
+async function installEnvironment(written, { build, spack, cache }, earlier, only) {
+    const runner = withCredentials(spack.runner, build.request);
+    const locked = cache.hit !== 'none' || cache.keptLocks === true;
+    const adopted = locked && adoptCachedLock(cachePaths(build), written.envDir, written.environment);
+    if (cache.installedTree && adopted) {
+        // The tree's check proved every package of this lock installed and the view in place.
+        info('The installed tree holds every package of the cached spack.lock: nothing to concretize or install');
+        return { built: [], extracted: [] };
+    }
+    if (adopted)
+        info('Using the cached spack.lock made from this spack.yaml: nothing to concretize');
+    else
+        await concretize(runner, written.envDir);
+    if (build.request.offline)
+        await checkSources(runner, written.envDir, build.work.scratch);
+    try {
+        const report = await install(runner, written.envDir, build.request.jobs, only, namedMirrors(build.request, build.work.layout));
+        recordBuilt(earlier, written.envDir, report);
+        return report;
+    }
+    catch (error) {
+        if (error instanceof InstallError)
+            recordBuilt(earlier, written.envDir, error.report);
+        throw error;
+    }
+    finally {
+        // A failed build's stage stays on the runner for debugging; its environment file must not keep credentials.
+        redactStagedEnvironments(build.work.layout.buildStage);
+    }
+}
+/** What installing the environment in `envDir` would run, when `when` holds. */
+function planInstall(build, envDir, when, only) {
+    const noLock = { id: 'no-cached-lock', text: 'no cached spack.lock was made from this spack.yaml' };
+    const script = sourceCheckScript(build.work.scratch);
+    // A whole installed tree (a Slurm build with the cache on) leaves nothing to check or install.
+    const tree = build.request.cache.enabled && build.request.stage === 'slurm';
+    const installWhen = [...when, ...(tree ? [TREE_NOT_RESTORED] : [])];
+    return [
+        { spack: concretizeArgs(envDir), when: [...when, ...(keepsSpackState(build.request) ? [noLock] : [])] },
+        ...(build.request.offline
+            ? [
+                { writes: script, when: installWhen },
+                { spack: environmentPythonArgs(envDir, script), when: installWhen }
+            ]
+            : []),
+        { spack: installArgs(envDir, build.request.jobs, only), when: installWhen }
+    ];
+}
+const buildCompiler = {
+    key: 'compiler',
+    title: build => `Build gcc@${build.gccVersion}`,
+    plan: build => planInstall(build, build.work.layout.compilerEnvDir, [gccMissing(build)]),
+    skip: ({ environment }) => (environment.compiler ? undefined : {}),
+    run: async (input) => ({
+        report: await installEnvironment(input.environment.compiler, input, {})
+    })
+};
+/**
+ * A failed build's debug artifact: spack.yaml, spack.lock and the failing package's log, build environment, configure
+ * arguments and config.log, every file redacted (src/artifact/upload.ts). A failure here only warns.
+ */
+async function uploadDebug(error, build, envDir) {
+    const { request } = build;
+    try {
+        await uploadDebugFiles(debugName(build), debugFiles(error.failure.buildLog, envDir), build.work.scratch, request.artifact.retentionDays);
+    }
+    catch (uploadError) {
+        warning(`The debug artifact could not be uploaded: ${uploadError instanceof Error ? uploadError.message : String(uploadError)}`);
+    }
+}
+/** The debug artifact's name: the tarball's with `-debug` (a dependencies job's: with `-dependencies-debug`). */
+function debugName(build) {
+    const name = artifactName(build.request, build.request.slurmVersion, build.gccVersion);
+    return build.request.stage === 'dependencies' ? `${name}-dependencies-debug` : `${name}-debug`;
+}
+function planDebug(build) {
+    return build.request.artifact.upload
+        ? [
+            {
+                note: `upload ${debugName(build)} (spack.yaml, spack.lock, the failing package's logs and config.log, its build environment redacted)`,
+                when: [{ id: 'install-failed', text: 'the install fails' }]
+            }
+        ]
+        : [];
+}
+/**
+ * The `cache-hit` output once everything is installed. An exact hit after which Spack still built something (an
+ * archive in the restored mirror was damaged, so Spack quietly built the package again) is not exact: it says
+ * `partial`, and the post step saves afresh. Without an Actions cache hit, what remote mirrors served is told apart
+ * from nothing (src/spack/binary-sources.ts).
+ */
+function cacheHitAfter(restored, reports) {
+    const built = reports.reduce((sum, report) => sum + report.built.length, 0);
+    if (restored === 'exact')
+        return built > 0 ? 'partial' : 'exact';
+    const sources = reports.flatMap(report => report.sources ?? []);
+    return cacheHitAfterInstall({ restored, built, sources, localMirror: LOCAL_MIRROR });
+}
+const installSlurm = {
+    key: 'install',
+    title: () => 'Install Slurm',
+    plan: build => [...planInstall(build, build.work.layout.envDir, []), ...planDebug(build)],
+    run: async (input) => {
+        const compiler = input.compiler.report;
+        const earlier = compiler && input.environment.compiler ? { [input.environment.compiler.envDir]: builtHashes(compiler) } : {};
+        try {
+            const report = await installEnvironment(input.environment, input, earlier);
+            const reports = [...(compiler ? [compiler] : []), report];
+            const cacheHit = cacheHitAfter(input.cache.hit, reports);
+            if (input.cache.hit === 'exact' && cacheHit !== 'exact')
+                info(`Spack built ${reports
+                    .flatMap(r => r.built)
+                    .map(pkg => pkg.name)
+                    .join(', ')} from source although the build cache was restored whole: cache-hit is ${cacheHit}, and the post step saves a fresh build cache`);
+            if (cacheHit === 'remote')
+                info('Nothing was built: remote build caches served what the Actions cache did not');
+            return { ...report, cacheHit, servedBy: countByMirror(reports.flatMap(r => r.sources ?? [])) };
+        }
+        catch (error) {
+            if (error instanceof InstallError && input.build.request.artifact.upload)
+                await uploadDebug(error, input.build, input.environment.envDir);
+            throw error;
+        }
+    },
+    outputs: installed => ({ [OUTPUTS.cacheHit]: installed.cacheHit })
+};
+/** A dependencies job's install: every dependency of the roots, not the roots (Slurm) themselves. */
+const installDependencies = {
+    key: 'install',
+    title: () => "Install Slurm's dependencies",
+    plan: build => [...planInstall(build, build.work.layout.dependenciesEnvDir, [], 'dependencies'), ...planDebug(build)],
+    run: async (input) => {
+        try {
+            const report = await installEnvironment(input.environment, input, {}, 'dependencies');
+            return {
+                ...report,
+                cacheHit: cacheHitAfter(input.cache.hit, [report]),
+                servedBy: countByMirror(report.sources ?? [])
+            };
+        }
+        catch (error) {
+            if (error instanceof InstallError && input.build.request.artifact.upload)
+                await uploadDebug(error, input.build, input.environment.envDir);
+            throw error;
+        }
+    },
+    outputs: installed => ({ [OUTPUTS.cacheHit]: installed.cacheHit })
+};
+
+/** What the install produced: the locked slurm spec, its dependencies and its install prefix. */
+async function readBuild(spack, envDir) {
+    const lock = readLock(readFileSync(path$1.join(envDir, 'spack.lock'), 'utf8'));
+    const location = await spack.run(locationArgs(envDir, lock.root.hash), { silent: true });
+    return { ...lock, prefix: location.stdout.trim() };
+}
+
+const readInstalled = {
+    key: 'slurm',
+    title: () => 'Read what was installed',
+    grouped: false,
+    plan: build => [{ spack: locationArgs(build.work.layout.envDir, '<slurm-hash-in-spack.lock>') }],
+    run: async ({ spack, environment }) => {
+        const build = await readBuild(spack.runner, environment.envDir);
+        markComplete();
+        return build;
+    },
+    outputs: slurm => ({
+        [OUTPUTS.slurmVersion]: slurm.root.version,
+        [OUTPUTS.specHash]: slurm.root.hash,
+        [OUTPUTS.prefix]: slurm.prefix
+    })
+};
+/** A dependencies job ends once its dependencies are installed (and pushed): it marks the build complete. */
+const dependenciesInstalled = {
+    key: 'done',
+    title: () => 'Dependencies installed',
+    grouped: false,
+    plan: () => [],
+    run: async () => {
+        markComplete();
+        return { complete: true };
+    }
+};
+
+/**
  * Before anything is built: can Spack read each remote build cache, and write the push target? Spack itself only
  * warns when a mirror can't be read (`==> Warning: ... CERTIFICATE_VERIFY_FAILED`) and goes on to compile what the
  * mirror would have served; a push that can't authenticate fails after the whole build. This check asks each mirror
@@ -2375,17 +2584,25 @@ const checkRecipe = {
     })
 };
 
+/**
+ * Restore Spack's index of its builtin packages, so that no job spends a minute re-reading 8,500 recipes, and with it
+ * the runner's compilers as Spack found them, so that no warm job runs `spack compiler find`.
+ */
 const restorePackageIndex = {
     key: 'index',
     title: () => "Restore Spack's package index",
-    plan: build => build.request.cache.enabled
-        ? [{ note: "restore Spack's index of the builtin packages from the Actions cache" }]
+    plan: build => keepsSpackState(build.request)
+        ? [
+            {
+                note: "restore Spack's index of the builtin packages, and the runner's compilers it found, from the Actions cache"
+            }
+        ]
         : [],
-    skip: ({ build, spack }) => build.request.cache.enabled
+    skip: ({ build, spack }) => keepsSpackState(build.request)
         ? undefined
         : { cache: repoIndexCacheOf(spack, build.request.cache.keyPrefix), restored: false },
     run: async ({ build, spack }) => {
-        const cache = repoIndexCacheOf(spack, build.request.cache.keyPrefix);
+        const cache = repoIndexCacheOf(spack, build.request.cache.keyPrefix, build.work.detectedCompilers);
         return { cache, restored: await restoreRepoIndex(cache) };
     }
 };
@@ -2581,15 +2798,181 @@ function _getCacheDirectory() {
 }
 
 /**
- * Verified copies of Spack and of its builtin packages in the runner's tool cache: a copy is used only when its
- * provenance file names the commit its tag is pinned to; otherwise the tag is cloned shallowly, checked against that
- * commit, and cached for the next job on the runner (or kept under RUNNER_TEMP when the runner has no tool cache).
+ * A directory checked against a git commit without git: its files hashed as git hashes them (blobs, trees, file
+ * modes) and the root compared with the tree the commit names. The commit object is kept beside the copy when it is
+ * cloned; only the commit id it must hash to comes from the action's pins, so nothing on the runner can vouch for a
+ * copy it changed: a file edited, added or removed anywhere changes the root.
+ *
+ * Git's object ids: a blob is sha1("blob <size>\0<bytes>"); a tree sha1("tree <size>\0" + for each entry, sorted by
+ * name with a directory's name compared as if it ended in "/": "<mode> <name>\0<20-byte id>"), where the mode is
+ * 100644, 100755 (owner may execute), 120000 (symbolic link, whose blob is the link's target) or 40000 (tree); empty
+ * directories are not in a tree. A commit is sha1("commit <size>\0<text>"), its text starting "tree <id>".
+ */
+function objectId(kind, body) {
+    return createHash('sha1').update(`${kind} ${body.length}\0`).update(body).digest('hex');
+}
+/** The tree a commit object names, when the object is that commit (it hashes to `commit`); otherwise undefined. */
+function treeOfCommit(commit, object) {
+    if (objectId('commit', Buffer.from(object, 'utf8')) !== commit)
+        return undefined;
+    return /^tree ([0-9a-f]{40})\n/.exec(object)?.[1];
+}
+/** Git's order of a tree's entries: by name, a directory's as if it ended in "/". */
+function gitOrder(a, b) {
+    const key = (entry) => Buffer.from(entry.mode === '40000' ? `${entry.name}/` : entry.name);
+    return Buffer.compare(key(a), key(b));
+}
+/**
+ * The git tree id of `dir` and of every directory below it (relative path -> id, `''` for the root). A directory
+ * that holds nothing git would record has no id, as git records no empty tree.
+ */
+function treeIds(dir, options = {}) {
+    const ids = new Map();
+    const walk = (relative) => {
+        const entries = [];
+        for (const name of readdirSync(path$1.join(dir, relative))) {
+            const child = relative ? `${relative}/${name}` : name;
+            const full = path$1.join(dir, child);
+            const stat = lstatSync(full);
+            if (options.ignore?.(child, stat.isDirectory()))
+                continue;
+            if (stat.isDirectory()) {
+                const id = walk(child);
+                if (id)
+                    entries.push({ name, mode: '40000', id });
+            }
+            else if (stat.isSymbolicLink()) {
+                entries.push({ name, mode: '120000', id: objectId('blob', Buffer.from(readlinkSync(full))) });
+            }
+            else if (stat.isFile()) {
+                const mode = stat.mode & 0o100 ? '100755' : '100644';
+                entries.push({ name, mode, id: objectId('blob', readFileSync(full)) });
+            }
+        }
+        if (entries.length === 0)
+            return undefined;
+        const body = Buffer.concat(entries
+            .sort(gitOrder)
+            .flatMap(entry => [Buffer.from(`${entry.mode} ${entry.name}\0`), Buffer.from(entry.id, 'hex')]));
+        const id = objectId('tree', body);
+        ids.set(relative, id);
+        return id;
+    };
+    walk('');
+    return ids;
+}
+/** `git ls-tree -r -t --full-tree HEAD` output as a listing. */
+function parseListing(text) {
+    const listing = new Map();
+    for (const line of text.split('\n')) {
+        const match = /^\d+ (?:blob|tree|commit) ([0-9a-f]{40})\t(.+)$/.exec(line);
+        if (match)
+            listing.set(match[2], match[1]);
+    }
+    return listing;
+}
+/**
+ * What differs between the directory (its tree ids, and the ids of its files) and the listing recorded at the clone:
+ * the shallowest paths that changed, were added or were removed, for a message. Empty when they agree.
+ */
+function differences(dir, listing, options = {}, limit = 5) {
+    const found = [];
+    const walk = (relative) => {
+        const names = new Set(readdirSync(path$1.join(dir, relative)));
+        const prefix = relative ? `${relative}/` : '';
+        for (const [recorded] of listing)
+            if (recorded.startsWith(prefix) && !recorded.slice(prefix.length).includes('/'))
+                names.add(recorded.slice(prefix.length));
+        for (const name of [...names].sort()) {
+            if (found.length >= limit)
+                return;
+            const child = `${prefix}${name}`;
+            const full = path$1.join(dir, child);
+            let stat;
+            try {
+                stat = lstatSync(full);
+            }
+            catch {
+                found.push(`${child} removed`);
+                continue;
+            }
+            if (options.ignore?.(child, stat.isDirectory()))
+                continue;
+            const expected = listing.get(child);
+            const ignore = (inner, isDir) => options.ignore?.(`${child}/${inner}`, isDir) ?? false;
+            if (expected === undefined) {
+                // A directory holding nothing git would record (only what is ignored) is not there for git either.
+                if (!stat.isDirectory() || treeIds(full, { ignore }).has(''))
+                    found.push(`${child} added`);
+                continue;
+            }
+            if (stat.isDirectory()) {
+                if (treeIds(full, { ignore }).get('') === expected)
+                    continue;
+                const before = found.length;
+                walk(child);
+                if (found.length === before)
+                    found.push(`${child}/ changed (a file's mode)`);
+            }
+            else {
+                const data = stat.isSymbolicLink() ? Buffer.from(readlinkSync(full)) : readFileSync(full);
+                if (objectId('blob', data) !== expected)
+                    found.push(`${child} changed`);
+            }
+        }
+    };
+    walk('');
+    return found;
+}
+
+/**
+ * Verified copies of Spack and of its builtin packages in the runner's tool cache. A copy is used only when its files
+ * still are the commit its tag is pinned to: hashed as git hashes them and compared with the tree of that commit,
+ * whose commit object was recorded at the clone (src/spack/tree-hash.ts), so a file changed, added or removed in the
+ * tool cache after it was cached (a self-hosted runner keeps it between jobs) is caught before anything runs. Python
+ * byte code is kept out of the copy (PYTHONPYCACHEPREFIX, src/spack/provision.ts) and out of the comparison. A copy
+ * that does not verify is cloned again (shallowly, checked against the pin, and cached for the next job, or kept under
+ * RUNNER_TEMP when the runner has no tool cache); offline, it fails naming the tree.
  */
 /** Tool-cache names; prefixed so that no other action's `spack` entry is taken for ours. */
 const SPACK_TOOL = 'slurm-factory-spack';
 const PACKAGES_TOOL = 'slurm-factory-spack-packages';
 /** Written into every verified copy; a cached copy without it, or with another commit, is not used. */
 const PROVENANCE_FILE = '.slurm-factory-provenance.json';
+/** The copy's listing at the clone (`git ls-tree -r -t`): names what differs when a copy does not verify. */
+const LISTING_FILE = '.slurm-factory-listing.txt';
+/**
+ * What the comparison leaves out: the action's own records, and byte code Python wrote beside sources after the clone
+ * (a `__pycache__` directory the commit does not hold; Python never reads one, PYTHONPYCACHEPREFIX sends it elsewhere).
+ */
+function notPartOfTheCommit(listing) {
+    return (relative, isDirectory) => {
+        if (relative === PROVENANCE_FILE || relative === LISTING_FILE)
+            return true;
+        return isDirectory && path$1.basename(relative) === '__pycache__' && !listing.has(relative);
+    };
+}
+/** Why the copy in `dir` is not the commit `commit`, or undefined when it is (its files are that commit's tree). */
+function verifyCopy(dir, commit) {
+    const provenance = readProvenance(dir);
+    if (!provenance)
+        return 'has no record of the commit it was cloned at';
+    if (provenance.commit !== commit)
+        return `is at ${provenance.commit ?? 'an unrecorded commit'}, not ${commit}`;
+    if (!provenance.commitObject)
+        return 'was cached without the commit object its files are checked against';
+    const tree = treeOfCommit(commit, provenance.commitObject);
+    if (!tree)
+        return `holds a commit object that is not ${commit}`;
+    const listing = existsSync(path$1.join(dir, LISTING_FILE))
+        ? parseListing(readFileSync(path$1.join(dir, LISTING_FILE), 'utf8'))
+        : new Map();
+    const ignore = notPartOfTheCommit(listing);
+    if (treeIds(dir, { ignore }).get('') === tree)
+        return undefined;
+    const changed = differences(dir, listing, { ignore });
+    return `does not match commit ${commit}, its files were changed after it was cached${changed.length ? ` (${changed.join(', ')})` : ''}`;
+}
 /** `v1.0.0` -> `1.0.0`, `v2025.07.0` -> `2025.7.0`: the form the tool cache can look up. */
 function toolVersion(tag) {
     const match = /^v?(\d+)\.(\d+)\.(\d+)$/.exec(tag);
@@ -2612,28 +2995,53 @@ function readProvenance(dir) {
 function stagingDir(runnerTemp, tool, tag) {
     return path$1.join(workDirs(runnerTemp).staging, `${tool}-${toolVersion(tag)}`);
 }
-/** A verified copy of `tag`: the tool cache's when it holds the same commit, else a fresh clone that is then cached. */
+/** The tool cache's copy of `request` when it verifies; otherwise why it was refused (undefined when there is none). */
+function cachedCopy(request, version) {
+    if (!process.env.RUNNER_TOOL_CACHE) {
+        warning('RUNNER_TOOL_CACHE is not set: the copy is kept in RUNNER_TEMP for this job only');
+        return {};
+    }
+    const cached = find(request.tool, version);
+    if (!cached)
+        return {};
+    const problem = verifyCopy(cached, request.commit);
+    if (!problem) {
+        info(`${request.repository} ${request.tag} (${request.commit}) found in the tool cache and verified: ${cached}`);
+        return { path: cached };
+    }
+    const refused = `${request.repository} ${request.tag} in the runner's tool cache (${cached}) ${problem}`;
+    if (!request.offline)
+        warning(`${refused}; fetching it again`);
+    return { refused };
+}
+/** Records in a verified clone what later jobs check it against, then drops its git directory. */
+async function recordClone(staging, request, commit) {
+    const provenance = {
+        repository: request.repository,
+        url: request.url,
+        tag: request.tag,
+        commit,
+        commitObject: await gitOutput(['cat-file', 'commit', 'HEAD'], staging)
+    };
+    writeFileSync(path$1.join(staging, LISTING_FILE), await gitOutput(['ls-tree', '-r', '-t', '--full-tree', 'HEAD'], staging));
+    rmSync(path$1.join(staging, '.git'), { recursive: true, force: true });
+    writeFileSync(path$1.join(staging, PROVENANCE_FILE), `${JSON.stringify(provenance, null, 2)}\n`);
+    const unverifiable = verifyCopy(staging, commit);
+    if (unverifiable)
+        warning(`${request.repository} ${request.tag} as cloned ${unverifiable}: this file system does not keep what git recorded (modes, links), so the copy is cloned again by every job`);
+}
+/** A verified copy of `tag`: the tool cache's when its files are that commit's, else a fresh clone that is then cached. */
 async function provisionTree(request) {
     const version = toolVersion(request.tag);
     const useToolCache = Boolean(process.env.RUNNER_TOOL_CACHE);
-    if (useToolCache) {
-        const cached = find(request.tool, version);
-        if (cached) {
-            const provenance = readProvenance(cached);
-            if (provenance?.commit === request.commit) {
-                info(`${request.repository} ${request.tag} (${request.commit}) found in the tool cache: ${cached}`);
-                return { path: cached, fromToolCache: true };
-            }
-            warning(`${request.repository} ${request.tag} in the tool cache (${cached}) is at ${provenance?.commit ?? 'an unrecorded commit'}, ` +
-                `not ${request.commit}; fetching it again`);
-        }
-    }
-    else {
-        warning('RUNNER_TOOL_CACHE is not set: the copy is kept in RUNNER_TEMP for this job only');
-    }
+    const cached = cachedCopy(request, version);
+    if ('path' in cached)
+        return { path: cached.path, fromToolCache: true };
     if (request.offline) {
-        throw new FatalError(`offline: ${request.repository} ${request.tag} is not in the runner's tool cache and can't be cloned without network; ` +
-            'run the action once with network on this runner, or give an existing Spack with spack-root');
+        throw new FatalError(cached.refused
+            ? `offline: ${cached.refused}, and it can't be cloned again without network; remove it from the tool cache and run the action once with network on this runner, or give an existing Spack with spack-root`
+            : `offline: ${request.repository} ${request.tag} is not in the runner's tool cache and can't be cloned without network; ` +
+                'run the action once with network on this runner, or give an existing Spack with spack-root');
     }
     const staging = stagingDir(request.runnerTemp, request.tool, request.tag);
     info(`Cloning ${request.repository} ${request.tag} from ${request.url}`);
@@ -2646,9 +3054,7 @@ async function provisionTree(request) {
         ...(request.retry ? { retry: request.retry } : {})
     });
     info(`${request.repository} ${request.tag} verified at commit ${commit}`);
-    rmSync(path$1.join(staging, '.git'), { recursive: true, force: true });
-    const provenance = { repository: request.repository, url: request.url, tag: request.tag, commit };
-    writeFileSync(path$1.join(staging, PROVENANCE_FILE), `${JSON.stringify(provenance, null, 2)}\n`);
+    await recordClone(staging, request, commit);
     if (!useToolCache) {
         const kept = path$1.join(workDirs(request.runnerTemp).tools, request.tool, version);
         rmSync(kept, { recursive: true, force: true });
@@ -2778,7 +3184,10 @@ async function provisionSpack(request, options) {
     }
     const { root, fromToolCache, verifiedCommit } = await spackTree(request, sources, options);
     const env = { SPACK_ROOT: root, ...isolation };
-    const reported = await spackVersion(root, env, existing ? `spack-root ${root}` : `Spack ${request.version} (${root})`);
+    // Python's byte code goes under RUNNER_TEMP, never beside the sources of a verified copy: Python then neither writes
+    // into the tool cache nor reads byte code a job may have left there (src/spack/tool-cache.ts). Not exported.
+    const byteCode = { PYTHONPYCACHEPREFIX: path$1.join(stateDir, 'pycache') };
+    const reported = await spackVersion(root, existing ? env : { ...env, ...byteCode }, existing ? `spack-root ${root}` : `Spack ${request.version} (${root})`);
     if (!existing && toolVersion(request.version) !== reported.version) {
         warning(`Spack ${request.version} reports its version as ${reported.version}`);
     }
@@ -2795,6 +3204,7 @@ async function provisionSpack(request, options) {
         (builtin ? `; builtin packages ${builtin.tag} (${builtin.commit}) at ${builtin.path}` : '') +
         `; user state in ${stateDir}`);
     const executable = path$1.join(root, 'bin', 'spack');
+    const spackEnv = existing && !builtin ? env : { ...env, ...byteCode };
     return {
         root,
         executable,
@@ -2805,8 +3215,8 @@ async function provisionSpack(request, options) {
         fromToolCache,
         existing,
         stateDir,
-        env,
-        runner: createSpackRunner(executable, env)
+        env: spackEnv,
+        runner: createSpackRunner(executable, spackEnv)
     };
 }
 async function provisionBuiltin(request, root, existing, sources, options) {
@@ -2901,7 +3311,7 @@ function planPush(build) {
     const key = keyFile(build.work.scratch, 'signing key');
     return [
         ...(buildcache.signingKey ? [{ writes: key }, { spack: gpgTrustArgs(key) }] : []),
-        { spack: pushArgs(build.work.layout.envDir, PUSH_MIRROR, buildcache.unsigned) }
+        { spack: pushArgs(environmentDir(build), PUSH_MIRROR, buildcache.unsigned, only(build)) }
     ];
 }
 const pushToMirror = {
@@ -2914,7 +3324,7 @@ const pushToMirror = {
         const runner = withCredentials(spack.runner, build.request);
         if (buildcache.signingKey)
             await importSigningKey(runner, buildcache.signingKey, build.work.scratch);
-        await runner.run(pushArgs(environment.envDir, PUSH_MIRROR, buildcache.unsigned), {
+        await runner.run(pushArgs(environment.envDir, PUSH_MIRROR, buildcache.unsigned, only(build)), {
             group: `spack buildcache push ${buildcache.push}`
         });
         return { mirror: buildcache.push };
@@ -3009,7 +3419,8 @@ const checkRunner = {
     title: () => 'Check the runner',
     plan: planCheck,
     run: async ({ build, spack }) => {
-        const runner = withCredentials(spack.runner, build.request);
+        // Neither check reaches a mirror: no credentials (src/build.ts withCredentials).
+        const runner = spack.runner;
         const target = await checkHostTarget(runner, build.request.target);
         info(target.message);
         if (!build.request.offline)
@@ -3020,7 +3431,6 @@ const checkRunner = {
     }
 };
 
-/** Trust the public keys of signed remote build caches (`buildcache-keys`) before anything is installed from them. */
 const trustBuildCacheKeys = {
     key: 'trusted',
     title: () => "Trust the build caches' public keys",
@@ -3034,7 +3444,8 @@ const trustBuildCacheKeys = {
     skip: ({ build }) => (build.request.buildcache.trustedKeys ? undefined : { keys: false }),
     run: async ({ build, spack }) => {
         const keys = build.request.buildcache.trustedKeys;
-        await trustPublicKeys(withCredentials(spack.runner, build.request), keys, build.work.scratch);
+        // Keys go into the local keyring: no mirror is reached, no credentials given.
+        await trustPublicKeys(spack.runner, keys, build.work.scratch);
         return { keys: true };
     }
 };
@@ -3134,7 +3545,9 @@ async function writeSummary(fill) {
         return;
     }
     // Appended here rather than by summary.write(), which keeps the first file it was given for the process's life.
-    const text = fill(summary.emptyBuffer()).stringify();
+    // The last safety net for secrets: whatever a row holds (an error message, a URL), no known secret and no URL
+    // credentials reach the summary, which the runner does not mask.
+    const text = redact(fill(summary.emptyBuffer()).stringify());
     summary.emptyBuffer();
     mkdirSync(path$1.dirname(file), { recursive: true });
     appendFileSync(file, text, 'utf8');
@@ -3156,8 +3569,9 @@ function runReport(results, phases, error) {
         spec: slurmSpec(build.request, build.gccVersion),
         compiler: `gcc@${build.gccVersion}`,
         target: build.request.target,
-        ...(cache ? { cacheHit: cache.restoredKey ? `${cache.hit} (${cache.restoredKey})` : cache.hit } : {}),
+        ...(cache ? { cacheHit: describeHit(install?.cacheHit ?? cache.hit, cache) } : {}),
         ...(slurmInstall ? installedNames([...(compiler?.report ? [compiler.report] : []), slurmInstall]) : {}),
+        ...(install?.servedBy && Object.keys(install.servedBy).length ? { servedBy: install.servedBy } : {}),
         ...(slurm ? { slurmVersion: slurm.root.version } : {}),
         ...(audit ? { audit } : {}),
         ...(artifact
@@ -3171,17 +3585,50 @@ function runReport(results, phases, error) {
                 }
             }
             : {}),
-        ...(error !== undefined ? { error: error instanceof Error ? error.message : String(error) } : {})
+        ...(error !== undefined ? { error: error instanceof Error ? error.message : String(error) } : {}),
+        ...(error instanceof InstallError
+            ? {
+                failure: {
+                    packageName: error.failure.packageName,
+                    ...(error.failure.check ? { check: error.failure.check } : {})
+                }
+            }
+            : {})
     };
+}
+function escapeHtml(text) {
+    return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+/** The build cache row: the hit, the key restored (or the installed tree's), and a damaged entry this job replaces. */
+function describeHit(hit, cache) {
+    const rebuilt = cache.hit === 'exact' && hit !== 'exact' ? ', some packages in it were damaged and built again' : '';
+    if (hit === 'remote')
+        return 'remote (nothing built: remote build caches served what the Actions cache did not hold)';
+    const tree = cache.installedTree ? ', the installed tree' : '';
+    if (cache.restoredKey)
+        return `${hit} (${cache.restoredKey}${tree}${rebuilt})`;
+    if (cache.damagedKey)
+        return `${hit} (${cache.damagedKey} could not be restored: this job saves a fresh one)`;
+    return hit;
 }
 function megabytes(bytes) {
     return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 }
+/** The longest failure line the summary's result row shows whole. */
+const RESULT_CHARACTERS = 500;
 /** The rows of the summary table, as text; a pure function of the report. */
 function summaryRows(report) {
     const rows = [
-        ['result', report.error ? `failed: ${report.error.split('\n')[0]}` : 'success']
+        [
+            'result',
+            report.error ? `failed: ${shortened(report.error.split('\n')[0], RESULT_CHARACTERS)}` : 'success'
+        ]
     ];
+    if (report.failure?.check)
+        rows.push([
+            `why ${report.failure.packageName} failed`,
+            `config.log, the failing check:<pre>${escapeHtml(report.failure.check.join('\n'))}</pre>`
+        ]);
     if (report.spec)
         rows.push(['spec', `<code>${report.spec}</code>`]);
     if (report.slurmVersion)
@@ -3196,6 +3643,13 @@ function summaryRows(report) {
         rows.push(['built from source', report.built.length ? report.built.join(', ') : 'nothing']);
     if (report.extracted)
         rows.push(['from the build cache', report.extracted.length ? report.extracted.join(', ') : 'nothing']);
+    if (report.servedBy)
+        rows.push([
+            'served by',
+            Object.entries(report.servedBy)
+                .map(([mirror, count]) => `${mirror}: ${count}`)
+                .join(', ')
+        ]);
     if (report.artifact) {
         rows.push([
             'artifact',
@@ -3310,14 +3764,17 @@ async function showPlan(plan) {
     }
     const lines = planLines(plan);
     const rows = requestRows(plan.build.request);
+    // Everything shown comes from the inputs, the site's spack-config among them: echoed verbatim, commands paused.
     await group('Plan (dry-run: nothing is built)', async () => {
-        for (const [name, value] of rows)
-            info(`${name}: ${value}`);
-        info(`\nspec: ${plan.spec}`);
-        info(`target check: ${plan.targetCheck}`);
-        if (env)
-            info(`\nenvironment: ${env.path} (try it: spack -e ${path$1.dirname(env.path)} concretize)\n${env.content}`);
-        info(`commands:\n${lines.join('\n')}`);
+        logVerbatim([
+            ...rows.map(([name, value]) => `${name}: ${value}`),
+            `\nspec: ${plan.spec}`,
+            `target check: ${plan.targetCheck}`,
+            ...(env
+                ? [`\nenvironment: ${env.path} (try it: spack -e ${path$1.dirname(env.path)} concretize)\n${env.content}`]
+                : []),
+            `commands:\n${lines.join('\n')}`
+        ].join('\n'));
     });
     await writeSummary(summary => summary
         .addHeading('Slurm Factory: plan (dry-run)', 2)
@@ -3353,26 +3810,49 @@ const BUILD = Pipeline.start()
     .then(readInstalled)
     .then(packageArtifact)
     .then(uploadArtifact);
+/** A dependencies job (`stage: dependencies`): the same phases up to the install, which leaves Slurm out; no artifact. */
+const DEPENDENCIES = Pipeline.start()
+    .then(checkBuildCaches)
+    .then(provision)
+    .then(restorePackageIndex)
+    .then(registerRepository)
+    .then(checkRecipe)
+    .then(checkRunner)
+    .then(renderEnvironment)
+    .then(restoreBuildCache)
+    .then(trustBuildCacheKeys)
+    .then(buildCompiler)
+    .then(installDependencies)
+    .then(pushToMirror)
+    .then(dependenciesInstalled);
+function pipelineOf(build) {
+    return build.request.stage === 'dependencies' ? DEPENDENCIES : BUILD;
+}
 /** What plan mode shows: the main step's phases, then the post step. */
 function planBuild(build) {
-    return planOf(build, [...BUILD.plan(build), planPost(build)].filter(phase => phase.steps.length > 0));
+    return planOf(build, [...pipelineOf(build).plan(build), planPost(build)].filter(phase => phase.steps.length > 0));
+}
+/** The step's failure message: no secret, no URL credentials, and not longer than a log can show. */
+function failureMessage(error) {
+    return shortened(redact(error instanceof Error ? error.message : String(error)), 20_000);
 }
 async function run() {
     let progress;
     let failure;
     try {
         const request = readInputs();
+        useCachePolicy(CacheBudget.forMain());
         if (request.collect)
             return await writeCollectSummary(request.collect, process.env.GITHUB_STEP_SUMMARY);
         const build = await resolveBuild(request);
         if (request.dryRun)
             return await showPlan(planBuild(build));
         progress = new Progress({ build });
-        await BUILD.run(progress);
+        await pipelineOf(build).run(progress);
     }
     catch (error) {
         failure = error;
-        setFailed(error instanceof Error ? error.message : String(error));
+        setFailed(failureMessage(error));
     }
     finally {
         if (progress?.times.length)

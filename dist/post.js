@@ -1,4 +1,4 @@
-import { N as runPost } from './lib/post-step.js';
+import { a4 as runPost } from './lib/post-step.js';
 import './lib/core.js';
 import 'os';
 import 'crypto';
@@ -33,12 +33,12 @@ import 'string_decoder';
 import 'child_process';
 import 'timers';
 import 'node:path';
-import 'node:fs';
-import 'node:crypto';
-import 'node:os';
 import './lib/index.js';
 import 'process';
 import 'buffer';
+import 'node:fs';
+import 'node:os';
+import 'node:crypto';
 
 // The action's post step: runs after the job's steps, also when the build failed. It exits as soon as it is done,
 // for the same reason as the main step.

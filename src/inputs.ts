@@ -15,6 +15,7 @@ import type { BuildRequest, InputContext } from './inputs/request.js'
 import { parseCompiler, parseTarget, parseVariants } from './inputs/slurm.js'
 import { parseRepo, parseSpack, parseSpackConfig } from './inputs/spack.js'
 import { parseStage } from './inputs/stage.js'
+import { registerRunnerSecrets, registerSecret } from './secrets.js'
 
 export { InputError } from './inputs/fields.js'
 export type {
@@ -37,17 +38,12 @@ export {
 } from './inputs/slurm.js'
 
 /**
- * Reads the action's inputs from the runner; masks secrets before anything can print them. A multi-line secret (an
- * ASCII-armored key) is masked whole and line by line, since the runner matches masks within a line.
+ * Reads the action's inputs from the runner; registers the secrets (the secret inputs, and the runner's own tokens)
+ * before anything can print or write them (src/secrets.ts).
  */
 export function readInputs(context: InputContext = defaultContext()): BuildRequest {
-  for (const secret of SECRET_INPUTS) {
-    const value = core.getInput(secret)
-    if (!value) continue
-    core.setSecret(value)
-    for (const line of value.split(/\r?\n/))
-      if (line.trim().length >= 8 && !line.startsWith('-----')) core.setSecret(line.trim())
-  }
+  for (const secret of SECRET_INPUTS) registerSecret(core.getInput(secret))
+  registerRunnerSecrets()
   return parseInputs(name => core.getInput(name), context)
 }
 

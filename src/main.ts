@@ -4,6 +4,8 @@
  */
 import * as core from '@actions/core'
 import { resolveBuild, type Build } from './build.js'
+import { CacheBudget } from './cache/budget.js'
+import { useCachePolicy } from './cache/service.js'
 import { writeCollectSummary } from './collect/cli.js'
 import { readInputs } from './inputs.js'
 import { packageArtifact } from './phases/artifact.js'
@@ -23,7 +25,9 @@ import { uploadArtifact } from './phases/upload.js'
 import { Pipeline, Progress, type ResultsOf } from './pipeline.js'
 import { planOf, showPlan, type Plan } from './plan.js'
 import { planPost } from './post-step.js'
+import { redact } from './secrets.js'
 import { runReport, writeRunSummary, type RunResults } from './summary.js'
+import { shortened } from './verbatim.js'
 
 export const BUILD = Pipeline.start()
   .then(checkBuildCaches)
@@ -75,11 +79,17 @@ export function planBuild(build: Build): Plan {
   )
 }
 
+/** The step's failure message: no secret, no URL credentials, and not longer than a log can show. */
+function failureMessage(error: unknown): string {
+  return shortened(redact(error instanceof Error ? error.message : String(error)), 20_000)
+}
+
 export async function run(): Promise<void> {
   let progress: Progress<Partial<Results> & { readonly build: Build }> | undefined
   let failure: unknown
   try {
     const request = readInputs()
+    useCachePolicy(CacheBudget.forMain())
     if (request.collect) return await writeCollectSummary(request.collect, process.env.GITHUB_STEP_SUMMARY)
     const build = await resolveBuild(request)
     if (request.dryRun) return await showPlan(planBuild(build))
@@ -87,7 +97,7 @@ export async function run(): Promise<void> {
     await pipelineOf(build).run(progress)
   } catch (error) {
     failure = error
-    core.setFailed(error instanceof Error ? error.message : String(error))
+    core.setFailed(failureMessage(error))
   } finally {
     if (progress?.times.length) await writeRunSummary(runReport(progress.results, progress.times, failure))
   }

@@ -14,6 +14,7 @@ import { displayCommand } from './spack/commands.js'
 import { slurmSpec } from './spack/environment.js'
 import { planTargetCheck } from './spack/target-check.js'
 import { writeSummary } from './summary.js'
+import { logVerbatim } from './verbatim.js'
 
 export interface Plan {
   readonly build: Build
@@ -105,13 +106,19 @@ export async function showPlan(plan: Plan): Promise<void> {
   }
   const lines = planLines(plan)
   const rows = requestRows(plan.build.request)
+  // Everything shown comes from the inputs, the site's spack-config among them: echoed verbatim, commands paused.
   await core.group('Plan (dry-run: nothing is built)', async () => {
-    for (const [name, value] of rows) core.info(`${name}: ${value}`)
-    core.info(`\nspec: ${plan.spec}`)
-    core.info(`target check: ${plan.targetCheck}`)
-    if (env)
-      core.info(`\nenvironment: ${env.path} (try it: spack -e ${path.dirname(env.path)} concretize)\n${env.content}`)
-    core.info(`commands:\n${lines.join('\n')}`)
+    logVerbatim(
+      [
+        ...rows.map(([name, value]) => `${name}: ${value}`),
+        `\nspec: ${plan.spec}`,
+        `target check: ${plan.targetCheck}`,
+        ...(env
+          ? [`\nenvironment: ${env.path} (try it: spack -e ${path.dirname(env.path)} concretize)\n${env.content}`]
+          : []),
+        `commands:\n${lines.join('\n')}`
+      ].join('\n')
+    )
   })
   await writeSummary(summary =>
     summary

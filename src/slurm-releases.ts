@@ -4,6 +4,7 @@
  * apply: that repository's recipe is asked instead (see spack/recipe-check.ts).
  */
 import { SLURM_RELEASES } from './catalog.js'
+import { quoted } from './inputs/fields.js'
 
 /** The bundled recipe's releases of `series`, newest first. */
 export function releasesOf(series: string): string[] {
@@ -20,7 +21,7 @@ export function unknownRelease(version: string): string | undefined {
   const series = parts.slice(0, 2).join('.')
   const known = releasesOf(series)
   return (
-    `${JSON.stringify(version)} is not a release the bundled recipe has a checksum for; ` +
-    `${series} has ${known.join(', ')} (newest first), or give the series ${JSON.stringify(series)} for the newest`
+    `${quoted(version)} is not a release the bundled recipe has a checksum for; ` +
+    `${series} has ${known.join(', ')} (newest first), or give the series ${quoted(series)} for the newest`
   )
 }

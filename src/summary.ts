@@ -10,9 +10,12 @@ import type { Build } from './build.js'
 import type { BuildCacheResult } from './phases/build-cache.js'
 import type { Upload } from './phases/upload.js'
 import type { PhaseTime } from './pipeline.js'
+import type { InstallCacheHit } from './spack/binary-sources.js'
 import { slurmSpec } from './spack/environment.js'
 import { InstallError, type InstallReport } from './spack/install.js'
 import type { BuiltSlurm } from './spack/result.js'
+import { redact } from './secrets.js'
+import { shortened } from './verbatim.js'
 
 type Summary = typeof core.summary
 
@@ -24,7 +27,9 @@ export async function writeSummary(fill: (summary: Summary) => Summary): Promise
     return
   }
   // Appended here rather than by summary.write(), which keeps the first file it was given for the process's life.
-  const text = fill(core.summary.emptyBuffer()).stringify()
+  // The last safety net for secrets: whatever a row holds (an error message, a URL), no known secret and no URL
+  // credentials reach the summary, which the runner does not mask.
+  const text = redact(fill(core.summary.emptyBuffer()).stringify())
   core.summary.emptyBuffer()
   mkdirSync(path.dirname(file), { recursive: true })
   appendFileSync(file, text, 'utf8')
@@ -39,6 +44,8 @@ export interface RunReport {
   readonly cacheHit?: string
   readonly built?: readonly string[]
   readonly extracted?: readonly string[]
+  /** How many packages each build cache served, by its name in spack.yaml. */
+  readonly servedBy?: Readonly<Record<string, number>>
   readonly phases: readonly PhaseTime[]
   readonly artifact?: {
     readonly name: string
@@ -54,6 +61,8 @@ export interface RunReport {
     readonly warnings: number
   }
   readonly error?: string
+  /** The package that failed to build and, when configure failed, its failing check's lines from config.log. */
+  readonly failure?: { readonly packageName: string; readonly check?: readonly string[] }
 }
 
 /** The results of a build's phases the summary reads; each is there once its phase is done. */
@@ -61,7 +70,11 @@ export interface RunResults {
   readonly build: Build
   readonly cache?: BuildCacheResult
   readonly compiler?: { readonly report?: InstallReport }
-  readonly install?: InstallReport
+  /** With how much really came from the build cache, once installed. */
+  readonly install?: InstallReport & {
+    readonly cacheHit?: InstallCacheHit
+    readonly servedBy?: Readonly<Record<string, number>>
+  }
   readonly slurm?: BuiltSlurm
   readonly artifact?: BuiltArtifact
   readonly upload?: Upload
@@ -85,8 +98,9 @@ export function runReport(results: RunResults, phases: readonly PhaseTime[], err
     spec: slurmSpec(build.request, build.gccVersion),
     compiler: `gcc@${build.gccVersion}`,
     target: build.request.target,
-    ...(cache ? { cacheHit: cacheHitText(cache) } : {}),
+    ...(cache ? { cacheHit: describeHit(install?.cacheHit ?? cache.hit, cache) } : {}),
     ...(slurmInstall ? installedNames([...(compiler?.report ? [compiler.report] : []), slurmInstall]) : {}),
+    ...(install?.servedBy && Object.keys(install.servedBy).length ? { servedBy: install.servedBy } : {}),
     ...(slurm ? { slurmVersion: slurm.root.version } : {}),
     ...(audit ? { audit } : {}),
     ...(artifact
@@ -100,24 +114,52 @@ export function runReport(results: RunResults, phases: readonly PhaseTime[], err
           }
         }
       : {}),
-    ...(error !== undefined ? { error: error instanceof Error ? error.message : String(error) } : {})
+    ...(error !== undefined ? { error: error instanceof Error ? error.message : String(error) } : {}),
+    ...(error instanceof InstallError
+      ? {
+          failure: {
+            packageName: error.failure.packageName,
+            ...(error.failure.check ? { check: error.failure.check } : {})
+          }
+        }
+      : {})
   }
 }
 
-function cacheHitText(cache: BuildCacheResult): string {
-  if (!cache.restoredKey) return cache.hit
-  return `${cache.hit} (${cache.restoredKey}${cache.installedTree ? ', the installed tree' : ''})`
+function escapeHtml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
+}
+
+/** The build cache row: the hit, the key restored (or the installed tree's), and a damaged entry this job replaces. */
+function describeHit(hit: InstallCacheHit, cache: BuildCacheResult): string {
+  const rebuilt = cache.hit === 'exact' && hit !== 'exact' ? ', some packages in it were damaged and built again' : ''
+  if (hit === 'remote') return 'remote (nothing built: remote build caches served what the Actions cache did not hold)'
+  const tree = cache.installedTree ? ', the installed tree' : ''
+  if (cache.restoredKey) return `${hit} (${cache.restoredKey}${tree}${rebuilt})`
+  if (cache.damagedKey) return `${hit} (${cache.damagedKey} could not be restored: this job saves a fresh one)`
+  return hit
 }
 
 function megabytes(bytes: number): string {
   return `${(bytes / 1024 / 1024).toFixed(1)} MB`
 }
 
+/** The longest failure line the summary's result row shows whole. */
+export const RESULT_CHARACTERS = 500
+
 /** The rows of the summary table, as text; a pure function of the report. */
 export function summaryRows(report: RunReport): Array<[string, string]> {
   const rows: Array<[string, string]> = [
-    ['result', report.error ? `failed: ${report.error.split('\n')[0]}` : 'success']
+    [
+      'result',
+      report.error ? `failed: ${shortened(report.error.split('\n')[0] as string, RESULT_CHARACTERS)}` : 'success'
+    ]
   ]
+  if (report.failure?.check)
+    rows.push([
+      `why ${report.failure.packageName} failed`,
+      `config.log, the failing check:<pre>${escapeHtml(report.failure.check.join('\n'))}</pre>`
+    ])
   if (report.spec) rows.push(['spec', `<code>${report.spec}</code>`])
   if (report.slurmVersion) rows.push(['Slurm', report.slurmVersion])
   if (report.compiler) rows.push(['compiler', report.compiler])
@@ -126,6 +168,13 @@ export function summaryRows(report: RunReport): Array<[string, string]> {
   if (report.built) rows.push(['built from source', report.built.length ? report.built.join(', ') : 'nothing'])
   if (report.extracted)
     rows.push(['from the build cache', report.extracted.length ? report.extracted.join(', ') : 'nothing'])
+  if (report.servedBy)
+    rows.push([
+      'served by',
+      Object.entries(report.servedBy)
+        .map(([mirror, count]) => `${mirror}: ${count}`)
+        .join(', ')
+    ])
   if (report.artifact) {
     rows.push([
       'artifact',

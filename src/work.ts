@@ -36,6 +36,8 @@ export interface WorkDirs {
   readonly cacheState: string
   /** The runner's compilers as Spack detected them, kept with Spack's package index between runs. */
   readonly detectedCompilers: string
+  /** Where cache entries are restored to and saved from before they are moved into place (src/cache/staging.ts). */
+  readonly cacheTransfer: string
   /** Clones of a git `spack-repo`, one directory per URL and ref (see `repoCheckout`). */
   readonly repoSources: string
   /** Fresh clones of Spack and its builtin packages before they go into the tool cache. */
@@ -75,6 +77,7 @@ export function workDirs(runnerTemp: string): WorkDirs {
     spackState: path.join(root, 'spack-state'),
     cacheState: path.join(root, 'cache-state'),
     detectedCompilers: path.join(root, 'compiler-detection', 'detected.json'),
+    cacheTransfer: path.join(root, 'cache-transfer'),
     repoSources: path.join(root, 'repo-source'),
     staging: path.join(root, 'staging'),
     tools: root,

@@ -8,13 +8,13 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import path from 'node:path'
 import {
   adoptCachedLock,
-  cachedPaths,
   keepLock,
   restoreBuildCache,
   saveBuildCache,
   type CachePaths
 } from '../../src/cache/build-cache.js'
-import { cacheKeys, partialKey, type CacheKeys } from '../../src/cache/keys.js'
+import { CacheBudget } from '../../src/cache/budget.js'
+import { cacheKeys, completeKey, partialKey, type CacheKeys, type JobRun } from '../../src/cache/keys.js'
 import { useLocalServices } from '../helpers/local-services.js'
 import { applyEnv, scaleTimers } from '../services/index.js'
 import { captureWorkflowLog, type WorkflowLog } from '../helpers/workflow-log.js'
@@ -42,62 +42,82 @@ function keysFor(environment: string, prefix = 'bc'): CacheKeys {
 }
 
 /**
- * A fresh machine: empty mirror and cache-state directories, at the same paths every time (the cache service files
- * an entry under a version made from its paths, which are the same on every runner).
+ * A fresh machine: empty mirror, cache-state and transfer directories, at the same paths every time (the cache
+ * service files an entry under a version made from its paths, which are the same on every runner).
  */
 function machine(): CachePaths {
   const dir = path.join(root, 'machine')
   rmSync(dir, { recursive: true, force: true })
-  return { mirror: path.join(dir, 'buildcache'), state: path.join(dir, 'cache-state') }
+  return {
+    mirror: path.join(dir, 'buildcache'),
+    state: path.join(dir, 'cache-state'),
+    transfer: path.join(dir, 'cache-transfer')
+  }
 }
 
+const run = (id: string, attempt = '1'): JobRun => ({ id, attempt })
+
 describe('restore and save', () => {
-  test('a miss, a save, then an exact hit on a fresh machine, then a partial hit for a changed environment', async () => {
+  test("a miss, a save under the run's complete key, then an exact hit on a fresh machine, then a partial hit for a changed environment", async () => {
     const keys = keysFor('spack: {specs: [slurm]}')
     const first = machine()
-    expect(await restoreBuildCache(keys, first)).toEqual({ hit: 'none' })
+    expect(await restoreBuildCache(keys, first, run('1'))).toEqual({ hit: 'none' })
     expect(existsSync(first.mirror) && existsSync(first.state)).toBe(true)
     writeFileSync(path.join(first.mirror, 'index.json'), '{"built": 1}')
-    expect(await saveBuildCache(keys.primary, first)).toBe(true)
-    expect(log.infos()).toContain(`Saved the build cache under ${keys.primary}`)
+    const saved = completeKey(keys.primary, '1', '1')
+    expect(await saveBuildCache(saved, first)).toBe(true)
+    expect(log.infos()).toContain(`Saved the build cache under ${saved}`)
+    // Saved from the transfer directory, and put back where the build uses it.
+    expect(readFileSync(path.join(first.mirror, 'index.json'), 'utf8')).toBe('{"built": 1}')
+    expect(existsSync(path.join(first.transfer, 'buildcache'))).toBe(false)
 
     const second = machine()
-    expect(await restoreBuildCache(keys, second)).toEqual({ hit: 'exact', restoredKey: keys.primary })
+    expect(await restoreBuildCache(keys, second, run('2'))).toEqual({ hit: 'exact', restoredKey: saved })
     expect(readFileSync(path.join(second.mirror, 'index.json'), 'utf8')).toBe('{"built": 1}')
 
     const changed = keysFor('spack: {specs: [slurm+nvml]}')
     const third = machine()
-    expect(await restoreBuildCache(changed, third)).toEqual({ hit: 'partial', restoredKey: keys.primary })
+    expect(await restoreBuildCache(changed, third, run('3'))).toEqual({ hit: 'partial', restoredKey: saved })
     expect(log.warnings()).toEqual([])
   })
 
-  test("a failed build's partial key is restored before any other cache of the family", async () => {
+  test("a complete build's entry is restored before a failed build's, which comes before the family's", async () => {
     const keys = keysFor('partial', 'bp')
     const failed = machine()
     mkdirSync(failed.mirror, { recursive: true })
     writeFileSync(path.join(failed.mirror, 'from'), 'the failed run')
     expect(await saveBuildCache(partialKey(keys.primary, '7', '1'), failed)).toBe(true)
     const retry = machine()
-    expect(await restoreBuildCache(keys, retry)).toEqual({
+    expect(await restoreBuildCache(keys, retry, run('8'))).toEqual({
       hit: 'partial',
       restoredKey: `${keys.primary}-partial-7-1`
     })
     expect(readFileSync(path.join(retry.mirror, 'from'), 'utf8')).toBe('the failed run')
+    writeFileSync(path.join(retry.mirror, 'from'), 'the complete run')
+    expect(await saveBuildCache(completeKey(keys.primary, '8', '1'), retry)).toBe(true)
+    expect(await restoreBuildCache(keys, machine(), run('9'))).toEqual({
+      hit: 'exact',
+      restoredKey: `${keys.primary}-complete-8-1`
+    })
   })
 
-  test('the same key twice: the service refuses the second save, which is a warning', async () => {
+  test('the same key twice: the service refuses the second save, which is one warning with its reason', async () => {
     const keys = keysFor('twice', 'bt')
     const paths = machine()
     mkdirSync(paths.mirror, { recursive: true })
     expect(await saveBuildCache(keys.primary, paths)).toBe(true)
     expect(await saveBuildCache(keys.primary, paths)).toBe(false)
-    expect(log.warnings().join('\n')).toContain(`The build cache was not saved under ${keys.primary}`)
+    expect(log.warnings()).toEqual([
+      expect.stringMatching(
+        new RegExp(`^The build cache was not saved under ${keys.primary}: Failed to reserve cache: .*\\(409\\)`)
+      )
+    ])
   })
 
   test('a runner without the cache service: the build goes on without it, warned', async () => {
     const restore = applyEnv({ ACTIONS_RESULTS_URL: undefined, ACTIONS_CACHE_URL: undefined })
     try {
-      expect(await restoreBuildCache(keysFor('x'), machine())).toEqual({ hit: 'none' })
+      expect(await restoreBuildCache(keysFor('x'), machine(), run('1'))).toEqual({ hit: 'none' })
       expect(await saveBuildCache('k', machine())).toBe(false)
     } finally {
       restore()
@@ -108,23 +128,100 @@ describe('restore and save', () => {
     ])
   })
 
-  test('a failing service costs warnings, not the build', async () => {
+  test("a failing service: one warning with the toolkit's reason (no ::error:: of its own), and the job's budget skips the save", async () => {
     const fault = local.services.fail({ endpoint: 'twirp', status: 500 })
     const restoreTimers = scaleTimers(100) // the toolkit backs off for seconds between attempts
+    const policy = CacheBudget.of({ limitMs: 60_000, spentMs: 0 })
     try {
-      expect(await restoreBuildCache(keysFor('fault', 'bf'), machine())).toEqual({ hit: 'none' })
-      expect(await saveBuildCache('bf-key', machine())).toBe(false)
+      expect(await restoreBuildCache(keysFor('fault', 'bf'), machine(), run('1'), { policy })).toEqual({ hit: 'none' })
+      expect(await saveBuildCache('bf-key', machine(), { policy })).toBe(false)
     } finally {
       restoreTimers()
       fault.remove()
     }
-    expect(log.warnings().length).toBeGreaterThan(0)
+    expect(log.errors()).toEqual([])
+    expect(log.warnings()).toEqual([
+      'Restoring the build cache failed, building without it: Failed to restore: Failed to GetCacheEntryDownloadURL: ' +
+        "Failed to make request after 5 attempts: Failed request: (500) Internal Server Error: injected fault: 500. The job's other cache operations are skipped"
+    ])
+    expect(log.infos()).toContain(
+      'Not saving the build cache under bf-key: the build cache: Failed to restore: Failed to GetCacheEntryDownloadURL: ' +
+        'Failed to make request after 5 attempts: Failed request: (500) Internal Server Error: injected fault: 500 (earlier in this job)'
+    )
   })
 
-  test('the cached paths are the mirror and the lock directory', () => {
-    expect(cachedPaths({ mirror: '/m', state: '/s' })).toEqual(['/m', '/s'])
+  test('an entry whose archive does not unpack is reported damaged, and the next save replaces it for later runs', async () => {
+    const keys = keysFor('damaged', 'bd')
+    const built = machine()
+    mkdirSync(built.mirror, { recursive: true })
+    writeFileSync(path.join(built.mirror, 'from'), 'the first run')
+    expect(await saveBuildCache(completeKey(keys.primary, '1', '1'), built)).toBe(true)
+    corruptEntry(completeKey(keys.primary, '1', '1'))
+
+    const damaged = machine()
+    expect(await restoreBuildCache(keys, damaged, run('2'))).toEqual({
+      hit: 'none',
+      damagedKey: completeKey(keys.primary, '1', '1')
+    })
+    expect(log.warnings()).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^The build cache ${keys.primary}-complete-1-1 was found but could not be restored, building without it: Failed to restore: `
+        )
+      )
+    ])
+    expect(existsSync(path.join(damaged.mirror, 'from'))).toBe(false)
+    writeFileSync(path.join(damaged.mirror, 'from'), 'the second run')
+    expect(await saveBuildCache(completeKey(keys.primary, '2', '1'), damaged)).toBe(true)
+
+    const healed = machine()
+    expect(await restoreBuildCache(keys, healed, run('3'))).toEqual({
+      hit: 'exact',
+      restoredKey: completeKey(keys.primary, '2', '1')
+    })
+    expect(readFileSync(path.join(healed.mirror, 'from'), 'utf8')).toBe('the second run')
+  })
+
+  test('a restore given up on never writes into the mirror the build uses, even once it completes', async () => {
+    const keys = keysFor('abandoned', 'ba')
+    const built = machine()
+    mkdirSync(built.mirror, { recursive: true })
+    writeFileSync(path.join(built.mirror, 'restored-late'), 'from the cache')
+    expect(await saveBuildCache(completeKey(keys.primary, '1', '1'), built)).toBe(true)
+
+    const slow = local.services.fail({ endpoint: 'GetBlob', delayMs: 1500, times: 1 })
+    const paths = machine()
+    const policy = CacheBudget.of({ limitMs: 300, spentMs: 0 })
+    expect(await restoreBuildCache(keys, paths, run('2'), { policy })).toEqual({ hit: 'none' })
+    expect(log.warnings()).toEqual([
+      "Restoring the build cache failed, building without it: restoring the build cache did not finish within 0.3 s. The job's other cache operations are skipped"
+    ])
+    // The toolkit goes on in the background and unpacks the entry once the blob arrives: into the transfer directory.
+    await waitFor(() => existsSync(path.join(paths.transfer, 'buildcache', 'restored-late')))
+    expect(existsSync(path.join(paths.mirror, 'restored-late'))).toBe(false)
+    expect(slow.hits).toBe(1)
   })
 })
+
+/** Flips bytes in the middle of a saved entry's archive, as a storage fault would: zstd finds it corrupt. */
+function corruptEntry(key: string): void {
+  const entry = local.services.cache?.entries.find(e => e.key === key)
+  if (!entry) throw new Error(`no entry ${key}`)
+  const record = local.services.server.blobs.get(entry.blob)
+  if (!record) throw new Error(`no blob for ${key}`)
+  const data = readFileSync(record.file)
+  for (let i = Math.floor(data.length / 2); i < Math.min(data.length - 8, Math.floor(data.length / 2) + 64); i++)
+    data[i] = (data[i] as number) ^ 0xff
+  writeFileSync(record.file, data)
+}
+
+async function waitFor(done: () => boolean, ms = 10_000): Promise<void> {
+  const until = Date.now() + ms
+  while (!done()) {
+    if (Date.now() > until) throw new Error('timed out waiting')
+    await new Promise(resolve => setTimeout(resolve, 50))
+  }
+}
 
 describe('the lock kept with the cache', () => {
   const environment = 'spack:\n  specs: [slurm@25.11]\n'

@@ -21,6 +21,7 @@ import {
   type InstalledTree
 } from '../../src/cache/installed-tree.js'
 import type { CacheClient } from '../../src/cache/service.js'
+import { stageForSave } from '../../src/cache/staging.js'
 
 const dirs: string[] = []
 afterEach(() => {
@@ -39,7 +40,11 @@ function installedBuild(): { tree: InstalledTree; prefix: (name: keyof typeof HA
   const root = mkdtempSync(path.join(tmpdir(), 'installed-tree-'))
   dirs.push(root)
   const installRoot = path.join(root, 'opt')
-  const paths: CachePaths = { mirror: path.join(root, 'buildcache'), state: path.join(root, 'cache-state') }
+  const paths: CachePaths = {
+    mirror: path.join(root, 'buildcache'),
+    state: path.join(root, 'cache-state'),
+    transfer: path.join(root, 'cache-transfer')
+  }
   const envDir = path.join(root, 'environment')
   const viewRoot = path.join(root, 'view')
   const environment = environmentText(installRoot, viewRoot)
@@ -73,19 +78,26 @@ function installedBuild(): { tree: InstalledTree; prefix: (name: keyof typeof HA
   return { tree, prefix }
 }
 
-/** A cache client holding one entry: a copy of the given paths, unpacked back where they were on restore. */
+/**
+ * A cache client holding one entry under `key`: a copy of the tree's directories as they are now, unpacked where the
+ * entry's paths say (its staging directories) when the key or one of the restore prefixes finds it.
+ */
 function clientWith(tree: InstalledTree, key: string): CacheClient {
   const stored = mkdtempSync(path.join(tmpdir(), 'installed-tree-stored-'))
   dirs.push(stored)
   const copy = (from: string, to: string): void => {
     rmSync(to, { recursive: true, force: true })
+    mkdirSync(path.dirname(to), { recursive: true })
     cpSync(from, to, { recursive: true, verbatimSymlinks: true })
   }
+  // What the action's save stores: the tree's directories staged, the view's link as its target.
+  const staged = stageForSave(tree.entry.staged ?? [])
   tree.entry.paths.forEach((dir, i) => copy(dir, path.join(stored, String(i))))
+  staged.restore()
   return {
     isFeatureAvailable: () => true,
-    restoreCache: async (paths: string[], primaryKey: string) => {
-      if (primaryKey !== key) return undefined
+    restoreCache: async (paths: string[], primaryKey: string, restoreKeys: string[] = []) => {
+      if (primaryKey !== key && !restoreKeys.some(prefix => key.startsWith(prefix))) return undefined
       paths.forEach((dir, i) => copy(path.join(stored, String(i)), dir))
       return key
     },
@@ -99,12 +111,16 @@ describe('the installed tree', () => {
     expect(tree.entry.key).toBe(installedTreeKey('prefix-key'))
     expect(tree.entry.key).toBe('prefix-key-installed')
     const view = tree.viewRoot as string
-    expect(tree.entry.paths).toEqual([tree.installRoot, tree.paths.state, view, viewStore(view)])
+    const live = (entry: InstalledTree['entry'] | undefined) => entry?.staged?.map(dir => dir.live)
+    // The view's store before the link into it: a link is moved after what it points to.
+    expect(live(tree.entry)).toEqual([tree.installRoot, tree.paths.state, viewStore(view), view])
+    // Each is unpacked under the transfer directory and moved into place when whole.
+    for (const stored of tree.entry.paths) expect(stored.startsWith(tree.paths.transfer + path.sep)).toBe(true)
     expect(viewStore('/r/slurm-factory/view')).toBe('/r/slurm-factory/._view')
     // Environments without a view (the compiler's) keep none.
     const env = { ...tree.environments[0]!, environment: environmentText(tree.installRoot) }
     const bare = installedTreeOf('k', { installRoot: tree.installRoot, viewRoot: view }, tree.paths, [env])
-    expect(bare?.entry.paths).toEqual([tree.installRoot, tree.paths.state])
+    expect(live(bare?.entry)).toEqual([tree.installRoot, tree.paths.state])
   })
 
   test('a view that is gone, or no link into its store, keeps the tree from counting as whole', () => {
@@ -155,15 +171,19 @@ describe('the installed tree', () => {
 
   test('restored whole, it is used; restored incomplete, it is removed with its locks and the build cache takes over', async () => {
     const whole = installedBuild()
-    const client = clientWith(whole.tree, whole.tree.entry.key)
+    const saved = `${whole.tree.entry.key}-complete-7-1`
+    const client = clientWith(whole.tree, saved)
     rmSync(whole.tree.installRoot, { recursive: true })
-    expect(await restoreInstalledTree(whole.tree, { client })).toBe(true)
+    rmSync(whole.tree.viewRoot as string)
+    rmSync(viewStore(whole.tree.viewRoot as string), { recursive: true })
+    expect(await restoreInstalledTree(whole.tree, { client })).toBe(saved)
+    expect(treeProblems(whole.tree)).toEqual([])
     expect(existsSync(whole.prefix('slurm'))).toBe(true)
 
     const broken = installedBuild()
     rmSync(broken.prefix('slurm'), { recursive: true })
     const brokenClient = clientWith(broken.tree, broken.tree.entry.key)
-    expect(await restoreInstalledTree(broken.tree, { client: brokenClient })).toBe(false)
+    expect(await restoreInstalledTree(broken.tree, { client: brokenClient })).toBeUndefined()
     expect(existsSync(broken.tree.installRoot)).toBe(false)
     expect(existsSync(broken.tree.paths.state)).toBe(false)
   })
@@ -171,13 +191,18 @@ describe('the installed tree', () => {
   test('a miss leaves nothing behind; a tree that is not whole is not saved', async () => {
     const { tree, prefix } = installedBuild()
     const client = clientWith(tree, 'another-key')
-    expect(await restoreInstalledTree(tree, { client })).toBe(false)
-    let saved = 0
-    const counting = { ...client, saveCache: async () => ++saved } as unknown as CacheClient
-    expect(await saveInstalledTree(tree, { client: counting })).toBe(true)
+    expect(await restoreInstalledTree(tree, { client })).toBeUndefined()
+    const saved: string[] = []
+    const counting = {
+      ...client,
+      saveCache: async (_: string[], key: string) => saved.push(key)
+    } as unknown as CacheClient
+    expect(await saveInstalledTree(tree, 'tree-complete-1-1', { client: counting })).toBe(true)
+    // The save moved the tree out and back: it is whole where the build uses it.
+    expect(treeProblems(tree)).toEqual([])
     rmSync(prefix('munge'), { recursive: true })
-    expect(await saveInstalledTree(tree, { client: counting })).toBe(false)
-    expect(saved).toBe(1)
+    expect(await saveInstalledTree(tree, 'tree-complete-2-1', { client: counting })).toBe(false)
+    expect(saved).toEqual(['tree-complete-1-1'])
   })
 
   test('an environment that installs elsewhere (a site moved install_tree) keeps no tree', () => {

@@ -1,5 +1,12 @@
 import { describe, expect, test } from '@jest/globals'
-import { cacheKeys, classifyHit, partialKey, type CacheKeyInputs } from '../../src/cache/keys.js'
+import {
+  cacheKeys,
+  classifyHit,
+  completeKey,
+  isComplete,
+  partialKey,
+  type CacheKeyInputs
+} from '../../src/cache/keys.js'
 import { parseInputs } from '../../src/inputs.js'
 import { environmentYaml } from '../../src/spack/environment.js'
 import { layoutUnder } from '../../src/work.js'
@@ -47,7 +54,7 @@ describe('cache keys', () => {
     const after = keysFor({ variants: '+rest ~pmix' })
     expect(after.primary).not.toBe(before.primary)
     expect(after.restoreKeys.some(prefix => before.primary.startsWith(prefix))).toBe(true)
-    expect(after.restoreKeys[0]).toBe(`${after.primary}-partial-`)
+    expect(after.restoreKeys.slice(0, 2)).toEqual([`${after.primary}-complete-`, `${after.primary}-partial-`])
   })
 
   test('whitespace and order in variants do not change the key', () => {
@@ -83,14 +90,20 @@ describe('cache keys', () => {
     )
   })
 
-  test('a partial key is found by the next run of the same request first', () => {
+  test("a complete build's key is found first, then a failed build's, each saved under a key of its own run", () => {
     const keys = keysFor({})
+    const complete = completeKey(keys.primary, '1234', '2')
     const partial = partialKey(keys.primary, '1234', '2')
+    expect(complete).toBe(`${keys.primary}-complete-1234-2`)
     expect(partial).toBe(`${keys.primary}-partial-1234-2`)
-    expect(partial.startsWith(keys.restoreKeys[0] as string)).toBe(true)
+    expect(complete.startsWith(keys.restoreKeys[0] as string)).toBe(true)
+    expect(partial.startsWith(keys.restoreKeys[1] as string)).toBe(true)
+    expect(classifyHit(keys.primary, complete)).toBe('exact')
     expect(classifyHit(keys.primary, partial)).toBe('partial')
+    // an entry saved before keys named their run
     expect(classifyHit(keys.primary, keys.primary)).toBe('exact')
     expect(classifyHit(keys.primary, undefined)).toBe('none')
+    expect(isComplete(keys.primary, `${keys.primary}-completely-other`)).toBe(false)
   })
 
   test('keys stay within the service limit of 512 characters', () => {

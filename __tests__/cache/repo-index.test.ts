@@ -44,7 +44,11 @@ describe('repoIndexCache', () => {
     const misc = path.join(root, 'only-builtin', 'cache')
     writeIndex(misc)
     const cache = repoIndexCache({ ...base, miscCache: misc })
-    expect(cache.patterns).toEqual(['providers', 'tags', 'patches'].map(k => path.join(misc, k, 'builtin-*index.json')))
+    expect(cache.dirs.map(dir => dir.live)).toEqual(['providers', 'tags', 'patches'].map(k => path.join(misc, k)))
+    // Unpacked beside the misc cache, and moved in file by file when whole.
+    expect(cache.dirs.map(dir => dir.stored)).toEqual(
+      ['providers', 'tags', 'patches'].map(k => path.join(`${misc}-transfer`, 'spack-index', k))
+    )
     expect(
       indexFiles(cache)
         .map(f => path.relative(misc, f))
@@ -66,7 +70,7 @@ describe('save and restore', () => {
       spackRoot: '/x'
     })
     expect(await saveRepoIndex(cache)).toBe(false)
-    expect(local.services.cache?.entries.some(e => e.key === cache.key)).toBe(false)
+    expect(local.services.cache?.entries.some(e => e.key.startsWith(cache.key))).toBe(false)
   })
 
   test.each([
@@ -75,14 +79,17 @@ describe('save and restore', () => {
   ] as const)('%s: restored on a fresh machine; only a pinned index is marked as new', async (kind, pin) => {
     const misc = path.join(root, kind, 'cache')
     const cache = repoIndexCache({ keyPrefix: `t-${kind}`, miscCache: misc, spack: '1.0.0', spackRoot: '/s', ...pin })
-    expect(await restoreRepoIndex(cache)).toBe(false) // miss
+    expect(await restoreRepoIndex(cache, {}, { id: '1', attempt: '1' })).toBe(false) // miss
 
     writeIndex(misc)
-    expect(await saveRepoIndex(cache)).toBe(true)
+    expect(await saveRepoIndex(cache, {}, { id: '1', attempt: '1' })).toBe(true)
+    // Saved under a key of its own run, from copies: the live files stay where Spack reads them.
+    expect(local.services.cache?.entries.map(e => e.key)).toContain(`${cache.key}-1-1`)
+    expect(indexFiles(cache)).toHaveLength(3)
     rmSync(path.join(root, kind), { recursive: true, force: true })
 
     const before = Date.now()
-    expect(await restoreRepoIndex(cache)).toBe(true)
+    expect(await restoreRepoIndex(cache, {}, { id: '2', attempt: '1' })).toBe(true)
     const files = indexFiles(cache)
     expect(files).toHaveLength(3)
     for (const file of files) {
@@ -97,7 +104,8 @@ describe('save and restore', () => {
 
   test('with the compilers: their fingerprint is in the key; an index of other compilers is restored but saved again', async () => {
     const misc = path.join(root, 'compilers', 'cache')
-    const file = path.join(root, 'compilers', 'detected.json')
+    // The detection has a directory of its own, as src/work.ts gives it.
+    const file = path.join(root, 'compilers', 'detection', 'detected.json')
     const of = (fingerprint: string) =>
       repoIndexCache({
         keyPrefix: 'cc',
@@ -109,8 +117,8 @@ describe('save and restore', () => {
       })
     const first = of('1111111111111111')
     expect(first.key).toBe('cc-spack-index-spack1.0.0-builtinabc123-compilers1111111111111111')
-    expect(first.restoreKeys).toEqual(['cc-spack-index-spack1.0.0-builtinabc123-compilers'])
-    expect(first.patterns).toContain(file)
+    expect(first.otherCompilers).toBe('cc-spack-index-spack1.0.0-builtinabc123-compilers')
+    expect(first.dirs.map(dir => dir.live)).toContain(path.dirname(file))
     writeIndex(misc)
     // Not detected in this job (the step failed before): not saved, so that a later job saves both.
     expect(await saveRepoIndex(first)).toBe(false)

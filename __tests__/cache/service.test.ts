@@ -4,8 +4,8 @@
  * asked for the time limit and told every outcome. (The real @actions/cache against a local service: build-cache.test.)
  */
 import { afterEach, beforeEach, describe, expect, test } from '@jest/globals'
+import { CacheBudget, cacheTimeoutMs } from '../../src/cache/budget.js'
 import {
-  cacheTimeoutMs,
   perCallPolicy,
   restoreEntry,
   saveEntry,
@@ -96,19 +96,19 @@ describe('restoreEntry', () => {
     const policy = recordingPolicy()
     const c = client({ restore: () => Promise.reject(new Error('HTTP 500')) })
     const restored = await restoreEntry(entry, { client: c, policy, without: 'building without it' })
-    expect(restored).toEqual({ outcome: 'failed' })
+    expect(restored).toEqual({ outcome: 'failed', reason: 'HTTP 500' })
     expect(log.warnings()).toEqual(['Restoring the test cache failed, building without it: HTTP 500'])
     expect(policy.outcomes).toEqual(['failed'])
   })
 
   test('a service that does not answer is given up after the time limit the policy sets', async () => {
-    const policy = recordingPolicy(50)
+    const policy = recordingPolicy(100)
     const started = Date.now()
     const restored = await restoreEntry(entry, { client: client({ restore: never }), policy, without: 'going on' })
     expect(Date.now() - started).toBeLessThan(2000)
-    expect(restored).toEqual({ outcome: 'failed' })
+    expect(restored).toEqual({ outcome: 'failed', reason: 'restoring the test cache did not finish within 0.1 s' })
     expect(log.warnings()).toEqual([
-      'Restoring the test cache failed, going on: restoring the test cache did not finish within 0 s'
+      'Restoring the test cache failed, going on: restoring the test cache did not finish within 0.1 s'
     ])
   })
 })
@@ -126,16 +126,16 @@ describe('saveEntry', () => {
   test('the service refusing (id -1, an entry of that key exists or the cache is full) is a warning', async () => {
     const policy = recordingPolicy()
     expect(await saveEntry(entry, { client: client({ save: async () => -1 }), policy })).toBe(false)
-    expect(log.warnings()).toEqual(['The test cache was not saved under k-1 (see the messages above)'])
+    expect(log.warnings()).toEqual(['The test cache was not saved under k-1: no reason given'])
     expect(policy.outcomes).toEqual(['refused'])
   })
 
   test('a failing or silent service is a warning', async () => {
     expect(await saveEntry(entry, { client: client({ save: () => Promise.reject(new Error('reset')) }) })).toBe(false)
-    expect(await saveEntry(entry, { client: client({ save: never }), policy: recordingPolicy(20) })).toBe(false)
+    expect(await saveEntry(entry, { client: client({ save: never }), policy: recordingPolicy(200) })).toBe(false)
     expect(log.warnings()).toEqual([
       'Saving the test cache under k-1 failed: reset',
-      'Saving the test cache under k-1 failed: saving the test cache did not finish within 0 s'
+      'Saving the test cache under k-1 failed: saving the test cache did not finish within 0.2 s'
     ])
   })
 
@@ -147,12 +147,59 @@ describe('saveEntry', () => {
   })
 })
 
-describe("today's policy", () => {
-  test('gives each call SLURM_FACTORY_CACHE_TIMEOUT_MINS (default 10 minutes)', () => {
+describe("the job's cache budget", () => {
+  test('SLURM_FACTORY_CACHE_TIMEOUT_MINS sets it (default 10 minutes); a value that is not minutes is refused, named', () => {
     expect(cacheTimeoutMs({})).toBe(600_000)
     expect(cacheTimeoutMs({ SLURM_FACTORY_CACHE_TIMEOUT_MINS: '0.05' })).toBe(3000)
-    expect(cacheTimeoutMs({ SLURM_FACTORY_CACHE_TIMEOUT_MINS: 'soon' })).toBe(600_000)
+    expect(() => cacheTimeoutMs({ SLURM_FACTORY_CACHE_TIMEOUT_MINS: 'soon' })).toThrow(
+      'SLURM_FACTORY_CACHE_TIMEOUT_MINS: "soon" is not accepted (accepted: minutes above 0 and up to 1440, such as 10 or 0.5;'
+    )
+    expect(() => cacheTimeoutMs({ SLURM_FACTORY_CACHE_TIMEOUT_MINS: '0' })).toThrow('"0" is not accepted')
     expect(perCallPolicy.timeLimitMs(entry)).toBe(cacheTimeoutMs())
+  })
+
+  test('each call gets what the calls before it left; the first service failure stops the rest, which are skipped', async () => {
+    const budget = CacheBudget.of({ limitMs: 400, spentMs: 0 })
+    const c = client({ restore: () => new Promise(resolve => setTimeout(() => resolve('k-1'), 150)) })
+    expect(await restoreEntry(entry, { client: c, policy: budget, without: 'going on' })).toMatchObject({
+      outcome: 'done'
+    })
+    expect(budget.current.spentMs).toBeGreaterThanOrEqual(140)
+    expect(budget.timeLimitMs()).toBeLessThanOrEqual(260)
+    // What is left runs out: the call is given up on, and every later one, restore or save, is skipped.
+    const slow = client({ restore: never, save: async () => 1 })
+    expect(await restoreEntry(entry, { client: slow, policy: budget, without: 'going on' })).toEqual({
+      outcome: 'failed',
+      reason: expect.stringMatching(/^restoring the test cache did not finish within 0\.\d s$/)
+    })
+    expect(await restoreEntry(entry, { client: slow, policy: budget, without: 'going on' })).toEqual({
+      outcome: 'skipped'
+    })
+    expect(await saveEntry(entry, { client: slow, policy: budget })).toBe(false)
+    expect(slow.calls).toEqual(['restore /nowhere k-1 []'])
+    expect(log.warnings()).toEqual([
+      expect.stringMatching(
+        /^Restoring the test cache failed, going on: restoring the test cache did not finish within 0\.\d s\. The job's other cache operations are skipped$/
+      )
+    ])
+    expect(log.infos().filter(line => line.startsWith('Not '))).toEqual([
+      expect.stringMatching(/^Not restoring the test cache: the test cache: restoring .* \(earlier in this job\)$/),
+      expect.stringMatching(
+        /^Not saving the test cache under k-1: the test cache: restoring .* \(earlier in this job\)$/
+      )
+    ])
+  })
+
+  test('a refused save or a miss does not stop the traffic; a spent budget does', async () => {
+    const budget = CacheBudget.of({ limitMs: 1000, spentMs: 0 })
+    expect(await saveEntry(entry, { client: client({ save: async () => -1 }), policy: budget })).toBe(false)
+    expect(await restoreEntry(entry, { client: client({}), policy: budget, without: 'going on' })).toEqual({
+      outcome: 'missed'
+    })
+    expect(budget.refuse()).toBeUndefined()
+    expect(CacheBudget.of({ limitMs: 1000, spentMs: 1000 }).refuse()).toBe(
+      "the job's cache operations used up their 0.02 min (SLURM_FACTORY_CACHE_TIMEOUT_MINS)"
+    )
   })
 
   test('withTimeout passes a result through and leaves no timer behind', async () => {

@@ -43,12 +43,13 @@ describe('the summary', () => {
   })
 
   test('labels and sizes', () => {
-    expect([cacheLabel('exact'), cacheLabel('partial'), cacheLabel('none'), cacheLabel('')]).toEqual([
-      'from the cache',
-      'partly from the cache',
-      'from source',
-      '-'
-    ])
+    expect([
+      cacheLabel('exact'),
+      cacheLabel('remote'),
+      cacheLabel('partial'),
+      cacheLabel('none'),
+      cacheLabel('')
+    ]).toEqual(['from the cache', 'from remote build caches', 'partly from the cache', 'from source', '-'])
     expect([
       formatSize(12),
       formatSize(2048),

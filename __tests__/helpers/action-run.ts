@@ -150,9 +150,13 @@ export function makeRunner(): Runner {
       if (entry === 'post')
         for (const [name, value] of Object.entries(fileCommands(base.GITHUB_STATE as string)))
           base[`STATE_${name}`] = value
+      // The stand-in's knobs: the action passes the programs it starts an allow-listed environment (src/child-env.ts),
+      // so they travel in a file of the runner's home, which the stand-in reads.
       const all = { ...base, ...env }
       // A runner whose GCC is STANDIN_GCC has it on PATH, where the action's fingerprint of its compilers looks.
       all.PATH = `${runnerGcc(dir, env.STANDIN_GCC ?? '12.2.0')}:${all.PATH}`
+      const knobs = Object.fromEntries(Object.entries(all).filter(([name]) => name.startsWith('STANDIN_')))
+      writeFileSync(path.join(dir, '.standin-knobs.json'), JSON.stringify(knobs))
       return options.dist ? spawnDist(entry, all) : runInProcess(entry, all)
     },
     wipe() {
@@ -181,4 +185,13 @@ export function fileCommands(file: string): Record<string, string> {
   const out: Record<string, string> = {}
   for (const match of text.matchAll(/^([\w-]+)<<(\S+)\n([\s\S]*?)\n\2$/gm)) out[match[1] as string] = match[3] as string
   return out
+}
+
+/** The message of each workflow command of `stdout` that starts `::<command>::` (`error title=x` for properties), unescaped. */
+export function commandMessages(stdout: string, command: string): string[] {
+  const head = `::${command}::`
+  return stdout
+    .split('\n')
+    .filter(line => line.startsWith(head))
+    .map(line => line.slice(head.length).replace(/%0A/g, '\n').replace(/%0D/g, '\r').replace(/%25/g, '%'))
 }

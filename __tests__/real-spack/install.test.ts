@@ -44,7 +44,8 @@ describeWithSpack('install phase with real Spack: the tiny environment, built, p
   const layout = layoutUnder(slurmFactory)
   const paths: CachePaths = {
     mirror: layout.localMirror,
-    state: path.join(path.dirname(layout.envDir), 'cache-state')
+    state: path.join(path.dirname(layout.envDir), 'cache-state'),
+    transfer: path.join(path.dirname(layout.envDir), 'cache-transfer')
   }
   const sourceMirror = path.join(base, 'sources')
   const lockFile = path.join(layout.envDir, 'spack.lock')

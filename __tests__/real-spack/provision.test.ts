@@ -214,6 +214,18 @@ describeWithSpack('real Spack: provisioning and repository registration', spackR
       expect(registered.namespace).toBe('slurm_factory')
       expect(await repoList(spack)).toEqual(['slurm_factory', 'builtin'])
       expect(await resolve(spack, ['zlib', 'slurm'])).toEqual({ zlib: 'builtin', slurm: 'slurm_factory' })
+
+      // Spack read the copy's package.py files: its byte code went under RUNNER_TEMP, so the copy still verifies.
+      const again = await provisionSpack(
+        { version: 'v1.0.0', root: spackRoot },
+        {
+          runnerTemp: tempDir('runner-temp'),
+          exportToJob: false,
+          builtin: { tag: 'v2025.07.0', commit },
+          sources: { packages: 'file:///nonexistent/spack-packages.git' }
+        }
+      )
+      expect(again.builtin?.fromToolCache).toBe(true)
     },
     SLOW
   )
@@ -256,6 +268,13 @@ describeWithSpack('real Spack: provisioning and repository registration', spackR
         })
       }
       expect(existsSync(path.join(second.root, 'opt'))).toBe(false)
+      // After real Spack commands ran from the tool-cache copies, both still verify against their pins.
+      const third = await provisionSpack(
+        { version: 'v1.0.0', commit: SPACK_PINS['v1.0.0'] as string },
+        { runnerTemp: tempDir('runner-temp'), sources, exportToJob: false, offline: true }
+      )
+      expect(third.fromToolCache).toBe(true)
+      expect(third.builtin?.fromToolCache).toBe(true)
     },
     900_000
   )

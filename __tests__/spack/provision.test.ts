@@ -313,6 +313,7 @@ describe('layout of a provisioned Spack', () => {
     expect(githubEnv).toContain(provisioned.root)
     expect(provisioned.executable).toBe(path.join(bin, 'spack'))
     expect(Object.keys(provisioned.env).sort()).toEqual([
+      'PYTHONPYCACHEPREFIX',
       'SPACK_GNUPGHOME',
       'SPACK_ROOT',
       'SPACK_SYSTEM_CONFIG_PATH',
@@ -331,6 +332,9 @@ describe('layout of a provisioned Spack', () => {
       expect(process.env[name]).toBe(value)
     }
     expect(statSync(provisioned.env.SPACK_GNUPGHOME as string).mode & 0o777).toBe(0o700)
+    // Python's byte code under RUNNER_TEMP, not in the tool cache; not exported to the job's later steps.
+    expect(provisioned.env.PYTHONPYCACHEPREFIX).toBe(path.join(provisioned.stateDir, 'pycache'))
+    expect(process.env.PYTHONPYCACHEPREFIX).toBeUndefined()
     expect(provisioned.stateDir.startsWith(runnerTemp)).toBe(true)
     const configYaml = readFileSync(path.join(provisioned.env.SPACK_USER_CONFIG_PATH as string, 'config.yaml'), 'utf8')
     expect(configYaml).toContain(path.join(provisioned.stateDir, 'opt'))

@@ -130,6 +130,22 @@ describe('spack-config: bad values fail before any work', () => {
     rejects({ 'spack-config': 'packages: [munge]\n' }, 'section "packages" must be a mapping'))
   test('the specs the action owns', () =>
     rejects({ 'spack-config': 'specs: [zlib]\n' }, 'section "specs" is set by the action'))
+  test('a mirror whose URL carries credentials, the password masked in the message', () => {
+    rejects(
+      { 'spack-config': 'mirrors:\n  site:\n    url: https://site-user:planted-pass@mirror.example.org/x\n' },
+      'mirrors.site.url: "https://site-user:***@mirror.example.org/x" carries credentials in the URL, which Spack v1.0 cannot use'
+    )
+    expect(() =>
+      request({ 'spack-config': 'mirrors::\n  site: https://planted-token@mirror.example.org/x\n' })
+    ).toThrow('mirrors:.site: "https://***@mirror.example.org/x" carries credentials')
+    let message = ''
+    try {
+      request({ 'spack-config': 'mirrors:\n  site: https://u:planted-pass@h/x\n' })
+    } catch (error) {
+      message = (error as Error).message
+    }
+    expect(message).not.toContain('planted-pass')
+  })
 })
 
 describe('offline', () => {

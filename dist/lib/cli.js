@@ -5,7 +5,7 @@ import { M as MANIFEST_FILE, t as tarballName, S as SUMS_FILE } from './layout.j
 import './core.js';
 import { createReadStream } from 'node:fs';
 import 'node:os';
-import { h as compareVersions, I as InputError, f as parseSlurmVersion, e as parseCompiler, c as parseTarget, R as RUNNER_GCC, T as TARGET_PARENTS } from './index.js';
+import { h as compareVersions, I as InputError, a as parseSlurmVersion, f as parseCompiler, d as parseTarget, R as RUNNER_GCC, T as TARGET_PARENTS } from './index.js';
 import { createHash } from 'node:crypto';
 
 /**
@@ -214,7 +214,8 @@ function totals(cells) {
         cells: cells.length,
         built: built.length,
         cache: {
-            exact: built.filter(cell => cell.record?.cacheHit === 'exact').length,
+            // Nothing built: from the Actions cache, or from remote build caches alone.
+            exact: built.filter(cell => ['exact', 'remote'].includes(cell.record?.cacheHit ?? '')).length,
             partial: built.filter(cell => cell.record?.cacheHit === 'partial').length,
             none: built.filter(cell => cell.record?.cacheHit === 'none').length
         },
@@ -400,6 +401,8 @@ function cacheLabel(cacheHit) {
     switch (cacheHit) {
         case 'exact':
             return 'from the cache';
+        case 'remote':
+            return 'from remote build caches';
         case 'partial':
             return 'partly from the cache';
         case 'none':

@@ -30935,4 +30935,4 @@ function getState(name) {
     return process.env[`STATE_${name}`] || '';
 }
 
-export { HttpClientError as A, BearerCredentialHandler as B, isDebug as C, HttpClient as H, warning as a, addPath as b, cp as c, debug as d, error as e, exportVariable as f, getInput as g, setOutput as h, info as i, group as j, summary as k, setFailed as l, mkdirP as m, exec as n, saveState as o, getState as p, HttpCodes as q, rmRF as r, setSecret as s, getAugmentedNamespace as t, commonjsGlobal as u, getDefaultExportFromCjs as v, which as w, requireTunnel as x, requireUndici as y, undiciExports as z };
+export { requireUndici as A, BearerCredentialHandler as B, undiciExports as C, HttpCodes as H, warning as a, addPath as b, cp as c, debug as d, error as e, exportVariable as f, getInput as g, group as h, info as i, summary as j, setFailed as k, setSecret as l, mkdirP as m, exec as n, saveState as o, getState as p, HttpClientError as q, rmRF as r, setOutput as s, HttpClient as t, isDebug as u, getAugmentedNamespace as v, which as w, commonjsGlobal as x, getDefaultExportFromCjs as y, requireTunnel as z };

@@ -152,6 +152,7 @@ const RUNNER_GCC = {
  */
 const DEFAULTS = {
     'slurm-version': '25.11',
+    stage: 'slurm',
     compiler: '',
     variants: DEFAULT_VARIANTS,
     target: 'x86_64_v3',
@@ -188,6 +189,17 @@ function valueOf(get, name) {
 }
 
 /** The shapes every input shares: one line, a boolean, one of a few choices; and the error that names the input. */
+/** The longest value a message shows whole; a longer one is cut, its length stated. */
+const SHOWN_CHARACTERS = 100;
+/**
+ * A value as a message shows it: quoted, control characters escaped, and cut after SHOWN_CHARACTERS characters with
+ * its length stated, so that a 100 KB input gives a message of one line, not one of 200,000 characters.
+ */
+function quoted(value, max = SHOWN_CHARACTERS) {
+    if (value.length <= max)
+        return JSON.stringify(value);
+    return `${JSON.stringify(value.slice(0, max))}... (${value.length} characters)`;
+}
 /** A bad input value: the message names the input, the value and what is accepted. */
 class InputError extends Error {
     input;
@@ -200,7 +212,7 @@ class InputError extends Error {
 function singleLine(input, value) {
     // eslint-disable-next-line no-control-regex
     if (/[\u0000-\u0008\u000a-\u001f\u007f]/.test(value)) {
-        throw new InputError(input, `${JSON.stringify(value)} contains a newline or control character; give it on one line`);
+        throw new InputError(input, `${quoted(value)} contains a newline or control character; give it on one line`);
     }
     return value;
 }
@@ -213,7 +225,7 @@ function parseBoolean(input, value) {
         return true;
     if (['false', 'False', 'FALSE'].includes(value))
         return false;
-    throw new InputError(input, `${JSON.stringify(value)} is not a boolean (accepted: true, false)`);
+    throw new InputError(input, `${quoted(value)} is not a boolean (accepted: true, false)`);
 }
 /** A boolean input, or its default. */
 function booleanOf(get, name) {
@@ -221,7 +233,7 @@ function booleanOf(get, name) {
 }
 function parseChoice(input, value, choices) {
     if (!choices.includes(value)) {
-        throw new InputError(input, `${JSON.stringify(value)} is not accepted (accepted: ${choices.join(', ')})`);
+        throw new InputError(input, `${quoted(value)} is not accepted (accepted: ${choices.join(', ')})`);
     }
     return value;
 }
@@ -245,8 +257,8 @@ function unknownRelease(version) {
         return undefined;
     const series = parts.slice(0, 2).join('.');
     const known = releasesOf(series);
-    return (`${JSON.stringify(version)} is not a release the bundled recipe has a checksum for; ` +
-        `${series} has ${known.join(', ')} (newest first), or give the series ${JSON.stringify(series)} for the newest`);
+    return (`${quoted(version)} is not a release the bundled recipe has a checksum for; ` +
+        `${series} has ${known.join(', ')} (newest first), or give the series ${quoted(series)} for the newest`);
 }
 
 /** What to build: the Slurm version, the compiler, the variants and the CPU target. */
@@ -258,10 +270,10 @@ function parseSlurmVersion(value, bundled = true) {
     const accepted = `accepted: ${SLURM_SERIES.join(', ')} or a full release such as ${SLURM_RELEASES[2]}`;
     const match = /^(\d+\.\d+)(\.\d+)?$/.exec(value);
     if (!match)
-        throw new InputError('slurm-version', `${JSON.stringify(value)} is not a Slurm version (${accepted})`);
+        throw new InputError('slurm-version', `${quoted(value)} is not a Slurm version (${accepted})`);
     const series = match[1];
     if (!SLURM_SERIES.includes(series)) {
-        throw new InputError('slurm-version', `${JSON.stringify(value)} is not a supported release series (${accepted})`);
+        throw new InputError('slurm-version', `${quoted(value)} is not a supported release series (${accepted})`);
     }
     const unknown = bundled ? unknownRelease(value) : undefined;
     if (unknown)
@@ -274,14 +286,14 @@ function parseCompiler(value) {
     const range = `gcc@${GCC_RELEASES[0]}..${GCC_RELEASES[GCC_RELEASES.length - 1]}`;
     const match = /^gcc@(\d+)\.(\d+)\.(\d+)$/.exec(value);
     if (!match) {
-        throw new InputError('compiler', `${JSON.stringify(value)} is not of the form gcc@X.Y.Z (accepted: ${range}, or empty for the runner's GCC)`);
+        throw new InputError('compiler', `${quoted(value)} is not of the form gcc@X.Y.Z (accepted: ${range}, or empty for the runner's GCC)`);
     }
     const version = `${match[1]}.${match[2]}.${match[3]}`;
     if (!GCC_RELEASES.includes(version)) {
         const inRange = compareVersions(version, GCC_RELEASES[0]) >= 0 && compareVersions(version, '15.2.0') <= 0;
         throw new InputError('compiler', inRange
-            ? `${JSON.stringify(value)} is not a GCC release (accepted: ${GCC_RELEASES.map(v => `gcc@${v}`).join(', ')})`
-            : `${JSON.stringify(value)} is outside the supported range ${range}`);
+            ? `${quoted(value)} is not a GCC release (accepted: ${GCC_RELEASES.map(v => `gcc@${v}`).join(', ')})`
+            : `${quoted(value)} is outside the supported range ${range}`);
     }
     return { kind: 'gcc', version };
 }
@@ -303,13 +315,13 @@ function parseVariants(value, knownNamesOnly) {
     const settings = new Map();
     const add = (setting, token) => {
         if (knownNamesOnly && !SLURM_VARIANTS.includes(setting.name)) {
-            throw new InputError('variants', `${JSON.stringify(token)}: slurm has no variant "${setting.name}" (accepted: ${SLURM_VARIANTS.join(', ')})`);
+            throw new InputError('variants', `${quoted(token)}: slurm has no variant "${setting.name}" (accepted: ${SLURM_VARIANTS.join(', ')})`);
         }
         if (knownNamesOnly && setting.kind === 'value' && setting.name !== 'sysconfdir') {
-            throw new InputError('variants', `${JSON.stringify(token)}: "${setting.name}" is an on/off variant; write +${setting.name} or ~${setting.name}`);
+            throw new InputError('variants', `${quoted(token)}: "${setting.name}" is an on/off variant; write +${setting.name} or ~${setting.name}`);
         }
         if (knownNamesOnly && setting.kind === 'bool' && setting.name === 'sysconfdir') {
-            throw new InputError('variants', `${JSON.stringify(token)}: "sysconfdir" takes a value; write sysconfdir=/path`);
+            throw new InputError('variants', `${quoted(token)}: "sysconfdir" takes a value; write sysconfdir=/path`);
         }
         const earlier = settings.get(setting.name);
         if (earlier && render(earlier) !== render(setting)) {
@@ -332,7 +344,7 @@ function parseVariants(value, knownNamesOnly) {
             add(isBool ? { kind: 'bool', name, enabled: lowered === 'true' } : { kind: 'value', name, value: raw }, token);
             continue;
         }
-        throw new InputError('variants', `${JSON.stringify(token)} is not a Spack variant (accepted tokens: +name, ~name, name=value with letters, digits and _ . / , -)`);
+        throw new InputError('variants', `${quoted(token)} is not a Spack variant (accepted tokens: +name, ~name, name=value with letters, digits and _ . / , -)`);
     }
     return [...settings.values()].sort((a, b) => a.kind === b.kind ? a.name.localeCompare(b.name) : a.kind === 'bool' ? -1 : 1);
 }
@@ -341,7 +353,7 @@ function render(setting) {
 }
 function parseTarget(value) {
     if (!(value in TARGET_PARENTS)) {
-        throw new InputError('target', `${JSON.stringify(value)} is not a CPU target known to Spack (accepted: x86_64, x86_64_v2, x86_64_v3, x86_64_v4, aarch64, ` +
+        throw new InputError('target', `${quoted(value)} is not a CPU target known to Spack (accepted: x86_64, x86_64_v2, x86_64_v3, x86_64_v4, aarch64, ` +
             `or a microarchitecture such as ${['haswell', 'skylake_avx512', 'zen3', 'zen4', 'neoverse_v1'].join(', ')}; all: ${Object.keys(TARGET_PARENTS).join(', ')})`);
     }
     return value;
@@ -9059,4 +9071,4 @@ function requireDist () {
 
 var distExports = requireDist();
 
-export { BUILTIN_PINS as B, DEFAULT_VARIANTS as D, InputError as I, RUNNER_GCC as R, SPACK_PINS as S, TARGET_PARENTS as T, SECRET_INPUTS as a, booleanOf as b, parseTarget as c, parseVariants as d, parseCompiler as e, parseSlurmVersion as f, distExports as g, compareVersions as h, lineOf as l, parseChoice as p, render as r, singleLine as s, valueOf as v };
+export { BUILTIN_PINS as B, DEFAULT_VARIANTS as D, InputError as I, RUNNER_GCC as R, SPACK_PINS as S, TARGET_PARENTS as T, parseSlurmVersion as a, booleanOf as b, SECRET_INPUTS as c, parseTarget as d, parseVariants as e, parseCompiler as f, distExports as g, compareVersions as h, lineOf as l, parseChoice as p, quoted as q, render as r, singleLine as s, valueOf as v };

@@ -1,9 +1,71 @@
-import { j as group, n as exec, a as warning, i as info, o as saveState, p as getState } from './core.js';
+import { l as setSecret, h as group, n as exec, o as saveState, p as getState, i as info, a as warning } from './core.js';
 import path from 'node:path';
-import { existsSync, statSync, readFileSync, mkdirSync, copyFileSync, writeFileSync, rmSync, readlinkSync, readdirSync, utimesSync } from 'node:fs';
-import { createHash } from 'node:crypto';
-import { homedir } from 'node:os';
-import { g as distExports, r as render } from './index.js';
+import { q as quoted, g as distExports, r as render } from './index.js';
+import { existsSync, statSync, readFileSync, rmSync, mkdirSync, symlinkSync, lstatSync, readdirSync, renameSync, cpSync, writeFileSync, readlinkSync, copyFileSync, realpathSync, utimesSync } from 'node:fs';
+import { machine, homedir } from 'node:os';
+import { createHash, randomBytes } from 'node:crypto';
+
+/**
+ * The job's secrets, kept out of everything the action shows or writes for people: the job summary, annotations,
+ * plan mode's output and the failed build's debug artifact. The runner masks registered secrets in the log only; a
+ * summary, an artifact or a file under RUNNER_TEMP is the action's to redact. Known secrets are the secret inputs,
+ * the passwords written into mirror URLs, and the runner's own tokens; a URL's credentials (`https://user:pass@`) are
+ * masked whether registered or not.
+ */
+const MASK = '***';
+/** What the job knows to be secret, longest first when redacting. */
+const known = new Set();
+/** The runner's credentials: never in anything the action writes (the programs it starts never get them). */
+const RUNNER_SECRETS = ['ACTIONS_RUNTIME_TOKEN', 'ACTIONS_ID_TOKEN_REQUEST_TOKEN', 'GITHUB_TOKEN'];
+/**
+ * Registers `value` as a secret: masked by the runner in the log, and redacted from what the action writes. A
+ * multi-line secret (an ASCII-armored key) is registered whole and line by line, since the runner matches masks
+ * within a line; lines too short to be secret on their own (armor headers, blank lines) are left out.
+ */
+function registerSecret(value) {
+    if (!value)
+        return;
+    const lines = value.includes('\n') ? value.split(/\r?\n/).map(line => line.trim()) : [];
+    const parts = [value, ...lines.filter(line => line.length >= 8 && !line.startsWith('-----'))];
+    for (const part of parts) {
+        if (known.has(part))
+            continue;
+        known.add(part);
+        setSecret(part);
+    }
+}
+/** Registers the runner's own tokens found in `env` (redacted from files; the runner masks them in the log). */
+function registerRunnerSecrets(env = process.env) {
+    for (const name of RUNNER_SECRETS) {
+        const value = env[name];
+        if (value && value.length >= 8)
+            known.add(value);
+    }
+}
+/** A URL's user information, with the password (or a user name standing alone, often a token) as its own group. */
+const URL_CREDENTIALS = /\b([a-z][a-z0-9+.-]*:\/\/)([^\s/@:'"]+)(?::([^\s/@'"]*))?@/gi;
+/** `scheme://user:pass@host` -> `scheme://user:***@host`; `scheme://token@host` -> `scheme://***@host`. */
+function maskUrlCredentials(text) {
+    return text.replace(URL_CREDENTIALS, (_all, scheme, user, password) => password === undefined ? `${scheme}${MASK}@` : `${scheme}${user}:${MASK}@`);
+}
+/** `text` with every known secret and every URL's credentials masked. */
+function redact(text) {
+    let out = text;
+    for (const secret of [...known].sort((a, b) => b.length - a.length))
+        out = out.split(secret).join(MASK);
+    return maskUrlCredentials(out);
+}
+/** Names of variables whose values are credentials, whatever their value (defense beyond the known secrets). */
+const CREDENTIAL_NAME = /^(INPUT_|ACTIONS_|STATE_)|TOKEN|PASSWORD|PASSWD|SECRET|CREDENTIAL|PRIVATE_KEY|_AUTH$/i;
+/**
+ * A `spack-build-env.txt` as Spack writes it (`NAME=value; export NAME` for each variable, the value quoted for the
+ * shell as Python's shlex.quote does, so a value may span lines), redacted: a credential-named variable's value is masked whatever it holds, then everything `redact`
+ * masks.
+ */
+function redactBuildEnv(text) {
+    const masked = text.replace(/^(#?)([A-Za-z_][A-Za-z0-9_%-]*)=('[^']*'(?:"'"'[^']*')*|[^\s;']*); export \2$/gm, (line, hidden, name) => CREDENTIAL_NAME.test(name) ? `${hidden}${name}='${MASK}'; export ${name}` : line);
+    return redact(masked);
+}
 
 /**
  * The `spack-config` input: Spack configuration a site adds to the rendered environment (externals, compilers,
@@ -52,7 +114,7 @@ function parseSiteConfig(value, workspace) {
     if (!text.includes('\n') && !text.includes(':')) {
         const file = path.resolve(workspace, text);
         if (!existsSync(file) || !statSync(file).isFile()) {
-            throw new Error(`${JSON.stringify(text)} is neither inline YAML nor a readable file (looked at ${file})`);
+            throw new Error(`${quoted(text)} is neither inline YAML nor a readable file (looked at ${file})`);
         }
         source = file;
         yamlText = readFileSync(file, 'utf8');
@@ -80,10 +142,29 @@ function parseSiteConfig(value, workspace) {
         }
         const listSections = ['compilers', 'definitions', 'include'];
         if (listSections.includes(name) ? !Array.isArray(section) : !isMapping(section)) {
-            throw new Error(`section "${name}" must be a ${listSections.includes(name) ? 'list' : 'mapping'}, not ${JSON.stringify(section)}`);
+            throw new Error(`section "${name}" must be a ${listSections.includes(name) ? 'list' : 'mapping'}, not ${quoted(maskUrlCredentials(JSON.stringify(section) ?? String(section)))}`);
         }
+        if (name === 'mirrors')
+            refuseUrlCredentials(section, key);
     }
     return doc;
+}
+/**
+ * A mirror whose URL carries credentials (`https://user:password@host`): Spack v1.0 cannot use it (it reads
+ * "user:password@host" as a host and a port), and spack.yaml, the plan and the logs would show it. Refused, masked.
+ */
+function refuseUrlCredentials(value, where) {
+    if (typeof value === 'string') {
+        if (/^[a-z][a-z0-9+.-]*:\/\/[^/\s]*@/i.test(value))
+            throw new Error(`${where}: ${quoted(maskUrlCredentials(value))} carries credentials in the URL, which Spack v1.0 cannot use; ` +
+                'give an oci:// mirror with oci-username and oci-password (access_pair), or an s3:// one with the AWS variables of the job');
+        return;
+    }
+    if (Array.isArray(value))
+        value.forEach((item, index) => refuseUrlCredentials(item, `${where}[${index}]`));
+    else if (isMapping(value))
+        for (const [key, item] of Object.entries(value))
+            refuseUrlCredentials(item, `${where}.${key}`);
 }
 /** Merges `high` (the site's) over `low` (the rendered section), the way Spack merges a higher scope over a lower. */
 function mergeConfig(low, high) {
@@ -104,6 +185,75 @@ function mergeConfig(low, high) {
         out[key] = key in low ? mergeConfig(low[key], value) : value;
     }
     return out;
+}
+
+/**
+ * The environment every program the action starts gets (Spack, git, tar, zstd, patchelf, gcc, getconf): built from
+ * an allow-list of the runner's variables, never the whole of it. The runner's environment holds the job's
+ * credentials (ACTIONS_RUNTIME_TOKEN, ACTIONS_ID_TOKEN_REQUEST_*, a GITHUB_TOKEN the workflow exported, the INPUT_*
+ * values of this step, among them oci-password and signing-key, and whatever secrets the workflow puts into `env:`);
+ * Spack writes every variable it is given into each build's `spack-build-env.txt`, so what is not passed cannot leak
+ * there. What a command needs beyond the list (Spack's isolation variables, OCI credentials for the commands that
+ * reach an OCI mirror) is added by its caller, for that command only.
+ */
+/** Variables passed by name. */
+const NAMES = new Set([
+    // Where programs, home and temporary files are; who runs them.
+    'PATH',
+    'HOME',
+    'USER',
+    'LOGNAME',
+    'SHELL',
+    'TMPDIR',
+    'TZ',
+    'CI',
+    // Language of messages (a build's messages are parsed in English: Spack sets LC_ALL itself when configured to).
+    'LANG',
+    'LANGUAGE',
+    // Spack's Python and the libraries a site's toolchain needs to start (Spack unsets them for builds itself).
+    'PYTHONPATH',
+    'PYTHONHOME',
+    'LD_LIBRARY_PATH',
+    // Proxies and certificate authorities, for mirrors and git behind a site's proxy.
+    'HTTP_PROXY',
+    'HTTPS_PROXY',
+    'NO_PROXY',
+    'ALL_PROXY',
+    'FTP_PROXY',
+    'http_proxy',
+    'https_proxy',
+    'no_proxy',
+    'all_proxy',
+    'ftp_proxy',
+    'SSL_CERT_FILE',
+    'SSL_CERT_DIR',
+    'CURL_CA_BUNDLE',
+    'REQUESTS_CA_BUNDLE',
+    // Environment modules on a self-hosted runner (Spack finds external compilers and packages through them).
+    'MODULEPATH',
+    'MODULESHOME',
+    'LOADEDMODULES',
+    '_LMFILES_',
+    // Reproducible archives.
+    'SOURCE_DATE_EPOCH'
+]);
+/** Variables passed by prefix: locale categories, Spack's own settings (SPACK_PYTHON, ...), Lmod's. */
+const PREFIXES = ['LC_', 'SPACK_', 'LMOD_'];
+/** Never passed, whatever the lists above say: the runner's and the workflow's credentials. */
+const NEVER = /^(INPUT_|ACTIONS_|GITHUB_TOKEN$|STATE_)|TOKEN|PASSWORD|SECRET/i;
+/** Whether a variable of the runner's environment is passed to the programs the action starts. */
+function passed(name) {
+    if (NEVER.test(name))
+        return false;
+    return NAMES.has(name) || PREFIXES.some(prefix => name.startsWith(prefix));
+}
+/** The allow-listed part of `source`, then `extra` (the caller's own variables for this command) over it. */
+function childEnv(source = process.env, extra = {}) {
+    const env = {};
+    for (const [name, value] of Object.entries(source))
+        if (value !== undefined && passed(name))
+            env[name] = value;
+    return { ...env, ...extra };
 }
 
 /**
@@ -130,13 +280,16 @@ function lastLines(text, count = TAIL_LINES) {
     const lines = text.replace(/\s+$/, '').split('\n');
     return lines.slice(-count).join('\n');
 }
-/** Runs any program with an argument array; the shared mechanism under the Spack runner. */
+/**
+ * Runs any program with an argument array; the shared mechanism under the Spack runner. The program gets the
+ * allow-listed part of the runner's environment (never its credentials), then `baseEnv` and `env`.
+ */
 async function runProgram(command, args, options = {}) {
     const started = Date.now();
     let stdout = '';
     let stderr = '';
     let combined = '';
-    const env = { ...stringEnv(process.env), ...(options.baseEnv ?? {}), ...(options.env ?? {}) };
+    const env = childEnv(process.env, { ...(options.baseEnv ?? {}), ...(options.env ?? {}) });
     const execute = async () => exec(command, [...args], {
         cwd: options.cwd,
         env,
@@ -185,12 +338,27 @@ function createSpackRunner(executable, env) {
         }
     };
 }
-function stringEnv(source) {
-    const out = {};
-    for (const [key, value] of Object.entries(source))
-        if (value !== undefined)
-            out[key] = value;
-    return out;
+
+/** The full version of the runner's `gcc` (`gcc -dumpfullversion`), or undefined when there is none. */
+async function systemGccVersion(gcc = 'gcc') {
+    try {
+        const result = await runProgram(gcc, ['-dumpfullversion'], { silent: true, allowFailure: true });
+        const version = result.stdout.trim();
+        return result.exitCode === 0 && /^\d+\.\d+\.\d+$/.test(version) ? version : undefined;
+    }
+    catch {
+        return undefined;
+    }
+}
+/** The GCC version to build with; fails with a clear message when `system` is asked and the runner has no gcc. */
+async function resolveGccVersion(compiler) {
+    if (compiler.kind === 'gcc')
+        return compiler.version;
+    const found = await systemGccVersion();
+    if (!found) {
+        throw new Error('compiler: empty (the runner\'s GCC) but no gcc answers "gcc -dumpfullversion" on this runner; install gcc or set compiler: gcc@X.Y.Z');
+    }
+    return found;
 }
 
 /**
@@ -226,6 +394,14 @@ function mirrorEntry(url, signed, credentials) {
     if (url.startsWith('oci://') && credentials)
         entry.access_pair = { id_variable: OCI_USERNAME_VAR, secret_variable: OCI_PASSWORD_VAR };
     return entry;
+}
+/** The build caches spack.yaml names, in its order: the local mirror, the remote ones, the push mirror. */
+function namedMirrors(request, layout) {
+    return [
+        { name: LOCAL_MIRROR, url: `file://${layout.localMirror}` },
+        ...request.buildcache.mirrors.map((url, index) => ({ name: mirrorName(index), url })),
+        ...(request.buildcache.push ? [{ name: PUSH_MIRROR, url: request.buildcache.push }] : [])
+    ];
 }
 /** The `spack.yaml` document as data. */
 function renderEnvironment$1(inputs) {
@@ -304,6 +480,22 @@ function compilerEnvironmentYaml(inputs) {
     delete spack.modules;
     return toYaml({ spack: { ...spack, view: false } });
 }
+/**
+ * The environment of a dependencies job: one root per Slurm version (`slurmVersion`, then `moreVersions`), each as a
+ * Slurm build would name it, installed with `--only dependencies`. Their dependencies are unified where they can be,
+ * so a dependency the versions share is built once and every cell reuses it. Same store, mirrors and site
+ * configuration as a Slurm build; no view, no modules.
+ */
+function dependenciesEnvironmentYaml(inputs) {
+    const { spack } = renderEnvironment$1(inputs);
+    const { request, gccVersion } = inputs;
+    spack.specs = [request.slurmVersion, ...request.moreVersions].map(version => slurmSpec({ ...request, slurmVersion: version }, gccVersion));
+    const concretizer = 'concretizer:' in spack ? 'concretizer:' : 'concretizer';
+    spack[concretizer] = { ...spack[concretizer], unify: 'when_possible' };
+    delete spack.view;
+    delete spack.modules;
+    return toYaml({ spack: { ...spack, view: false } });
+}
 function toYaml(document) {
     return `# Rendered by slurm-factory-action; edits are overwritten on the next run.\n${distExports.stringify(document, { lineWidth: 0 })}`;
 }
@@ -322,6 +514,7 @@ function layoutUnder(root) {
     return {
         envDir: path.join(root, 'environment'),
         compilerEnvDir: path.join(root, 'compiler-environment'),
+        dependenciesEnvDir: path.join(root, 'dependencies-environment'),
         installRoot: path.join(root, 'opt'),
         viewRoot: path.join(root, 'view'),
         moduleRoot: path.join(root, 'modules'),
@@ -338,6 +531,8 @@ function workDirs(runnerTemp) {
         artifact: path.join(root, 'artifact'),
         spackState: path.join(root, 'spack-state'),
         cacheState: path.join(root, 'cache-state'),
+        detectedCompilers: path.join(root, 'compiler-detection', 'detected.json'),
+        cacheTransfer: path.join(root, 'cache-transfer'),
         repoSources: path.join(root, 'repo-source'),
         staging: path.join(root, 'staging'),
         tools: root,
@@ -357,13 +552,561 @@ function runnerTemp(env = process.env) {
     return dir;
 }
 
+async function resolveBuild(request, env = process.env) {
+    const temp = runnerTemp(env);
+    if (!request.dryRun)
+        checkArtifactService(request, env);
+    const gccVersion = await resolveGccVersion(request.compiler);
+    return { request, gccVersion, runnerTemp: temp, work: workDirs(temp) };
+}
+/** What the artifact client needs from the runner to upload: the job's runtime token and the results service. */
+const ARTIFACT_SERVICE_VARIABLES = ['ACTIONS_RUNTIME_TOKEN', 'ACTIONS_RESULTS_URL'];
+/**
+ * `upload: true` with no artifact service (a runner that is not GitHub Actions', `act`, a container step that dropped
+ * the variables) fails before any work, not after the build: nothing could be uploaded.
+ */
+function checkArtifactService(request, env) {
+    if (!request.artifact.upload)
+        return;
+    const missing = ARTIFACT_SERVICE_VARIABLES.filter(name => !env[name]);
+    if (missing.length === 0)
+        return;
+    throw new Error(`upload: "true" needs the workflow's artifact service, but ${missing.join(' and ')} ${missing.length === 1 ? 'is' : 'are'} not set on this runner; ` +
+        'set upload: false to build without uploading (the tarball stays at the artifact-path output)');
+}
+/** The local mirror and the kept locks: what the build cache saves and restores. */
+function cachePaths(build) {
+    return { mirror: build.work.layout.localMirror, state: build.work.cacheState, transfer: build.work.cacheTransfer };
+}
+/** The build's mirrors: those read, and the one pushed to. */
+function mirrorsOf(request) {
+    return [...request.buildcache.mirrors, ...(request.buildcache.push ? [request.buildcache.push] : [])];
+}
+/** The environment a build installs Slurm in, or a dependencies job Slurm's dependencies. */
+function environmentDir(build) {
+    return build.request.stage === 'dependencies' ? build.work.layout.dependenciesEnvDir : build.work.layout.envDir;
+}
+/** What of that environment is installed and pushed: all of it, or (a dependencies job) all but its roots. */
+function only(build) {
+    return build.request.stage === 'dependencies' ? 'dependencies' : undefined;
+}
+/**
+ * Whether Spack's package index, the runner's compilers and the kept locks go through the Actions cache: beside the
+ * build cache, or on their own when remote build caches (`buildcache-mirrors`, `buildcache-push`) carry the binaries.
+ */
+function keepsSpackState(request) {
+    return request.cache.enabled || request.buildcache.mirrors.length > 0 || request.buildcache.push !== undefined;
+}
+/** Whether any mirror of the build is an OCI registry, whose credentials spack.yaml names by variable. */
+function usesOci(request) {
+    return mirrorsOf(request).some(url => url.startsWith('oci://'));
+}
+/** The AWS variables an s3:// mirror reads its credentials and region from (boto3's environment). */
+function awsEnv(request, env = process.env) {
+    if (!mirrorsOf(request).some(url => url.startsWith('s3://')))
+        return {};
+    const out = {};
+    for (const [name, value] of Object.entries(env))
+        if (name.startsWith('AWS_') && value)
+            out[name] = value;
+    return out;
+}
+/**
+ * The runner for the main step's Spack commands that reach the mirrors: with the OCI credentials, which spack.yaml
+ * names by variable, and an s3:// mirror's AWS variables. No other command gets them (src/child-env.ts): not the
+ * checks, not the post step, which pushes to the local mirror only.
+ */
+function withCredentials(runner, request) {
+    const { ociUsername, ociPassword } = request.buildcache;
+    const oci = usesOci(request) && ociUsername && ociPassword
+        ? { [OCI_USERNAME_VAR]: ociUsername, [OCI_PASSWORD_VAR]: ociPassword }
+        : {};
+    const credentials = { ...oci, ...awsEnv(request) };
+    if (Object.keys(credentials).length === 0)
+        return runner;
+    return createSpackRunner(runner.executable, { ...runner.env, ...credentials });
+}
+
+/**
+ * What the main step hands to the post step (core.saveState), typed in one place. Each key is written by the one
+ * module that owns it: the build cache phase writes what to save and where, the install phases what they built from
+ * source, the phase that reads the installed build marks it complete, and the job's cache budget (src/cache/budget.ts)
+ * what its cache calls spent and whether they were stopped.
+ */
+const STATE = {
+    /** The build cache to save: written once the cache is restored (only when the cache is on). */
+    cache: 'slurm-factory',
+    /** Set once the build completed: only then is the primary key saved. */
+    complete: 'slurm-factory-complete',
+    /** The packages built from source, by environment (rewritten after each environment's install). */
+    built: 'slurm-factory-built',
+    /** The job's cache budget: time spent, and why the cache traffic stopped (src/cache/budget.ts). */
+    cacheBudget: 'slurm-factory-cache-budget'
+};
+function saveCacheState(state) {
+    saveState(STATE.cache, JSON.stringify(state));
+}
+function markComplete() {
+    saveState(STATE.complete, 'true');
+}
+/** Records what `envDir` built from source, with what earlier environments of the job built. */
+function saveBuilt(built) {
+    saveState(STATE.built, JSON.stringify(built));
+}
+/** What the main step left for the post step; undefined when it saved no build cache state (cache off, or early failure). */
+function loadPostState() {
+    const raw = getState(STATE.cache);
+    if (!raw)
+        return undefined;
+    const built = getState(STATE.built);
+    return {
+        ...JSON.parse(raw),
+        complete: getState(STATE.complete) === 'true',
+        built: built ? JSON.parse(built) : {}
+    };
+}
+
+/**
+ * One time budget for all of a job's cache traffic, the main step's restores and the post step's saves together:
+ * SLURM_FACTORY_CACHE_TIMEOUT_MINS minutes (default 10). Each call may take what is left of it; once a call fails for
+ * the service's sake (it timed out, or the service failed after the toolkit's retries), every later cache call of the
+ * job, in the main step and in the post step, is skipped with a line in the log: a cache service that hangs costs
+ * the job one timeout, not one per call. What is spent and why the traffic stopped travel to the post step in its
+ * state (src/state.ts).
+ */
+/** The variable that sets the budget, in minutes. */
+const TIMEOUT_VARIABLE = 'SLURM_FACTORY_CACHE_TIMEOUT_MINS';
+const DEFAULT_TIMEOUT_MINUTES = 10;
+/** The budget in milliseconds; a value that is not a positive number of minutes is refused, naming the variable. */
+function cacheTimeoutMs(env = process.env) {
+    const raw = env[TIMEOUT_VARIABLE]?.trim();
+    if (raw === undefined || raw === '')
+        return DEFAULT_TIMEOUT_MINUTES * 60_000;
+    const minutes = /^\d+(\.\d+)?$/.test(raw) ? Number(raw) : NaN;
+    if (!(minutes > 0 && minutes <= 24 * 60))
+        throw new Error(`${TIMEOUT_VARIABLE}: ${JSON.stringify(raw.slice(0, 40))} is not accepted (accepted: minutes above 0 and up to 1440, such as 10 or 0.5; ` +
+            `the time all of the job's cache operations may take together, default ${DEFAULT_TIMEOUT_MINUTES})`);
+    return minutes * 60_000;
+}
+/** What the job's cache calls may still cost; told how each ended, it stops them all after a service failure. */
+class CacheBudget {
+    state;
+    persist;
+    constructor(state, persist) {
+        this.state = state;
+        this.persist = persist;
+    }
+    /** The main step's budget: the whole of it, written to the post state after every call. */
+    static forMain(env = process.env) {
+        return new CacheBudget({ limitMs: cacheTimeoutMs(env), spentMs: 0 }, state => saveState(STATE.cacheBudget, JSON.stringify(state)));
+    }
+    /** The post step's budget: what the main step left of it (the whole budget when the main step made no call). */
+    static forPost(env = process.env) {
+        const saved = getState(STATE.cacheBudget);
+        const state = saved ? JSON.parse(saved) : { limitMs: cacheTimeoutMs(env), spentMs: 0 };
+        return new CacheBudget(state, () => undefined);
+    }
+    /** A budget kept in memory only (tests, benches). */
+    static of(state) {
+        return new CacheBudget(state, () => undefined);
+    }
+    get current() {
+        return this.state;
+    }
+    refuse() {
+        if (this.state.stopped)
+            return this.state.stopped;
+        if (this.state.spentMs >= this.state.limitMs)
+            return `the job's cache operations used up their ${minutes(this.state.limitMs)} (${TIMEOUT_VARIABLE})`;
+        return undefined;
+    }
+    timeLimitMs() {
+        return Math.max(0, this.state.limitMs - this.state.spentMs);
+    }
+    ended(entry, outcome, elapsedMs = 0, reason) {
+        const stopped = this.state.stopped ??
+            (outcome === 'failed' ? `${entry.what}: ${reason ?? 'the cache service failed'}` : undefined);
+        this.state = { ...this.state, spentMs: this.state.spentMs + elapsedMs, ...(stopped ? { stopped } : {}) };
+        this.persist(this.state);
+    }
+}
+function minutes(ms) {
+    const value = ms / 60_000;
+    return `${Number.isInteger(value) ? value : value.toFixed(2)} min`;
+}
+
+/**
+ * Cache entries restored into staging directories and moved into place only once whole. The toolkit unpacks an entry
+ * where its paths say; a restore that is given up on (its time ran out) may go on unpacking in the background, so an
+ * entry restored straight into the directories the build uses could change them under a running `spack install`. A
+ * staged entry's paths are directories of its own (`stored`), which nothing but the cache reads or writes; a complete
+ * restore is then moved to where the job uses it (`live`), and a save moves the live directory there first (and back
+ * after). With `files`, only the matching files of a live directory belong to the entry (a directory Spack shares
+ * among several repositories' indexes): they are copied there and moved back file by file. A `link` is kept as its
+ * target and made again.
+ */
+/** Whether `file` is there, a link counted as itself (its target may have moved, or not be back yet). */
+function present(file) {
+    try {
+        lstatSync(file);
+        return true;
+    }
+    catch {
+        return false;
+    }
+}
+/** Moves a directory (or a link), or copies it when the two are on different file systems. */
+function move(from, to) {
+    mkdirSync(path.dirname(to), { recursive: true });
+    try {
+        renameSync(from, to);
+    }
+    catch {
+        cpSync(from, to, { recursive: true, preserveTimestamps: true, verbatimSymlinks: true });
+        rmSync(from, { recursive: true, force: true });
+    }
+}
+function matching(dir, files) {
+    const pattern = new RegExp(files);
+    return existsSync(dir) ? readdirSync(dir).filter(name => pattern.test(name)) : [];
+}
+/** Empties the staging directories before a restore: what is there after it came from the cache. */
+function clearStaged(dirs) {
+    for (const dir of dirs)
+        rmSync(dir.stored, { recursive: true, force: true });
+}
+/** Moves a complete restore into place: a whole directory replaces the live one; matching files join it. */
+function placeRestored(dirs) {
+    for (const dir of dirs) {
+        if (!present(dir.stored))
+            continue;
+        if (dir.link) {
+            const target = readFileSync(dir.stored, 'utf8');
+            rmSync(dir.live, { recursive: true, force: true });
+            mkdirSync(path.dirname(dir.live), { recursive: true });
+            symlinkSync(target, dir.live);
+            rmSync(dir.stored, { force: true });
+        }
+        else if (dir.files) {
+            mkdirSync(dir.live, { recursive: true });
+            for (const name of matching(dir.stored, dir.files))
+                move(path.join(dir.stored, name), path.join(dir.live, name));
+            rmSync(dir.stored, { recursive: true, force: true });
+        }
+        else {
+            rmSync(dir.live, { recursive: true, force: true });
+            move(dir.stored, dir.live);
+        }
+    }
+}
+/** Puts what the job made where the entry is saved from; `restore` undoes it once the save is over. */
+function stageForSave(dirs) {
+    clearStaged(dirs);
+    for (const dir of dirs) {
+        if (!present(dir.live))
+            continue;
+        if (dir.link) {
+            mkdirSync(path.dirname(dir.stored), { recursive: true });
+            writeFileSync(dir.stored, readlinkSync(dir.live));
+        }
+        else if (dir.files) {
+            mkdirSync(dir.stored, { recursive: true });
+            for (const name of matching(dir.live, dir.files))
+                cpSync(path.join(dir.live, name), path.join(dir.stored, name), { preserveTimestamps: true });
+        }
+        else
+            move(dir.live, dir.stored);
+    }
+    return {
+        restore: () => {
+            for (const dir of dirs) {
+                if (dir.files || dir.link)
+                    rmSync(dir.stored, { recursive: true, force: true });
+                else if (present(dir.stored))
+                    move(dir.stored, dir.live);
+            }
+        }
+    };
+}
+
+/**
+ * What @actions/cache said during one of its calls. The toolkit swallows a failing service: `restoreCache` returns
+ * undefined as on a miss, also when the entry was found but could not be downloaded or unpacked, and `saveCache`
+ * returns -1 as when the key already exists; the cause is only written to the log, as the toolkit's own warnings and
+ * errors (an `::error::` annotation in a green build for a 5xx) and, for a failed reservation, as a debug line. To tell
+ * a miss from a failure, and a damaged entry from a missing one, the workflow commands written while a call runs are
+ * read: the toolkit's warnings and errors are held back (the guard reports the outcome once, in its own words, with
+ * the toolkit's reason), everything else passes to the log unchanged.
+ */
+/** How every warning and error of @actions/cache 6 begins: what is held back of a call given up on. */
+const TOOLKIT_MESSAGE = /^(Failed to (restore|save): |Cache reservation failed: |uploadCacheArchiveSDK: |You've hit a rate limit)/;
+function unescape(text) {
+    return text.replace(/%0A/g, '\n').replace(/%0D/g, '\r').replace(/%25/g, '%');
+}
+/** Starts reading what the toolkit writes to stdout (where @actions/core writes every workflow command). */
+function watchToolkit() {
+    const report = { failures: [], debug: [] };
+    const original = process.stdout.write;
+    let abandoned = false;
+    const watcher = function (chunk, ...rest) {
+        const text = typeof chunk === 'string' ? chunk : Buffer.isBuffer(chunk) ? chunk.toString() : '';
+        const command = /^::(warning|error|debug)(?: [^:]*)?::(.*)/.exec(text.trimEnd());
+        if (command?.[1] === 'warning' || command?.[1] === 'error') {
+            const said = unescape(command[2]);
+            if (!abandoned || TOOLKIT_MESSAGE.test(said)) {
+                report.failures.push(said);
+                return true;
+            }
+        }
+        if (command)
+            report.debug.push(unescape(command[2]));
+        else {
+            const hit = /^Cache hit for(?: restore-key)?: (\S+)/.exec(text);
+            if (hit)
+                report.hit = hit[1];
+        }
+        return original.call(this, chunk, ...rest);
+    };
+    process.stdout.write = watcher;
+    return {
+        report,
+        abandon() {
+            abandoned = true;
+        },
+        stop() {
+            // Someone who replaced stdout's write after this watcher started keeps theirs.
+            if (process.stdout.write === watcher)
+                process.stdout.write = original;
+        }
+    };
+}
+/** A failure of the service itself (not of the entry): retries exhausted, a 5xx, a network error, rate limiting. */
+const SERVICE_FAILURE = /after \d+ attempts|\((5\d\d)\)|\b5\d\d\b.*(error|unavailable)|ECONNRESET|ECONNREFUSED|ETIMEDOUT|EAI_AGAIN|ENOTFOUND|socket hang up|NetworkError|Rate limited|timed? ?out/i;
+/** What the service answered a save that returned -1: refused (the key exists, the cache is full) or failed. */
+function saveFailure(report) {
+    const said = [...report.failures, ...report.debug.filter(line => /Failed to (reserve|save|finalize)/i.test(line))];
+    return said.find(line => SERVICE_FAILURE.test(line));
+}
+/** The reason a toolkit call gave, for a warning: its first warning or error, else its last debug line about it. */
+function reasonOf(report) {
+    return (report.failures.find(line => SERVICE_FAILURE.test(line)) ??
+        report.failures[0] ??
+        report.debug.filter(line => /Failed to/i.test(line)).pop() ??
+        'no reason given');
+}
+
+/**
+ * The one guarded restore/save pair every cache of the action goes through (the build cache, Spack's package index):
+ * the feature check, a time limit on each call, the service's "not saved" answer, and a warning instead of a failed
+ * build when the service is down, slow, full or serves a damaged entry. The toolkit hides most of that (a failing
+ * service looks like a miss); src/cache/toolkit-log.ts reads what it said, so each call ends in a precise outcome.
+ *
+ * What a call may cost is asked of a `CachePolicy`, which is also told how every call ended. The job's policy is one
+ * time budget for all its cache traffic, main and post step (src/cache/budget.ts), installed by each step
+ * (`useCachePolicy`); after a service failure it refuses every later call, which is then skipped with a line in the
+ * log. An entry may be staged (src/cache/staging.ts): restored into directories of its own and moved into place only
+ * when whole, so a restore given up on never touches what the build uses.
+ */
+async function cacheClient() {
+    return import('./cache.js');
+}
+/** An entry whose directories are staged: its paths are where it is stored, moved to (and from) where it is used. */
+function stagedEntry(what, key, dirs) {
+    return { what, key, paths: dirs.map(dir => dir.stored), staged: dirs };
+}
+function message(error) {
+    return error instanceof Error ? error.message : String(error);
+}
+/** A policy without memory: every call gets the whole time limit; outcomes change nothing. */
+const perCallPolicy = {
+    timeLimitMs: () => cacheTimeoutMs(),
+    ended: () => undefined
+};
+let jobPolicy = perCallPolicy;
+/** Installs the policy every cache call of this step uses unless given another (the job's budget). */
+function useCachePolicy(policy) {
+    jobPolicy = policy;
+}
+/** `3 s`, `0.3 s`, `600 s`. */
+function seconds(ms) {
+    const value = ms / 1000;
+    return `${value >= 10 ? Math.round(value) : Number(value.toFixed(1))} s`;
+}
+/** Resolves with `work`'s result, or rejects once `ms` have passed; the timer never keeps the process alive. */
+async function withTimeout(work, ms, what) {
+    let timer;
+    const timeout = new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`${what} did not finish within ${seconds(ms)}`)), ms);
+        timer.unref();
+    });
+    try {
+        return await Promise.race([work, timeout]);
+    }
+    finally {
+        clearTimeout(timer);
+    }
+}
+/**
+ * A toolkit call, its messages read while it runs. A call given up on (its time ran out) goes on in the background:
+ * only the toolkit's own failure messages are then held back, until it settles.
+ */
+async function watched(call, limitMs, what) {
+    const watch = watchToolkit();
+    const started = Date.now();
+    const running = call();
+    running.then(watch.stop, watch.stop);
+    try {
+        const value = await withTimeout(running, limitMs, what);
+        return { value, report: watch.report, ms: Date.now() - started };
+    }
+    catch (error) {
+        watch.abandon();
+        return { error, report: watch.report, ms: Date.now() - started };
+    }
+}
+/** The warning of a failed call, which also says when the policy now stops the job's other cache calls. */
+function warnFailed(text, entry, policy) {
+    const stopped = policy.refuse?.(entry);
+    warning(stopped ? `${text}. The job's other cache operations are skipped` : text);
+}
+/** Restores `entry`. A missing service, a refusal or a failure (warned once) is an outcome, never an exception. */
+async function restoreEntry(entry, options) {
+    const policy = options.policy ?? jobPolicy;
+    const refused = policy.refuse?.(entry);
+    if (refused) {
+        info(`Not restoring ${entry.what}: ${refused} (earlier in this job)`);
+        return { outcome: 'skipped' };
+    }
+    const client = options.client ?? (await cacheClient());
+    const ended = (outcome, ms = 0, key, reason) => {
+        policy.ended(entry, outcome, ms, reason);
+        return { outcome, ...(key ? { key } : {}), ...(reason ? { reason } : {}) };
+    };
+    if (!client.isFeatureAvailable()) {
+        if (options.unavailable)
+            warning(options.unavailable);
+        return ended('unavailable');
+    }
+    if (entry.staged)
+        clearStaged(entry.staged);
+    const { value, error, report, ms } = await watched(() => client.restoreCache([...entry.paths], entry.key, [...(options.restoreKeys ?? [])]), policy.timeLimitMs(entry), `restoring ${entry.what}`);
+    if (value) {
+        if (entry.staged)
+            placeRestored(entry.staged);
+        return ended('done', ms, value);
+    }
+    if (error === undefined && report.failures.length === 0)
+        return ended('missed', ms);
+    const reason = error === undefined ? reasonOf(report) : message(error);
+    if (error === undefined && report.hit) {
+        warning(`${capitalized(entry.what)} ${report.hit} was found but could not be restored, ${options.without}: ${reason}`);
+        return ended('damaged', ms, report.hit, reason);
+    }
+    const result = ended('failed', ms, undefined, reason);
+    warnFailed(`Restoring ${entry.what} failed, ${options.without}: ${reason}`, entry, policy);
+    return result;
+}
+/** Saves `entry`; false (with a warning, or a line when the policy skips it) when it was not saved. */
+async function saveEntry(entry, options = {}) {
+    const policy = options.policy ?? jobPolicy;
+    const refused = policy.refuse?.(entry);
+    if (refused) {
+        info(`Not saving ${entry.what} under ${entry.key}: ${refused} (earlier in this job)`);
+        return false;
+    }
+    const client = options.client ?? (await cacheClient());
+    if (!client.isFeatureAvailable()) {
+        if (options.unavailable)
+            warning(options.unavailable);
+        policy.ended(entry, 'unavailable');
+        return false;
+    }
+    const staged = entry.staged ? stageForSave(entry.staged) : undefined;
+    try {
+        const { value, error, report, ms } = await watched(() => client.saveCache([...entry.paths], entry.key), policy.timeLimitMs(entry), `saving ${entry.what}`);
+        if (value !== undefined && value !== -1) {
+            info(`Saved ${entry.what} under ${entry.key}`);
+            policy.ended(entry, 'done', ms);
+            return true;
+        }
+        const failure = error === undefined ? saveFailure(report) : message(error);
+        if (failure) {
+            policy.ended(entry, 'failed', ms, failure);
+            warnFailed(`Saving ${entry.what} under ${entry.key} failed: ${failure}`, entry, policy);
+            return false;
+        }
+        warning(`${capitalized(entry.what)} was not saved under ${entry.key}: ${reasonOf(report)}`);
+        policy.ended(entry, 'refused', ms);
+        return false;
+    }
+    finally {
+        staged?.restore();
+    }
+}
+function capitalized(text) {
+    return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+/** Facts about the runner that decide binary compatibility: OS id and version, machine architecture. */
+/** Parses `/etc/os-release` (KEY=value lines, values optionally quoted). */
+function parseOsRelease(text) {
+    const values = new Map();
+    for (const line of text.split('\n')) {
+        const match = /^([A-Z0-9_]+)=(.*)$/.exec(line.trim());
+        if (!match)
+            continue;
+        let value = match[2].trim();
+        const quote = value[0];
+        if ((quote === '"' || quote === "'") && value.endsWith(quote) && value.length >= 2) {
+            value = value.slice(1, -1);
+            if (quote === '"')
+                value = value.replace(/\\(["\\$`])/g, '$1');
+        }
+        values.set(match[1], value);
+    }
+    return {
+        id: values.get('ID') ?? 'linux',
+        versionId: values.get('VERSION_ID') ?? '',
+        prettyName: values.get('PRETTY_NAME') ?? values.get('NAME') ?? 'Linux'
+    };
+}
+/** `ID-VERSION_ID` of the runner, for example `ubuntu-24.04` or `debian-12`. */
+function hostOs(file = '/etc/os-release') {
+    const release = parseOsRelease(existsSync(file) ? readFileSync(file, 'utf8') : '');
+    return `${release.id}-${release.versionId || 'unknown'}`;
+}
+function hostArch() {
+    return machine();
+}
+
+/**
+ * The action's contract with its workflows, as named constants: the outputs it sets (action.yml declares the same,
+ * kept equal by a test). The inputs, with their defaults, are in src/inputs/names.ts.
+ */
+const OUTPUTS = {
+    slurmVersion: 'slurm-version',
+    specHash: 'spec-hash',
+    prefix: 'prefix',
+    cacheHit: 'cache-hit',
+    artifactName: 'artifact-name',
+    artifactPath: 'artifact-path',
+    artifactId: 'artifact-id',
+    artifactSha256: 'artifact-sha256'
+};
+
 /**
  * Build-cache keys, computed before concretizing from everything that decides the concretization. Pure.
  *
- * primary:  <prefix>-<os>-<arch>-spack<commit>-gcc<version>-<target>-<fingerprint>
- * partial:  <primary>-partial-<run id>-<attempt>   (saved by a failed or incomplete build)
- * restore:  <primary>-partial-, then <prefix>-<os>-<arch>-spack<commit>-gcc<version>-<target>-
+ * primary:  <prefix>-<os>-<arch>-spack<commit>-gcc<version>-<target>-<fingerprint>   (what every key below starts with)
+ *           (a dependencies job: ...-<target>-dependencies-<fingerprint>, which the cells' family prefix finds)
+ * complete: <primary>-complete-<run id>-<attempt>   (saved by a complete build that did not restore one whole)
+ * partial:  <primary>-partial-<run id>-<attempt>    (saved by a failed or incomplete build)
+ * restore:  <primary>-complete-, then <primary>-partial-, then <prefix>-<os>-<arch>-spack<commit>-gcc<version>-<target>-
  *
+ * Every save goes under a key of its own run, never one that may exist: the service keeps an entry forever under its
+ * key and restores the newest entry of a prefix, so an entry that turns out damaged (an archive that does not unpack,
+ * a package Spack had to build again) is replaced for later runs by the next one saved, instead of being restored by
+ * every run. The run looks itself up under its own complete key first, which exists only on a re-run of the attempt.
  * The fallback prefix leaves out the fingerprint, so a matrix cell that only changes Slurm's version or variants
  * restores the newest cache of the same OS, architecture, Spack, compiler and target, and reuses every dependency.
  */
@@ -394,17 +1137,33 @@ function cacheKeys(inputs) {
         `gcc${part(inputs.gccVersion)}`,
         part(inputs.target)
     ].join('-');
-    const primary = `${family}-${fingerprint(inputs)}`;
-    return { primary, restoreKeys: [`${primary}-partial-`, `${family}-`] };
+    const primary = [family, ...(inputs.label ? [inputs.label] : []), fingerprint(inputs)].join('-');
+    return { primary, restoreKeys: [`${primary}-complete-`, `${primary}-partial-`, `${family}-`] };
 }
+function currentRun(env = process.env) {
+    return { id: env.GITHUB_RUN_ID ?? '0', attempt: env.GITHUB_RUN_ATTEMPT ?? '1' };
+}
+/** `<base>-<run id>-<attempt>`: a key no earlier job has saved under. */
+function runKey(base, run) {
+    return `${base}-${part(run.id)}-${part(run.attempt)}`;
+}
+/** The key a complete build of this run saves under. */
+function completeKey(primary, runId, attempt) {
+    return `${primary}-complete-${part(runId)}-${part(attempt)}`;
+}
+/** The key a failed or incomplete build of this run saves under. */
 function partialKey(primary, runId, attempt) {
     return `${primary}-partial-${part(runId)}-${part(attempt)}`;
 }
-/** What a restore means for the build: the primary key itself, another key, or nothing. */
+/** Whether `key` holds a complete build of `primary` (saved under its own key before keys had a run of their own). */
+function isComplete(primary, key) {
+    return key === primary || key.startsWith(`${primary}-complete-`);
+}
+/** What a restore means for the build: a complete build of this very configuration, another entry, or nothing. */
 function classifyHit(primary, restored) {
     if (restored === undefined)
         return 'none';
-    return restored === primary ? 'exact' : 'partial';
+    return isComplete(primary, restored) ? 'exact' : 'partial';
 }
 
 /**
@@ -439,124 +1198,44 @@ function readLock(text, rootName = 'slurm') {
         .sort((a, b) => a.name.localeCompare(b.name) || a.hash.localeCompare(b.hash));
     return { root: locked(rootHash, specs[rootHash], specs), dependencies };
 }
+/** Every spec of a spack.lock document, whatever its roots: what an environment installs. */
+function lockedSpecs(text) {
+    const specs = JSON.parse(text).concrete_specs ?? {};
+    return Object.entries(specs).map(([hash, raw]) => locked(hash, raw, specs));
+}
 function sha256(text) {
     return createHash('sha256').update(text).digest('hex');
 }
 
 /**
- * The one guarded restore/save pair every cache of the action goes through (the build cache, Spack's package index):
- * the feature check, a time limit on each call, the service's "not saved" answer (`id === -1`), and a warning instead
- * of a failed build when the service is down, slow or full.
- *
- * What a call may cost is asked of a `CachePolicy`, which is also told how every call ended. Today each call gets its
- * own time limit (`perCallPolicy`, the default of both functions). One deadline shared by all of a job's cache traffic
- * (main and post step, its end handed over in the post state), or "skip the rest after the first fatal failure",
- * is a policy of its own put in that default's place: the callers do not change.
- */
-async function cacheClient() {
-    return import('./cache.js');
-}
-function message(error) {
-    return error instanceof Error ? error.message : String(error);
-}
-/**
- * How long one cache restore or save may take before the build goes on without it. The toolkit's service calls
- * have no time limit of their own; SLURM_FACTORY_CACHE_TIMEOUT_MINS (default 10) sets this one.
- */
-function cacheTimeoutMs(env = process.env) {
-    const minutes = Number(env.SLURM_FACTORY_CACHE_TIMEOUT_MINS);
-    return (Number.isFinite(minutes) && minutes > 0 ? minutes : 10) * 60_000;
-}
-/** Today's policy: every call gets the whole time limit; outcomes change nothing. */
-const perCallPolicy = {
-    timeLimitMs: () => cacheTimeoutMs(),
-    ended: () => undefined
-};
-/** Resolves with `work`'s result, or rejects once `ms` have passed; the timer never keeps the process alive. */
-async function withTimeout(work, ms, what) {
-    let timer;
-    const timeout = new Promise((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`${what} did not finish within ${Math.round(ms / 1000)} s`)), ms);
-        timer.unref();
-    });
-    try {
-        return await Promise.race([work, timeout]);
-    }
-    finally {
-        clearTimeout(timer);
-    }
-}
-/** Restores `entry`. A missing service or a failure (warned) is an outcome, never an exception. */
-async function restoreEntry(entry, options) {
-    const policy = options.policy ?? perCallPolicy;
-    const client = options.client ?? (await cacheClient());
-    const ended = (outcome, key) => {
-        policy.ended(entry, outcome);
-        return { outcome, ...(key ? { key } : {}) };
-    };
-    if (!client.isFeatureAvailable()) {
-        if (options.unavailable)
-            warning(options.unavailable);
-        return ended('unavailable');
-    }
-    try {
-        const key = await withTimeout(client.restoreCache([...entry.paths], entry.key, [...(options.restoreKeys ?? [])]), policy.timeLimitMs(entry), `restoring ${entry.what}`);
-        return key ? ended('done', key) : ended('missed');
-    }
-    catch (error) {
-        warning(`Restoring ${entry.what} failed, ${options.without}: ${message(error)}`);
-        return ended('failed');
-    }
-}
-/** Saves `entry`; false (with a warning) when the service refused or failed. */
-async function saveEntry(entry, options = {}) {
-    const policy = options.policy ?? perCallPolicy;
-    const client = options.client ?? (await cacheClient());
-    if (!client.isFeatureAvailable()) {
-        if (options.unavailable)
-            warning(options.unavailable);
-        policy.ended(entry, 'unavailable');
-        return false;
-    }
-    try {
-        const id = await withTimeout(client.saveCache([...entry.paths], entry.key), policy.timeLimitMs(entry), `saving ${entry.what}`);
-        if (id === -1) {
-            warning(`${capitalized(entry.what)} was not saved under ${entry.key} (see the messages above)`);
-            policy.ended(entry, 'refused');
-            return false;
-        }
-        info(`Saved ${entry.what} under ${entry.key}`);
-        policy.ended(entry, 'done');
-        return true;
-    }
-    catch (error) {
-        warning(`Saving ${entry.what} under ${entry.key} failed: ${message(error)}`);
-        policy.ended(entry, 'failed');
-        return false;
-    }
-}
-function capitalized(text) {
-    return text.charAt(0).toUpperCase() + text.slice(1);
-}
-
-/**
  * The local binary mirror and the environment's lock, kept in the GitHub Actions cache. A cache service that is down,
- * slow or full gives a warning, never a failed build.
+ * slow or full gives a warning, never a failed build. The entry is staged (src/cache/staging.ts): restored under
+ * `transfer` and moved into place only when whole, so a restore given up on never writes into the mirror that
+ * `spack install` reads.
  */
-function cachedPaths(paths) {
-    return [paths.mirror, paths.state];
+/** The entry's directories: each stored under `transfer`, used where the build reads it. */
+function stagedDirs(paths) {
+    return [
+        { stored: path.join(paths.transfer, 'buildcache'), live: paths.mirror },
+        { stored: path.join(paths.transfer, 'cache-state'), live: paths.state }
+    ];
 }
-const WHAT$1 = 'the build cache';
+const WHAT$2 = 'the build cache';
 const UNAVAILABLE = 'The GitHub Actions cache is not available on this runner';
-async function restoreBuildCache(keys, paths, guard = {}) {
+/** Restores the newest complete (else partial, else related) build cache into place; this run's keys from `run`. */
+async function restoreBuildCache$1(keys, paths, run, guard = {}) {
     mkdirSync(paths.mirror, { recursive: true });
     mkdirSync(paths.state, { recursive: true });
-    const restored = await restoreEntry({ what: WHAT$1, key: keys.primary, paths: cachedPaths(paths) }, {
+    const restored = await restoreEntry(stagedEntry(WHAT$2, completeKey(keys.primary, run.id, run.attempt), stagedDirs(paths)), {
         ...guard,
         restoreKeys: keys.restoreKeys,
         without: 'building without it',
         unavailable: `${UNAVAILABLE}: building without the local build cache`
     });
+    if (restored.outcome === 'damaged') {
+        info(`This job saves a fresh build cache, which later runs restore instead of ${restored.key}`);
+        return { hit: 'none', ...(restored.key ? { damagedKey: restored.key } : {}) };
+    }
     if (restored.outcome !== 'done' && restored.outcome !== 'missed')
         return { hit: 'none' };
     const restoredKey = restored.key;
@@ -564,9 +1243,19 @@ async function restoreBuildCache(keys, paths, guard = {}) {
     info(restoredKey ? `Restored build cache ${restoredKey} (${hit})` : `No build cache for ${keys.primary}`);
     return { hit, ...(restoredKey ? { restoredKey } : {}) };
 }
-/** Saves the mirror and the lock under `key`; false (with a warning) when the service refused or failed. */
+/** Saves the mirror and the locks under `key`; false (with a warning) when the service refused or failed. */
 async function saveBuildCache(key, paths, guard = {}) {
-    return saveEntry({ what: WHAT$1, key, paths: cachedPaths(paths) }, { ...guard, unavailable: `${UNAVAILABLE}: the build cache was not saved` });
+    return saveEntry(stagedEntry(WHAT$2, key, stagedDirs(paths)), {
+        ...guard,
+        unavailable: `${UNAVAILABLE}: the build cache was not saved`
+    });
+}
+/**
+ * What a kept lock records of the spack.yaml it was made from: a digest of its text with URL credentials masked, so
+ * that a password in a site's mirror URL is neither kept nor guessable from the digest (and changing it keeps the lock).
+ */
+function environmentDigest(environment) {
+    return sha256(maskUrlCredentials(environment));
 }
 /** Where the lock of an environment is kept between runs: named after the environment's directory. */
 function keptLock(paths, envDir) {
@@ -585,7 +1274,7 @@ function adoptCachedLock(paths, envDir, environment) {
     if (!existsSync(lock))
         return false;
     const recorded = existsSync(madeFrom) ? readFileSync(madeFrom, 'utf8').trim() : '';
-    if (recorded !== sha256(environment)) {
+    if (recorded !== environmentDigest(environment)) {
         warning(`The cached spack.lock of ${path.basename(envDir)} was made from a different spack.yaml: discarding it and concretizing afresh`);
         return false;
     }
@@ -600,33 +1289,318 @@ function keepLock(paths, envDir, environment) {
     const { lock, madeFrom } = keptLock(paths, envDir);
     mkdirSync(paths.state, { recursive: true });
     copyFileSync(current, lock);
-    writeFileSync(madeFrom, `${sha256(environment)}\n`);
+    writeFileSync(madeFrom, `${environmentDigest(environment)}\n`);
 }
 
 /**
- * What the main step hands to the post step (core.saveState), typed in one place. Each key is written once, by the
- * phase that owns it: the build cache phase writes what to save and where, the phase that reads the installed
- * build marks it complete.
+ * The installed tree, kept in the Actions cache beside the build cache: Spack's install tree (the packages and Spack's
+ * database, `.spack-db/`), the environment's view and the kept locks, saved by the post step of a complete build and
+ * restored, on the next run of the very same build, at the very same paths. Nothing is left to install: a warm run
+ * pays for one download and a `tar -x`, not for Spack unpacking, checking and relocating each binary package, nor for
+ * `spack install` confirming what the tree's check already proved.
+ *
+ * Its key is the build cache's primary key with `-installed`: the primary key hashes the rendered spack.yaml, which
+ * names the install tree's root, so a runner whose RUNNER_TEMP lies elsewhere has another key and never gets a tree
+ * built for other paths. (The family restore key does not find these entries either: the Actions cache matches keys
+ * only among entries of the same paths.) A tree that the rendered spack.yaml does not place at the action's install
+ * root (a site's `spack-config` moved it) is not kept at all.
+ *
+ * A restored tree is used only when it is whole: every package of every kept lock, made from this very spack.yaml,
+ * is recorded as installed in Spack's database, its prefix holds Spack's `.spack/spec.json`, and the view links to
+ * a directory of its own. Otherwise it is removed and the build restores the build cache as before.
  */
-const STATE = {
-    /** The build cache to save: written once the cache is restored (only when the cache is on). */
-    cache: 'slurm-factory',
-    /** Set once the build completed: only then is the primary key saved. */
-    complete: 'slurm-factory-complete'
-};
-function saveCacheState(state) {
-    saveState(STATE.cache, JSON.stringify(state));
+const WHAT$1 = 'the installed tree';
+/**
+ * What the keys of a build's installed trees start with. Each is saved under `<this>-complete-<run>-<attempt>` and the
+ * newest is restored, so a tree that turns out damaged is replaced by the next complete build's.
+ */
+function installedTreeKey(primaryKey) {
+    return `${primaryKey}-installed`;
 }
-function markComplete() {
-    saveState(STATE.complete, 'true');
+/** The install tree's root as a rendered spack.yaml sets it (`config:install_tree:root`), if it does. */
+function renderedInstallRoot(environment) {
+    const doc = distExports.parse(environment);
+    const config = (doc?.spack?.['config:'] ?? doc?.spack?.config);
+    const tree = (config?.['install_tree:'] ?? config?.install_tree);
+    const root = typeof tree === 'string' ? tree : tree?.root;
+    return typeof root === 'string' ? root : undefined;
 }
-/** What the main step left for the post step; undefined when it saved no build cache state (cache off, or early failure). */
-function loadPostState() {
-    const raw = getState(STATE.cache);
-    if (!raw)
+/** The root of a rendered spack.yaml's view (`view:default:root`, or `view: <path>`); undefined for `view: false`. */
+function renderedViewRoot(environment) {
+    const doc = distExports.parse(environment);
+    const view = (doc?.spack?.['view:'] ?? doc?.spack?.view);
+    const root = typeof view === 'string' ? view : typeof view === 'object' ? view?.default?.root : undefined;
+    return typeof root === 'string' ? root : undefined;
+}
+/** Where Spack keeps the directories a view links to: `._<name>` beside the view. */
+function viewStore(viewRoot) {
+    return path.join(path.dirname(viewRoot), `._${path.basename(viewRoot)}`);
+}
+/**
+ * The installed tree of a build, or undefined (with the reason in the log) when an environment installs, or keeps
+ * its view, elsewhere than the action's layout.
+ */
+function installedTreeOf(primaryKey, layout, paths, environments) {
+    const { installRoot, viewRoot } = layout;
+    for (const { envDir, environment } of environments) {
+        const root = renderedInstallRoot(environment);
+        const view = renderedViewRoot(environment);
+        if (root === installRoot && (view === undefined || view === viewRoot))
+            continue;
+        const where = root !== installRoot ? `installs into ${root ?? "Spack's default tree"}` : `keeps its view in ${view}`;
+        info(`${path.basename(envDir)} ${where}, not where the action's layout has it: the installed tree is not kept`);
         return undefined;
-    return { ...JSON.parse(raw), complete: getState(STATE.complete) === 'true' };
+    }
+    const viewed = environments.some(env => renderedViewRoot(env.environment) !== undefined);
+    const stored = (name) => path.join(paths.transfer, 'installed-tree', name);
+    // Staged (src/cache/staging.ts): unpacked beside and moved into place when whole. The view's link is kept as its
+    // target and made again after the directory it points to is in place.
+    const dirs = [
+        { stored: stored('install'), live: installRoot },
+        { stored: stored('cache-state'), live: paths.state },
+        ...(viewed
+            ? [
+                { stored: stored('view-store'), live: viewStore(viewRoot) },
+                { stored: stored('view-link'), live: viewRoot, link: true }
+            ]
+            : [])
+    ];
+    const entry = stagedEntry(WHAT$1, installedTreeKey(primaryKey), dirs);
+    return { entry, installRoot, ...(viewed ? { viewRoot } : {}), paths, environments };
 }
+const PLACEHOLDER = '__spack_path_placeholder__';
+/**
+ * Spack's database file: `.spack-db/index.json` at the store's root, which with `padded_length` lies below the
+ * configured root in directories named after Spack's path placeholder (the last one cut to length).
+ */
+function databaseFile(installRoot) {
+    let dir = installRoot;
+    for (let depth = 0; depth < 64; depth++) {
+        const file = path.join(dir, '.spack-db', 'index.json');
+        if (existsSync(file) || !existsSync(dir))
+            return file;
+        const padding = readdirSync(dir).filter(name => name.length > 2 && PLACEHOLDER.startsWith(name));
+        if (padding.length !== 1)
+            return file;
+        dir = path.join(dir, padding[0]);
+    }
+    return path.join(dir, '.spack-db', 'index.json');
+}
+function readDatabase(installRoot) {
+    const file = databaseFile(installRoot);
+    if (!existsSync(file))
+        return `Spack's database ${file} is missing`;
+    try {
+        const doc = JSON.parse(readFileSync(file, 'utf8'));
+        return doc.database?.installs ?? `Spack's database ${file} records no installs`;
+    }
+    catch (error) {
+        return `Spack's database ${file} is not JSON: ${error instanceof Error ? error.message : String(error)}`;
+    }
+}
+/** What keeps the tree from being used as installed; empty when it is whole. */
+function treeProblems(tree) {
+    const installs = readDatabase(tree.installRoot);
+    if (typeof installs === 'string')
+        return [installs];
+    const problems = [];
+    if (tree.viewRoot && !viewInPlace(tree.viewRoot))
+        problems.push(`the view ${tree.viewRoot} is missing`);
+    for (const { envDir, environment } of tree.environments) {
+        const { lock, madeFrom } = keptLock(tree.paths, envDir);
+        const name = path.basename(envDir);
+        if (!existsSync(lock)) {
+            problems.push(`no kept lock of ${name}`);
+            continue;
+        }
+        if (!existsSync(madeFrom) || readFileSync(madeFrom, 'utf8').trim() !== environmentDigest(environment)) {
+            problems.push(`the kept lock of ${name} was made from another spack.yaml`);
+            continue;
+        }
+        for (const spec of lockedSpecs(readFileSync(lock, 'utf8'))) {
+            if (spec.external)
+                continue;
+            const record = installs[spec.hash];
+            const id = `${spec.name}@${spec.version}/${spec.hash.slice(0, 7)}`;
+            if (!record?.installed || !record.path)
+                problems.push(`${id} is not recorded as installed`);
+            else if (!existsSync(path.join(record.path, '.spack', 'spec.json')))
+                problems.push(`${id}: ${record.path} is missing or incomplete`);
+        }
+    }
+    return problems;
+}
+/** A view as Spack leaves it: a link to a directory in the view's store. */
+function viewInPlace(viewRoot) {
+    try {
+        if (!lstatSync(viewRoot).isSymbolicLink())
+            return false;
+        const target = realpathSync(viewRoot);
+        return statSync(target).isDirectory() && path.dirname(target) === realpathSync(viewStore(viewRoot));
+    }
+    catch {
+        return false;
+    }
+}
+/**
+ * Restores the newest tree of this very build. Its key when it came back whole; a tree that did not is removed, with
+ * the restored locks, so that the build cache's restore starts from a clean slate.
+ */
+async function restoreInstalledTree(tree, guard = {}) {
+    const restored = await restoreEntry(tree.entry, {
+        ...guard,
+        restoreKeys: [`${tree.entry.key}-complete-`],
+        without: 'installing from the build cache instead'
+    });
+    if (restored.outcome === 'missed')
+        info(`No installed tree ${tree.entry.key}: installing from the build cache`);
+    if (restored.outcome !== 'done')
+        return undefined;
+    const problems = treeProblems(tree);
+    if (problems.length === 0) {
+        info(`Restored the installed tree ${restored.key}: every package is installed, and the view in place`);
+        return restored.key ?? tree.entry.key;
+    }
+    warning(`The restored installed tree ${restored.key} is not whole (${problems.slice(0, 3).join('; ')}${problems.length > 3 ? `; ${problems.length - 3} more` : ''}): removed, installing from the build cache instead`);
+    for (const dir of tree.entry.staged ?? [])
+        rmSync(dir.live, { recursive: true, force: true });
+    return undefined;
+}
+/** Saves the tree after a complete build under `key`; nothing (said in the log) when it is not whole. */
+async function saveInstalledTree(tree, key, guard = {}) {
+    const problems = treeProblems(tree);
+    if (problems.length > 0) {
+        info(`The installed tree is not whole, not saved: ${problems.slice(0, 3).join('; ')}`);
+        return false;
+    }
+    return saveEntry({ ...tree.entry, key }, guard);
+}
+
+/**
+ * The kept locks alone in the Actions cache, for builds that take their binaries from remote build caches instead of
+ * keeping them in the Actions cache (`cache: false` with `buildcache-mirrors` or `buildcache-push`): the next run of
+ * the same build adopts its lock and concretizes nothing, as a run with the build cache does. A few kilobytes.
+ *
+ * Key: the build cache's primary key with `-locks`, restored by that key only (a lock is adopted only when it was
+ * made from the very same spack.yaml, which the key hashes).
+ */
+/** The entry: the kept locks' directory, staged under the transfer directory (src/cache/staging.ts). */
+function keptLocksEntry(primaryKey, paths) {
+    return stagedEntry('the kept spack.lock', `${primaryKey}-locks`, [
+        { stored: path.join(paths.transfer, 'kept-locks'), live: paths.state }
+    ]);
+}
+/** Restores the locks of this very build; true when they came back. */
+async function restoreKeptLocks(entry, guard = {}) {
+    const restored = await restoreEntry(entry, { ...guard, without: 'concretizing' });
+    if (restored.outcome === 'done')
+        info(`Restored the kept spack.lock ${entry.key}`);
+    else if (restored.outcome === 'missed')
+        info(`No kept spack.lock ${entry.key}: Spack concretizes`);
+    return restored.outcome === 'done';
+}
+async function saveKeptLocks(entry, guard = {}) {
+    return saveEntry(entry, guard);
+}
+
+/**
+ * Restore the build cache: keys made from everything that decides the concretization; on the very same build, the
+ * installed tree at the same paths (nothing to extract), else the local mirror and the kept locks; and what the post
+ * step must save handed to it. A build whose binaries come from remote build caches alone (`cache: false`) restores
+ * its kept locks only.
+ */
+/** The condition under which a run restores the build cache and installs from it: no whole installed tree. */
+const TREE_NOT_RESTORED = {
+    id: 'tree-not-restored',
+    text: 'the installed tree of this very build was not restored whole'
+};
+function keysOf({ build, spack, repo, environment }) {
+    return cacheKeys({
+        prefix: build.request.cache.keyPrefix,
+        os: hostOs(),
+        arch: hostArch(),
+        spackCommit: spack.commit ?? spack.version,
+        builtinCommit: spack.builtin?.commit ?? 'site',
+        repoHash: repo.contentHash,
+        gccVersion: build.gccVersion,
+        target: build.request.target,
+        // URL credentials a site's spack-config may hold change nothing Spack concretizes: left out of the key.
+        environment: maskUrlCredentials([environment.compiler?.environment ?? '', environment.environment].join('\n')),
+        ...(build.request.stage === 'dependencies' ? { label: 'dependencies' } : {})
+    });
+}
+async function restoreCache(input) {
+    const { build, spack, index, environment } = input;
+    const keys = keysOf(input);
+    const paths = cachePaths(build);
+    const base = {
+        primaryKey: keys.primary,
+        paths,
+        environments: [
+            ...(environment.compiler ? [environment.compiler] : []),
+            {
+                envDir: environment.envDir,
+                environment: environment.environment,
+                ...(only(build) ? { only: only(build) } : {})
+            }
+        ].map(written => ({ ...written, environment: maskUrlCredentials(written.environment) })),
+        spack: { executable: spack.executable, env: spack.env },
+        repoIndex: index
+    };
+    if (!build.request.cache.enabled) {
+        const locks = keptLocksEntry(keys.primary, paths);
+        const restored = await restoreKeptLocks(locks);
+        saveCacheState({ ...base, keptLocks: { entry: locks, restored } });
+        return { hit: 'none', keptLocks: restored };
+    }
+    // A dependencies job's roots are not installed: its tree is never whole, and no cell would restore it.
+    const tree = build.request.stage === 'dependencies'
+        ? undefined
+        : installedTreeOf(keys.primary, build.work.layout, paths, base.environments);
+    const treeKey = tree ? await restoreInstalledTree(tree) : undefined;
+    const treeRestored = treeKey !== undefined;
+    const restored = treeKey
+        ? { hit: 'exact', restoredKey: treeKey, installedTree: true }
+        : await restoreBuildCache$1(keys, paths, currentRun());
+    saveCacheState({
+        ...base,
+        ...(restored.restoredKey ? { restoredKey: restored.restoredKey } : {}),
+        ...(tree ? { installedTree: { tree, restored: treeRestored } } : {})
+    });
+    return restored;
+}
+function planRestore(build) {
+    const { layout } = build.work;
+    if (!build.request.cache.enabled)
+        return keepsSpackState(build.request)
+            ? [
+                {
+                    note: `restore spack.lock of this very build from the Actions cache (unpacked under ${build.work.cacheTransfer}, moved into place when whole; the binaries come from remote build caches)`
+                }
+            ]
+            : [];
+    return [
+        ...(build.request.stage === 'dependencies'
+            ? []
+            : [
+                {
+                    note: `restore the installed tree (${layout.installRoot}) and spack.lock of this very build from the Actions cache (unpacked under ${build.work.cacheTransfer}, moved into place when whole)`
+                }
+            ]),
+        {
+            note: `restore ${LOCAL_MIRROR} (${layout.localMirror}) and spack.lock from the Actions cache (unpacked under ${build.work.cacheTransfer}, moved into place when whole)`,
+            ...(build.request.stage === 'dependencies' ? {} : { when: [TREE_NOT_RESTORED] })
+        }
+    ];
+}
+const restoreBuildCache = {
+    key: 'cache',
+    title: build => (build.request.cache.enabled ? 'Restore the build cache' : 'Restore spack.lock'),
+    plan: planRestore,
+    skip: ({ build }) => (keepsSpackState(build.request) ? undefined : { hit: 'none' }),
+    run: restoreCache,
+    outputs: restored => ({ [OUTPUTS.cacheHit]: restored.hit })
+};
 
 /**
  * Every Spack command line the action runs, as argument arrays. The phases run them and plan mode shows them, so
@@ -667,11 +1641,39 @@ function environmentPythonArgs(envDir, script) {
 function concretizeArgs(envDir) {
     return ['-e', envDir, 'concretize'];
 }
-function installArgs(envDir, jobs) {
-    return ['-e', envDir, 'install', '--jobs', String(jobs), '--fail-fast'];
+function installArgs(envDir, jobs, only) {
+    return ['-e', envDir, 'install', '--jobs', String(jobs), '--fail-fast', ...(only ? ['--only', only] : [])];
 }
-function pushArgs(envDir, mirror, unsigned) {
-    return ['-e', envDir, 'buildcache', 'push', '--update-index', ...(unsigned ? ['--unsigned'] : []), mirror];
+function pushArgs(envDir, mirror, unsigned, only) {
+    return [
+        '-e',
+        envDir,
+        'buildcache',
+        'push',
+        '--update-index',
+        ...(only ? ['--only', only] : []),
+        ...(unsigned ? ['--unsigned'] : []),
+        mirror
+    ];
+}
+/**
+ * Pushes these packages alone (`/<hash>`), overwriting what the mirror holds of them: a package built from source
+ * although the mirror had it (its archive there was damaged, so Spack quietly built it again). A plain push would skip
+ * it as "already in the buildcache" and keep the damaged archive.
+ */
+function forcePushArgs(envDir, mirror, unsigned, hashes) {
+    return [
+        '-e',
+        envDir,
+        'buildcache',
+        'push',
+        '--force',
+        '--only',
+        'package',
+        ...(['--unsigned'] ),
+        mirror,
+        ...hashes.map(hash => `/${hash}`)
+    ];
 }
 function locationArgs(envDir, hash) {
     return ['-e', envDir, 'location', '--install-dir', `/${hash}`];
@@ -685,6 +1687,101 @@ function displayCommand(program, args) {
     return [program, ...args]
         .map(arg => (/^[A-Za-z0-9_@%+=:,./<>-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`))
         .join(' ');
+}
+
+/**
+ * The runner's compilers as `spack compiler find` detected them, kept with Spack's package index in the Actions cache
+ * (the same entry, its key the index's plus a fingerprint of the compilers on PATH), so that a warm run puts the
+ * recorded detection into Spack's user scope instead of running `spack compiler find` (seconds, every job).
+ *
+ * The fingerprint hashes every executable on the PATH Spack is given whose name says compiler (gcc, g++, gfortran,
+ * clang, flang, Intel's and NVIDIA's), with the size and time of the file it resolves to: a runner image with another
+ * GCC, or a step that installs one, has another fingerprint and detects afresh. The key's other parts (Spack, its
+ * builtin packages) are the index's. What is recorded is the whole `packages.yaml` that `spack compiler find` wrote
+ * into the action's isolated user scope, and is written back byte for byte.
+ */
+const COMPILER_NAME = /gcc|g\+\+|gfortran|clang|flang|icx|icpx|ifx|ifort|nvc|nvfortran/;
+/** The compilers Spack would find on `pathVariable`, as a short hash. */
+function compilerFingerprint(pathVariable) {
+    const hash = createHash('sha256');
+    const dirs = [...new Set(pathVariable.split(path.delimiter).filter(dir => path.isAbsolute(dir)))];
+    for (const dir of dirs) {
+        let names;
+        try {
+            names = readdirSync(dir).filter(name => COMPILER_NAME.test(name));
+        }
+        catch {
+            continue;
+        }
+        if (names.length > 0)
+            hash.update(`dir ${dir}\n`);
+        for (const name of names.sort()) {
+            let what = 'unreadable';
+            try {
+                const target = realpathSync(path.join(dir, name));
+                const stat = statSync(target);
+                what = `${target} ${stat.size} ${Math.floor(stat.mtimeMs)}`;
+            }
+            catch {
+                // a dangling link: its name is still part of the fingerprint
+            }
+            hash.update(`${name} ${what}\n`);
+        }
+    }
+    return hash.digest('hex').slice(0, 16);
+}
+function userPackages(userConfigDir) {
+    return path.join(userConfigDir, 'packages.yaml');
+}
+/**
+ * Writes the recorded detection into Spack's user scope when it was made for these very compilers; false (nothing
+ * written) otherwise.
+ */
+function useRecordedDetection(detection, userConfigDir) {
+    if (!existsSync(detection.file))
+        return false;
+    let recorded;
+    try {
+        recorded = JSON.parse(readFileSync(detection.file, 'utf8'));
+    }
+    catch {
+        return false;
+    }
+    if (recorded.fingerprint !== detection.fingerprint)
+        return false;
+    if (recorded.packagesYaml !== null) {
+        mkdirSync(userConfigDir, { recursive: true });
+        writeFileSync(userPackages(userConfigDir), recorded.packagesYaml);
+    }
+    return true;
+}
+/** Records what `spack compiler find` just wrote into the user scope, for these compilers. */
+function recordDetection(detection, userConfigDir) {
+    const file = userPackages(userConfigDir);
+    const recorded = {
+        fingerprint: detection.fingerprint,
+        packagesYaml: existsSync(file) ? readFileSync(file, 'utf8') : null
+    };
+    mkdirSync(path.dirname(detection.file), { recursive: true });
+    writeFileSync(detection.file, `${JSON.stringify(recorded)}\n`);
+}
+
+/**
+ * How text that came from the user is shown. Text that came from the user (a spack-config's YAML, a rendered spack.yaml, resolved inputs) written into the log as
+ * it is: between `::stop-commands::<token>` and `::<token>::`, so that a line in it that looks like a workflow
+ * command (`::warning::`, `::add-mask::`, `::set-output`, indented or not) is shown, never acted on. The token is
+ * random for each echo, so the text cannot end the pause itself. URL credentials are masked (src/secrets.ts). And a
+ * long value in a one-line message (a summary row, an annotation) is cut, its length stated.
+ */
+function logVerbatim(text) {
+    const token = `slurm-factory-${randomBytes(16).toString('hex')}`;
+    info(`::stop-commands::${token}`);
+    info(redact(text));
+    info(`::${token}::`);
+}
+/** `text` cut after `max` characters, its full length stated: `aaaa... (100000 characters)`. */
+function shortened(text, max) {
+    return text.length <= max ? text : `${text.slice(0, max)}... (${text.length} characters)`;
 }
 
 /**
@@ -705,8 +1802,22 @@ function gccVersions(detected) {
     const versions = externals.map(external => /^gcc@=?([\d.]+)/.exec(external.spec ?? '')?.[1]);
     return [...new Set(versions.filter((v) => Boolean(v)))];
 }
-async function prepareEnvironment(spack, request, gccVersion, repo, layout) {
+/**
+ * The runner's compilers into Spack's user scope: as recorded for these very compilers (restored with Spack's
+ * package index), or found by `spack compiler find` and recorded for the next run.
+ */
+async function findCompilers(spack, detection) {
+    const userConfig = spack.env.SPACK_USER_CONFIG_PATH;
+    if (detection && userConfig && useRecordedDetection(detection, userConfig)) {
+        info(`The runner's compilers as Spack found them before (fingerprint ${detection.fingerprint})`);
+        return;
+    }
     await spack.run(compilerFindArgs('user'), { silent: true });
+    if (detection && userConfig)
+        recordDetection(detection, userConfig);
+}
+async function prepareEnvironment(spack, request, gccVersion, repo, layout, detection) {
+    await findCompilers(spack, detection);
     const userConfig = spack.env.SPACK_USER_CONFIG_PATH;
     const detected = userConfig ? detectedCompilers(userConfig) : {};
     const foundGcc = gccVersions(detected);
@@ -717,10 +1828,13 @@ async function prepareEnvironment(spack, request, gccVersion, repo, layout) {
         info(`gcc@${gccVersion} is not on this runner: Spack builds it first with the runner's compiler (it is cached like any package)`);
         compiler = writeEnvironment(layout.compilerEnvDir, compilerEnvironmentYaml(inputs));
     }
-    const environment = environmentYaml(inputs);
-    writeEnvironment(layout.envDir, environment);
-    info(environment);
-    return { envDir: layout.envDir, environment, foundGcc, ...(compiler ? { compiler } : {}) };
+    // A dependencies job renders its own environment: the roots' dependencies only, for one or more Slurm versions.
+    const dependencies = request.stage === 'dependencies';
+    const environment = dependencies ? dependenciesEnvironmentYaml(inputs) : environmentYaml(inputs);
+    const envDir = dependencies ? layout.dependenciesEnvDir : layout.envDir;
+    writeEnvironment(envDir, environment);
+    logVerbatim(environment);
+    return { envDir, environment, foundGcc, ...(compiler ? { compiler } : {}) };
 }
 function writeEnvironment(envDir, environment) {
     mkdirSync(envDir, { recursive: true });
@@ -780,8 +1894,8 @@ async function withRetry(what, work, options = {}) {
 
 /**
  * Shallow clones of a tag, branch or commit, checked against the commit they must resolve to.
- * Every git call goes through `runProgram` with an argument array; network failures are retried,
- * a wrong commit or a missing ref is not.
+ * Every git call goes through `runProgram` with an argument array and an allow-listed environment; network failures
+ * are retried, a wrong commit, a missing ref or a URL git refuses is not.
  */
 /** A tag resolved to another commit than the one it is pinned to. */
 class CommitMismatchError extends FatalError {
@@ -802,14 +1916,30 @@ class CommitMismatchError extends FatalError {
     }
 }
 const COMMIT = /^[0-9a-f]{40}$/;
-/** No prompt may wait for credentials on a runner. */
-const GIT_ENV = { GIT_TERMINAL_PROMPT: '0', GIT_ASKPASS: '', SSH_ASKPASS: '' };
+/**
+ * What git gets of the runner's environment beyond the common allow-list (src/child-env.ts): its own variables
+ * (GIT_SSH_COMMAND, GIT_CONFIG_COUNT/KEY_n/VALUE_n with which a workflow hands git credentials for a private
+ * spack-repo, TLS settings) and an ssh agent. Git writes none of them anywhere; Spack never gets them.
+ */
+function gitEnv() {
+    const env = {};
+    for (const [name, value] of Object.entries(process.env))
+        if (value !== undefined && (name.startsWith('GIT_') || name === 'SSH_AUTH_SOCK'))
+            env[name] = value;
+    // No prompt may wait for credentials on a runner.
+    return { ...env, GIT_TERMINAL_PROMPT: '0', GIT_ASKPASS: '', SSH_ASKPASS: '' };
+}
 /** Every git command line starts so: a detached checkout is what is wanted, not something to advise about. */
 const GIT_OPTIONS = ['-c', 'advice.detachedHead=false'];
+/** git's output of a command run in `cwd` (a clone), as it printed it. */
+async function gitOutput(args, cwd) {
+    const result = await runProgram('git', args, { silent: true, env: gitEnv(), cwd });
+    return result.stdout;
+}
 async function git(args, cwd) {
     const result = await runProgram('git', [...GIT_OPTIONS, ...args], {
         silent: true,
-        env: GIT_ENV,
+        env: gitEnv(),
         ...(cwd ? { cwd } : {})
     });
     return result.stdout.trim();
@@ -820,7 +1950,7 @@ async function headCommit(dir) {
         cwd: dir,
         silent: true,
         allowFailure: true,
-        env: GIT_ENV
+        env: gitEnv()
     });
     const commit = result.stdout.trim();
     return result.exitCode === 0 && COMMIT.test(commit) ? commit : undefined;
@@ -828,9 +1958,34 @@ async function headCommit(dir) {
 function missingRef(error) {
     return error instanceof CommandError && /not found in upstream origin|couldn't find remote ref/i.test(error.message);
 }
-/** The clone of a tag or branch: shallow, that ref only. */
+/**
+ * git's answers that no retry changes: a URL git refuses (a host or path starting with "-"), a protocol it does not
+ * speak, a repository that is not there, credentials refused or missing, an unknown host key. A network error, a
+ * server error (5xx) or a timeout is retried.
+ */
+const NOT_RETRIED = /strange (hostname|pathname) .* blocked|protocol .* is not supported|transport .* not allowed|unable to find remote helper|repository .* not found|does not appear to be a git repository|could not read (username|password)|authentication failed|permission denied \(|host key verification failed|requested URL returned error: (40[0-79]|41\d|42[0-8]|4[3-9]\d)|URL using bad\/illegal format/i;
+/** The line of git's message that says why it refused, when no retry can help. */
+function refusal(error) {
+    if (!(error instanceof CommandError))
+        return undefined;
+    return error.tail
+        .split('\n')
+        .find(line => NOT_RETRIED.test(line))
+        ?.trim();
+}
+/** The clone of a tag or branch: shallow, that ref only, checked out afterwards (see `checkOutAsCommitted`). */
 function cloneArgs(url, ref, dest) {
-    return ['clone', '--depth', '1', '--branch', ref, '--single-branch', '--', url, dest];
+    return ['clone', '--depth', '1', '--branch', ref, '--single-branch', '--no-checkout', '--', url, dest];
+}
+/**
+ * Checks out `ref` with every file exactly as committed: no end-of-line conversion (Spack's .gitattributes gives
+ * `*.bat` CRLF on checkout), no filter, no keyword expansion. A copy's files then hash to the commit's own tree,
+ * which is how a provisioned copy is verified later (src/spack/tool-cache.ts).
+ */
+async function checkOutAsCommitted(dest, ref) {
+    mkdirSync(path.join(dest, '.git', 'info'), { recursive: true });
+    writeFileSync(path.join(dest, '.git', 'info', 'attributes'), '* -text -eol -filter -ident -working-tree-encoding\n');
+    await git(['checkout', '--quiet', '--detach', ref], dest);
 }
 /** One attempt: `git clone --depth 1 --branch <ref>`, or a fetch of the commit when `ref` is a commit id. */
 async function cloneOnce(request) {
@@ -840,6 +1995,7 @@ async function cloneOnce(request) {
     try {
         if (!COMMIT.test(ref)) {
             await git(cloneArgs(url, ref, dest));
+            await checkOutAsCommitted(dest, 'HEAD');
         }
         else {
             mkdirSync(dest, { recursive: true });
@@ -855,17 +2011,21 @@ async function cloneOnce(request) {
             const found = await runProgram('git', ['cat-file', '-e', `${ref}^{commit}`], {
                 cwd: dest,
                 silent: true,
-                allowFailure: true
+                allowFailure: true,
+                env: gitEnv()
             });
             if (found.exitCode !== 0)
                 throw new FatalError(`${request.repository} at ${url}: commit ${ref} does not exist there`);
-            await git(['checkout', '--quiet', '--detach', ref], dest);
+            await checkOutAsCommitted(dest, ref);
         }
     }
     catch (error) {
         if (missingRef(error)) {
             throw new FatalError(`${request.repository} at ${url}: there is no tag or branch ${ref}`, { cause: error });
         }
+        const refused = refusal(error);
+        if (refused)
+            throw new FatalError(`${request.repository} at ${url}: git refused it: ${refused}`, { cause: error });
         throw error;
     }
     const commit = await headCommit(dest);
@@ -1134,7 +2294,7 @@ function gccMissing(build) {
 /** The build's spack.yaml as plan mode can render it: without the compilers only `spack compiler find` can name. */
 function plannedEnvironment(build) {
     const repo = plannedRepo(build);
-    return environmentYaml({
+    return (build.request.stage === 'dependencies' ? dependenciesEnvironmentYaml : environmentYaml)({
         request: build.request,
         gccVersion: build.gccVersion,
         repoPath: repo.root,
@@ -1142,19 +2302,24 @@ function plannedEnvironment(build) {
         layout: build.work.layout
     });
 }
+/** The runner's compilers are detected unless a detection of these very compilers came with the package index. */
+const NO_RECORDED_COMPILERS = {
+    id: 'no-recorded-compilers',
+    text: "no detection of the runner's compilers by this Spack came with its package index"
+};
 function planEnvironment(build) {
     const { layout } = build.work;
     return [
-        { spack: compilerFindArgs('user') },
+        { spack: compilerFindArgs('user'), ...(keepsSpackState(build.request) ? { when: [NO_RECORDED_COMPILERS] } : {}) },
         { writes: path.join(layout.compilerEnvDir, 'spack.yaml'), when: [gccMissing(build)] },
-        { writes: path.join(layout.envDir, 'spack.yaml'), content: plannedEnvironment(build) }
+        { writes: path.join(environmentDir(build), 'spack.yaml'), content: plannedEnvironment(build) }
     ];
 }
 const renderEnvironment = {
     key: 'environment',
     title: () => 'Render the environment',
     plan: planEnvironment,
-    run: ({ build, spack, repo }) => prepareEnvironment(spack.runner, build.request, build.gccVersion, repo, build.work.layout)
+    run: ({ build, spack, index, repo }) => prepareEnvironment(spack.runner, build.request, build.gccVersion, repo, build.work.layout, index.cache.detection)
 };
 
 /**
@@ -1170,54 +2335,81 @@ const renderEnvironment = {
  * own check decides, updating the index for package.py files changed since.
  *
  * Only the builtin repository's files are kept; this project's repository (three packages) is indexed in a moment.
+ * The entry is staged (src/cache/staging.ts): unpacked beside the misc cache and its files moved in when whole. Each
+ * save goes under a key of its own run (`<key>-<run>-<attempt>`), and the newest is restored, so an index entry that
+ * turns out damaged is replaced by the next job's.
+ *
+ * The same entry holds the runner's compilers as `spack compiler find` detected them (src/spack/compiler-detection.ts):
+ * its key is the index's plus the compilers' fingerprint, and a run on other compilers restores the index by the
+ * key without it, detects its compilers, and saves both under its own key.
  */
 /** The index kinds Spack keeps per repository, each a directory of Spack's misc cache. */
 const INDEX_KINDS = ['providers', 'tags', 'patches'];
+/** The builtin repository's index files in an index kind's directory (as a regular expression's source). */
+const BUILTIN_INDEX = '^builtin-.*index\\.json$';
 const short = (value) => part(value).slice(0, 12);
 function repoIndexCache(inputs) {
     const builtin = inputs.builtinCommit
         ? `builtin${short(inputs.builtinCommit)}`
         : `site${createHash('sha256').update(inputs.spackRoot).digest('hex').slice(0, 12)}`;
+    const transfer = inputs.transfer ?? `${inputs.miscCache}-transfer`;
+    const base = `${inputs.keyPrefix}-spack-index-spack${short(inputs.spack)}-${builtin}`;
+    const { detection } = inputs;
     return {
-        key: `${inputs.keyPrefix}-spack-index-spack${short(inputs.spack)}-${builtin}`,
-        patterns: INDEX_KINDS.map(kind => path.join(inputs.miscCache, kind, 'builtin-*index.json')),
-        pinned: inputs.builtinCommit !== undefined
+        key: detection ? `${base}-compilers${detection.fingerprint}` : base,
+        ...(detection ? { otherCompilers: `${base}-compilers` } : {}),
+        dirs: [
+            ...INDEX_KINDS.map(kind => ({
+                stored: path.join(transfer, 'spack-index', kind),
+                live: path.join(inputs.miscCache, kind),
+                files: BUILTIN_INDEX
+            })),
+            // The detection's directory holds nothing else (src/work.ts): it is the entry's whole.
+            ...(detection
+                ? [{ stored: path.join(transfer, 'spack-index', 'compilers'), live: path.dirname(detection.file) }]
+                : [])
+        ],
+        pinned: inputs.builtinCommit !== undefined,
+        ...(detection ? { detection } : {})
     };
 }
 /**
  * The index cache of a provisioned (or site) Spack: its misc cache is `cache/` under SPACK_USER_CACHE_PATH, which the
  * action always sets, or under Spack's default `~/.spack`.
  */
-function repoIndexCacheOf(spack, keyPrefix) {
+function repoIndexCacheOf(spack, keyPrefix, detectionFile) {
+    const pathVariable = spack.env.PATH ?? process.env.PATH ?? '';
     return repoIndexCache({
         keyPrefix,
         miscCache: path.join(spack.env.SPACK_USER_CACHE_PATH ?? path.join(homedir(), '.spack'), 'cache'),
         spack: spack.commit ?? spack.version,
         ...(spack.builtin ? { builtinCommit: spack.builtin.commit } : {}),
-        spackRoot: spack.root
+        spackRoot: spack.root,
+        ...(detectionFile ? { detection: { file: detectionFile, fingerprint: compilerFingerprint(pathVariable) } } : {})
     });
 }
 /** The index files present now (what a save would store). */
 function indexFiles(cache) {
     const files = [];
-    for (const pattern of cache.patterns) {
-        const dir = path.dirname(pattern);
-        if (!existsSync(dir))
+    for (const { live, files: pattern } of cache.dirs) {
+        if (pattern !== BUILTIN_INDEX || !existsSync(live))
             continue;
-        for (const name of readdirSync(dir))
-            if (/^builtin-.*index\.json$/.test(name))
-                files.push(path.join(dir, name));
+        for (const name of readdirSync(live))
+            if (new RegExp(BUILTIN_INDEX).test(name))
+                files.push(path.join(live, name));
     }
     return files;
 }
-/**
- * Restores the index for this Spack and builtin repository. True on a hit (then, when pinned, its files are marked
- * as new so that Spack reads them instead of rebuilding). A failing service only warns.
- */
 const WHAT = "Spack's package index";
-async function restoreRepoIndex(cache, guard = {}) {
-    const entry = { what: WHAT, key: cache.key, paths: cache.patterns };
-    const restored = await restoreEntry(entry, { ...guard, without: 'Spack rebuilds it' });
+/**
+ * Restores the index for this Spack and builtin repository (then, when pinned, its files are marked as new so that
+ * Spack reads them instead of rebuilding), by its own key or, recorded with other compilers, by the key without
+ * them. True when an entry of this very key came back: nothing to save. A failing service only warns.
+ */
+async function restoreRepoIndex(cache, guard = {}, run = currentRun()) {
+    const entry = stagedEntry(WHAT, runKey(cache.key, run), cache.dirs);
+    const restoreKeys = [`${cache.key}-`, ...(cache.otherCompilers ? [cache.otherCompilers] : [])];
+    const restored = await restoreEntry(entry, { ...guard, restoreKeys, without: 'Spack rebuilds it' });
     if (restored.outcome === 'missed')
         info(`No cached package index ${cache.key}: Spack indexes the builtin packages (about a minute)`);
     if (restored.outcome !== 'done')
@@ -1228,42 +2420,104 @@ async function restoreRepoIndex(cache, guard = {}) {
         for (const file of files)
             utimesSync(file, now, now);
     }
-    info(`Restored Spack's package index ${restored.key} (${files.length} files)`);
-    return files.length > 0;
+    const own = restored.key?.startsWith(`${cache.key}-`) === true;
+    info(`Restored Spack's package index ${restored.key} (${files.length} files${own ? '' : ', recorded with other compilers'})`);
+    return files.length > 0 && own;
 }
-/** Saves the index Spack built in this job; nothing when it was restored or never built. A failure only warns. */
-async function saveRepoIndex(cache, guard = {}) {
+/**
+ * Saves the index Spack built or restored in this job with the compilers it detected; nothing when the index was
+ * never built, or the compilers never detected (the step failed before). A failure only warns.
+ */
+async function saveRepoIndex(cache, guard = {}, run = currentRun()) {
     if (indexFiles(cache).length === 0) {
         info('Spack built no package index in this job: nothing to save');
         return false;
     }
-    return saveEntry({ what: WHAT, key: cache.key, paths: cache.patterns }, guard);
+    if (cache.detection && !existsSync(cache.detection.file)) {
+        info("The runner's compilers were not detected in this job: the package index is not saved");
+        return false;
+    }
+    return saveEntry(stagedEntry(WHAT, runKey(cache.key, run), cache.dirs), guard);
 }
 
 /**
  * The post step (runs also after a failed build): pushes whatever was installed to the local mirror and saves the
- * build cache. A complete build saves the primary key; an incomplete one a partial key that later runs restore.
+ * build cache, under a key of this run's own: a complete build's, or a partial one that later runs restore. A package
+ * Spack built from source although the restored mirror held it (its archive was damaged) is pushed again over it,
+ * and the cache saved afresh, so the next run finds it whole. A complete build also saves its installed tree, and
+ * Spack's package index is saved with the runner's compilers, each unless it was restored. Without the build cache
+ * (remote build caches serve the binaries), a complete build saves its kept locks alone. Its cache calls spend what
+ * the main step left of the job's cache budget, and are skipped when the main step's were stopped
+ * (src/cache/budget.ts).
  */
-/** The key this run saves under, or undefined when the restored cache already is the complete one. */
+/** Whether the main step built anything from source, in any environment. */
+function builtAnything(state) {
+    return Object.values(state.built).some(hashes => hashes.length > 0);
+}
+/**
+ * The key this run saves under, or undefined when a complete cache of this configuration (or its installed tree) was
+ * restored and nothing had to be built again.
+ */
 function keyToSave(state, runId, attempt) {
+    if (state.installedTree?.restored)
+        return undefined;
     if (!state.complete)
         return partialKey(state.primaryKey, runId, attempt);
-    return state.restoredKey === state.primaryKey ? undefined : state.primaryKey;
+    const whole = state.restoredKey !== undefined && isComplete(state.primaryKey, state.restoredKey);
+    return whole && !builtAnything(state) ? undefined : completeKey(state.primaryKey, runId, attempt);
 }
+const COMPLETE = { id: 'build-complete', text: 'the build completed' };
 /** What the post step would do for `build`. */
 function planPost(build) {
     const { layout } = build.work;
-    const notWhole = { id: 'not-restored-whole', text: 'the build cache was not restored whole' };
+    const notWhole = {
+        id: 'not-restored-whole',
+        text: 'the build cache was not restored whole, or something was built from source'
+    };
+    const builtFromSource = {
+        id: 'built-from-source',
+        text: 'packages were built from source (<built-from-source>: their hashes), pushed over what the mirror held of them'
+    };
+    const index = { note: "save Spack's package index and the runner's compilers unless they were restored" };
+    const title = 'Post step (also after a failed build)';
+    if (!build.request.cache.enabled)
+        return {
+            title,
+            steps: keepsSpackState(build.request)
+                ? [
+                    index,
+                    { note: 'save spack.lock', when: [{ id: 'no-cached-lock', text: 'no kept lock was restored' }, COMPLETE] }
+                ]
+                : []
+        };
+    const envDir = environmentDir(build);
     return {
-        title: 'Post step (also after a failed build)',
-        steps: build.request.cache.enabled
-            ? [
-                { note: "save Spack's package index unless it was restored" },
-                { spack: pushArgs(layout.compilerEnvDir, LOCAL_MIRROR, true), when: [notWhole, gccMissing(build)] },
-                { spack: pushArgs(layout.envDir, LOCAL_MIRROR, true), when: [notWhole] },
-                { note: 'save the build cache (a partial key after a failure)', when: [notWhole] }
-            ]
-            : []
+        title,
+        steps: [
+            index,
+            {
+                spack: forcePushArgs(layout.compilerEnvDir, LOCAL_MIRROR, true, ['<built-from-source>']),
+                when: [TREE_NOT_RESTORED, builtFromSource, gccMissing(build)]
+            },
+            {
+                spack: pushArgs(layout.compilerEnvDir, LOCAL_MIRROR, true),
+                when: [TREE_NOT_RESTORED, notWhole, gccMissing(build)]
+            },
+            {
+                spack: forcePushArgs(envDir, LOCAL_MIRROR, true, ['<built-from-source>']),
+                when: [TREE_NOT_RESTORED, builtFromSource]
+            },
+            { spack: pushArgs(envDir, LOCAL_MIRROR, true, only(build)), when: [TREE_NOT_RESTORED, notWhole] },
+            { note: 'save the build cache (a partial key after a failure)', when: [TREE_NOT_RESTORED, notWhole] },
+            ...(build.request.stage === 'dependencies'
+                ? []
+                : [
+                    {
+                        note: `save the installed tree (${layout.installRoot}) and spack.lock`,
+                        when: [TREE_NOT_RESTORED, COMPLETE]
+                    }
+                ])
+        ]
     };
 }
 async function runPost() {
@@ -1273,31 +2527,69 @@ async function runPost() {
             info('slurm-factory: no build cache to save');
             return;
         }
-        if (state.repoIndex && !state.repoIndex.restored) {
+        const budget = CacheBudget.forPost();
+        useCachePolicy(budget);
+        if (state.repoIndex && !state.repoIndex.restored && !budget.refuse()) {
             const index = state.repoIndex.cache;
-            await group(`Save Spack's package index as ${index.key}`, () => saveRepoIndex(index));
+            await group(`Save Spack's package index`, () => saveRepoIndex(index));
         }
-        const key = keyToSave(state, process.env.GITHUB_RUN_ID ?? '0', process.env.GITHUB_RUN_ATTEMPT ?? '1');
-        if (!key) {
-            info(`The build cache ${state.primaryKey} was restored whole: nothing to save`);
+        // The pushes only serve the save: none once the job's cache traffic has stopped.
+        const stopped = budget.refuse();
+        if (stopped) {
+            info(`Not pushing to the local build cache nor saving it: ${stopped} (earlier in this job)`);
             return;
         }
-        const spack = createSpackRunner(state.spack.executable, state.spack.env);
-        for (const { envDir, environment } of state.environments) {
-            const push = await spack.run(pushArgs(envDir, LOCAL_MIRROR, true), {
-                group: `Push what ${path.basename(envDir)} installed to the local build cache`,
-                allowFailure: true
-            });
-            if (push.exitCode !== 0) {
-                warning(`Some packages could not be pushed to the local build cache (not installed): ${lastLines(push.stderr, 3)}`);
-            }
-            keepLock(state.paths, envDir, environment);
+        if (state.keptLocks)
+            return await saveLocks(state, state.keptLocks);
+        const key = keyToSave(state, process.env.GITHUB_RUN_ID ?? '0', process.env.GITHUB_RUN_ATTEMPT ?? '1');
+        if (key)
+            await saveBuild(state, key);
+        else if (state.installedTree?.restored)
+            info(`The installed tree ${state.restoredKey ?? ''} was restored whole: nothing to save`);
+        else
+            info(`The build cache ${state.restoredKey} was restored whole and nothing was built: nothing to save`);
+        const installed = state.installedTree;
+        if (state.complete && installed && !installed.restored && !budget.refuse()) {
+            const treeKey = completeKey(installed.tree.entry.key, process.env.GITHUB_RUN_ID ?? '0', process.env.GITHUB_RUN_ATTEMPT ?? '1');
+            await group(`Save the installed tree as ${treeKey}`, () => saveInstalledTree(installed.tree, treeKey));
         }
-        await group(`Save the build cache as ${key}`, () => saveBuildCache(key, state.paths));
     }
     catch (error) {
         warning(`Saving the build cache failed: ${error instanceof Error ? error.message : String(error)}`);
     }
 }
+/** Pushes what each environment installed to the local mirror, keeps the locks, and saves the build cache as `key`. */
+async function saveBuild(state, key) {
+    const spack = createSpackRunner(state.spack.executable, state.spack.env);
+    for (const { envDir, environment, only } of state.environments) {
+        await pushToLocalMirror(spack, envDir, state.built[envDir] ?? [], only);
+        keepLock(state.paths, envDir, environment);
+    }
+    await group(`Save the build cache as ${key}`, () => saveBuildCache(key, state.paths));
+}
+/** Pushes what `envDir` installed to the local mirror; what it built from source over what the mirror held of it. */
+async function pushToLocalMirror(spack, envDir, built, only) {
+    await group(`Push what ${path.basename(envDir)} installed to the local build cache`, async () => {
+        if (built.length) {
+            const forced = await spack.run(forcePushArgs(envDir, LOCAL_MIRROR, true, built), { allowFailure: true });
+            if (forced.exitCode !== 0)
+                warning(`The packages built from source could not be pushed again: ${lastLines(forced.stderr, 3)}`);
+        }
+        const push = await spack.run(pushArgs(envDir, LOCAL_MIRROR, true, only), { allowFailure: true });
+        if (push.exitCode !== 0) {
+            warning(`Some packages could not be pushed to the local build cache (not installed): ${lastLines(push.stderr, 3)}`);
+        }
+    });
+}
+/** Without the build cache: a complete build keeps its locks for the next run, unless they were restored. */
+async function saveLocks(state, locks) {
+    if (locks.restored || !state.complete) {
+        info(locks.restored ? 'The kept spack.lock was restored: nothing to save' : 'The build did not complete: no lock kept');
+        return;
+    }
+    for (const { envDir, environment } of state.environments)
+        keepLock(state.paths, envDir, environment);
+    await group(`Save the kept spack.lock as ${locks.entry.key}`, () => saveKeptLocks(locks.entry));
+}
 
-export { cloneArgs as A, gpgTrustArgs as B, CommandError as C, pushArgs as D, hostTargetArgs as E, FatalError as F, GIT_OPTIONS as G, slurmSpec as H, displayCommand as I, registerRepository as J, renderEnvironment as K, LOCAL_MIRROR as L, planPost as M, runPost as N, OCI_PASSWORD_VAR as O, PUSH_MIRROR as P, runnerTemp as a, OCI_USERNAME_VAR as b, createSpackRunner as c, cacheKeys as d, restoreBuildCache as e, concretizeArgs as f, clingoArgs as g, environmentPythonArgs as h, installArgs as i, gccMissing as j, adoptCachedLock as k, lastLines as l, readLock as m, locationArgs as n, markComplete as o, parseSiteConfig as p, mirrorName as q, runProgram as r, saveCacheState as s, pythonArgs as t, plannedRepo as u, repoIndexCacheOf as v, workDirs as w, restoreRepoIndex as x, cloneVerified as y, versionArgs as z };
+export { restoreBuildCache as $, plannedRepo as A, repoIndexCacheOf as B, CommandError as C, restoreRepoIndex as D, workDirs as E, FatalError as F, cloneVerified as G, gitOutput as H, createSpackRunner as I, versionArgs as J, GIT_OPTIONS as K, LOCAL_MIRROR as L, cloneArgs as M, gpgTrustArgs as N, OUTPUTS as O, PUSH_MIRROR as P, pushArgs as Q, only as R, environmentDir as S, TREE_NOT_RESTORED as T, hostTargetArgs as U, slurmSpec as V, shortened as W, logVerbatim as X, displayCommand as Y, registerRepository as Z, renderEnvironment as _, registerRunnerSecrets as a, useCachePolicy as a0, CacheBudget as a1, resolveBuild as a2, planPost as a3, runPost as a4, runProgram as b, parseOsRelease as c, childEnv as d, redactBuildEnv as e, redact as f, concretizeArgs as g, clingoArgs as h, installArgs as i, environmentPythonArgs as j, gccMissing as k, lastLines as l, maskUrlCredentials as m, adoptCachedLock as n, cachePaths as o, parseSiteConfig as p, namedMirrors as q, registerSecret as r, keepsSpackState as s, saveBuilt as t, readLock as u, locationArgs as v, withCredentials as w, markComplete as x, mirrorName as y, pythonArgs as z };

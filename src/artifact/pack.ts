@@ -13,6 +13,7 @@ import { Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import path from 'node:path'
 import * as io from '@actions/io'
+import { childEnv } from '../child-env.js'
 import type { Compression } from '../inputs.js'
 import { isWithin } from '../paths.js'
 import { CommandError, lastLines } from '../spack/runner.js'
@@ -100,7 +101,7 @@ async function streamArchive(
   compressor: Command,
   file: string
 ): Promise<{ size: number; sha256: string }> {
-  const env = { ...process.env, LC_ALL: 'C' }
+  const env = childEnv(process.env, { LC_ALL: 'C' })
   const hash = createHash('sha256')
   let size = 0
   let compress: ChildProcess | undefined

@@ -1,7 +1,9 @@
 /** Uploads the tarball as a workflow artifact with @actions/artifact. */
 import * as core from '@actions/core'
-import { copyFileSync, mkdirSync, rmSync } from 'node:fs'
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
+import { redact, redactBuildEnv } from '../secrets.js'
+import { BUILD_ENV_FILE } from '../spack/build-stage.js'
 
 export interface UploadedArtifact {
   readonly id?: number
@@ -54,7 +56,11 @@ export async function uploadTarball(
   }
 }
 
-/** Uploads the files that explain a failed build (spack.yaml, spack.lock, build logs) as `<name>`. */
+/**
+ * Uploads the files that explain a failed build (spack.yaml, spack.lock, build logs, config.log, the build
+ * environment) as `<name>`: copies, redacted (src/secrets.ts), never the files themselves. A build's environment file
+ * is kept for what it tells (compiler wrappers, flags, paths), its credential variables masked.
+ */
 export async function uploadDebugFiles(
   name: string,
   files: readonly string[],
@@ -63,12 +69,13 @@ export async function uploadDebugFiles(
 ): Promise<void> {
   const dir = path.join(scratch, name)
   rmSync(dir, { recursive: true, force: true })
-  mkdirSync(dir, { recursive: true })
+  mkdirSync(dir, { recursive: true, mode: 0o700 })
   const copies = files.map((file, index) => {
     const copy = path.join(dir, `${String(index).padStart(2, '0')}-${path.basename(file)}`)
-    copyFileSync(file, copy)
+    const text = readFileSync(file, 'utf8')
+    writeFileSync(copy, path.basename(file) === BUILD_ENV_FILE ? redactBuildEnv(text) : redact(text), { mode: 0o600 })
     return copy
   })
   await uploadReplacing(name, copies, dir, retentionDays)
-  core.info(`Uploaded the debug artifact ${name}: ${files.join(', ')}`)
+  core.info(`Uploaded the debug artifact ${name} (redacted copies): ${files.join(', ')}`)
 }

@@ -19,10 +19,11 @@ import * as core from '@actions/core'
 import { existsSync, lstatSync, readdirSync, readFileSync, realpathSync, rmSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { parse } from 'yaml'
-import { lockedSpecs, sha256 } from '../spack/lock.js'
+import { lockedSpecs } from '../spack/lock.js'
 import type { WrittenEnvironment } from '../spack/prepare.js'
-import { keptLock, type CachePaths } from './build-cache.js'
-import { restoreEntry, saveEntry, type CacheEntry, type GuardOptions } from './service.js'
+import { environmentDigest, keptLock, type CachePaths } from './build-cache.js'
+import { restoreEntry, saveEntry, stagedEntry, type CacheEntry, type GuardOptions } from './service.js'
+import type { StagedDir } from './staging.js'
 
 const WHAT = 'the installed tree'
 
@@ -36,6 +37,10 @@ export interface InstalledTree {
   readonly environments: readonly WrittenEnvironment[]
 }
 
+/**
+ * What the keys of a build's installed trees start with. Each is saved under `<this>-complete-<run>-<attempt>` and the
+ * newest is restored, so a tree that turns out damaged is replaced by the next complete build's.
+ */
 export function installedTreeKey(primaryKey: string): string {
   return `${primaryKey}-installed`
 }
@@ -82,11 +87,20 @@ export function installedTreeOf(
     return undefined
   }
   const viewed = environments.some(env => renderedViewRoot(env.environment) !== undefined)
-  const entry = {
-    what: WHAT,
-    key: installedTreeKey(primaryKey),
-    paths: [installRoot, paths.state, ...(viewed ? [viewRoot, viewStore(viewRoot)] : [])]
-  }
+  const stored = (name: string): string => path.join(paths.transfer, 'installed-tree', name)
+  // Staged (src/cache/staging.ts): unpacked beside and moved into place when whole. The view's link is kept as its
+  // target and made again after the directory it points to is in place.
+  const dirs: StagedDir[] = [
+    { stored: stored('install'), live: installRoot },
+    { stored: stored('cache-state'), live: paths.state },
+    ...(viewed
+      ? [
+          { stored: stored('view-store'), live: viewStore(viewRoot) },
+          { stored: stored('view-link'), live: viewRoot, link: true }
+        ]
+      : [])
+  ]
+  const entry = stagedEntry(WHAT, installedTreeKey(primaryKey), dirs)
   return { entry, installRoot, ...(viewed ? { viewRoot } : {}), paths, environments }
 }
 
@@ -137,7 +151,7 @@ export function treeProblems(tree: InstalledTree): string[] {
       problems.push(`no kept lock of ${name}`)
       continue
     }
-    if (!existsSync(madeFrom) || readFileSync(madeFrom, 'utf8').trim() !== sha256(environment)) {
+    if (!existsSync(madeFrom) || readFileSync(madeFrom, 'utf8').trim() !== environmentDigest(environment)) {
       problems.push(`the kept lock of ${name} was made from another spack.yaml`)
       continue
     }
@@ -165,31 +179,35 @@ function viewInPlace(viewRoot: string): boolean {
 }
 
 /**
- * Restores the tree of this very build. True when it came back whole; a tree that did not is removed, with the
- * restored locks, so that the build cache's restore starts from a clean slate.
+ * Restores the newest tree of this very build. Its key when it came back whole; a tree that did not is removed, with
+ * the restored locks, so that the build cache's restore starts from a clean slate.
  */
-export async function restoreInstalledTree(tree: InstalledTree, guard: GuardOptions = {}): Promise<boolean> {
-  const restored = await restoreEntry(tree.entry, { ...guard, without: 'installing from the build cache instead' })
+export async function restoreInstalledTree(tree: InstalledTree, guard: GuardOptions = {}): Promise<string | undefined> {
+  const restored = await restoreEntry(tree.entry, {
+    ...guard,
+    restoreKeys: [`${tree.entry.key}-complete-`],
+    without: 'installing from the build cache instead'
+  })
   if (restored.outcome === 'missed') core.info(`No installed tree ${tree.entry.key}: installing from the build cache`)
-  if (restored.outcome !== 'done') return false
+  if (restored.outcome !== 'done') return undefined
   const problems = treeProblems(tree)
   if (problems.length === 0) {
-    core.info(`Restored the installed tree ${tree.entry.key}: every package is installed, and the view in place`)
-    return true
+    core.info(`Restored the installed tree ${restored.key}: every package is installed, and the view in place`)
+    return restored.key ?? tree.entry.key
   }
   core.warning(
-    `The restored installed tree ${tree.entry.key} is not whole (${problems.slice(0, 3).join('; ')}${problems.length > 3 ? `; ${problems.length - 3} more` : ''}): removed, installing from the build cache instead`
+    `The restored installed tree ${restored.key} is not whole (${problems.slice(0, 3).join('; ')}${problems.length > 3 ? `; ${problems.length - 3} more` : ''}): removed, installing from the build cache instead`
   )
-  for (const dir of tree.entry.paths) rmSync(dir, { recursive: true, force: true })
-  return false
+  for (const dir of tree.entry.staged ?? []) rmSync(dir.live, { recursive: true, force: true })
+  return undefined
 }
 
-/** Saves the tree after a complete build; nothing (said in the log) when it is not whole. */
-export async function saveInstalledTree(tree: InstalledTree, guard: GuardOptions = {}): Promise<boolean> {
+/** Saves the tree after a complete build under `key`; nothing (said in the log) when it is not whole. */
+export async function saveInstalledTree(tree: InstalledTree, key: string, guard: GuardOptions = {}): Promise<boolean> {
   const problems = treeProblems(tree)
   if (problems.length > 0) {
     core.info(`The installed tree is not whole, not saved: ${problems.slice(0, 3).join('; ')}`)
     return false
   }
-  return saveEntry(tree.entry, guard)
+  return saveEntry({ ...tree.entry, key }, guard)
 }

@@ -7,17 +7,19 @@
  * made from the very same spack.yaml, which the key hashes).
  */
 import * as core from '@actions/core'
-import { mkdirSync } from 'node:fs'
+import path from 'node:path'
 import type { CachePaths } from './build-cache.js'
-import { restoreEntry, saveEntry, type CacheEntry, type GuardOptions } from './service.js'
+import { restoreEntry, saveEntry, stagedEntry, type CacheEntry, type GuardOptions } from './service.js'
 
+/** The entry: the kept locks' directory, staged under the transfer directory (src/cache/staging.ts). */
 export function keptLocksEntry(primaryKey: string, paths: CachePaths): CacheEntry {
-  return { what: 'the kept spack.lock', key: `${primaryKey}-locks`, paths: [paths.state] }
+  return stagedEntry('the kept spack.lock', `${primaryKey}-locks`, [
+    { stored: path.join(paths.transfer, 'kept-locks'), live: paths.state }
+  ])
 }
 
 /** Restores the locks of this very build; true when they came back. */
 export async function restoreKeptLocks(entry: CacheEntry, guard: GuardOptions = {}): Promise<boolean> {
-  for (const dir of entry.paths) mkdirSync(dir, { recursive: true })
   const restored = await restoreEntry(entry, { ...guard, without: 'concretizing' })
   if (restored.outcome === 'done') core.info(`Restored the kept spack.lock ${entry.key}`)
   else if (restored.outcome === 'missed') core.info(`No kept spack.lock ${entry.key}: Spack concretizes`)

@@ -1,11 +1,16 @@
 /**
  * Build-cache keys, computed before concretizing from everything that decides the concretization. Pure.
  *
- * primary:  <prefix>-<os>-<arch>-spack<commit>-gcc<version>-<target>-<fingerprint>
- *           (a dependencies job: ...-<target>-dependencies-<fingerprint>, which the cells' fallback prefix finds)
- * partial:  <primary>-partial-<run id>-<attempt>   (saved by a failed or incomplete build)
- * restore:  <primary>-partial-, then <prefix>-<os>-<arch>-spack<commit>-gcc<version>-<target>-
+ * primary:  <prefix>-<os>-<arch>-spack<commit>-gcc<version>-<target>-<fingerprint>   (what every key below starts with)
+ *           (a dependencies job: ...-<target>-dependencies-<fingerprint>, which the cells' family prefix finds)
+ * complete: <primary>-complete-<run id>-<attempt>   (saved by a complete build that did not restore one whole)
+ * partial:  <primary>-partial-<run id>-<attempt>    (saved by a failed or incomplete build)
+ * restore:  <primary>-complete-, then <primary>-partial-, then <prefix>-<os>-<arch>-spack<commit>-gcc<version>-<target>-
  *
+ * Every save goes under a key of its own run, never one that may exist: the service keeps an entry forever under its
+ * key and restores the newest entry of a prefix, so an entry that turns out damaged (an archive that does not unpack,
+ * a package Spack had to build again) is replaced for later runs by the next one saved, instead of being restored by
+ * every run. The run looks itself up under its own complete key first, which exists only on a re-run of the attempt.
  * The fallback prefix leaves out the fingerprint, so a matrix cell that only changes Slurm's version or variants
  * restores the newest cache of the same OS, architecture, Spack, compiler and target, and reuses every dependency.
  */
@@ -31,6 +36,7 @@ export interface CacheKeyInputs {
 }
 
 export interface CacheKeys {
+  /** What every key of this build's cache starts with. */
   readonly primary: string
   readonly restoreKeys: readonly string[]
 }
@@ -67,15 +73,41 @@ export function cacheKeys(inputs: CacheKeyInputs): CacheKeys {
     part(inputs.target)
   ].join('-')
   const primary = [family, ...(inputs.label ? [inputs.label] : []), fingerprint(inputs)].join('-')
-  return { primary, restoreKeys: [`${primary}-partial-`, `${family}-`] }
+  return { primary, restoreKeys: [`${primary}-complete-`, `${primary}-partial-`, `${family}-`] }
 }
 
+/** The workflow run and attempt a job belongs to: every key a job saves under names them. */
+export interface JobRun {
+  readonly id: string
+  readonly attempt: string
+}
+
+export function currentRun(env: NodeJS.ProcessEnv = process.env): JobRun {
+  return { id: env.GITHUB_RUN_ID ?? '0', attempt: env.GITHUB_RUN_ATTEMPT ?? '1' }
+}
+
+/** `<base>-<run id>-<attempt>`: a key no earlier job has saved under. */
+export function runKey(base: string, run: JobRun): string {
+  return `${base}-${part(run.id)}-${part(run.attempt)}`
+}
+
+/** The key a complete build of this run saves under. */
+export function completeKey(primary: string, runId: string, attempt: string): string {
+  return `${primary}-complete-${part(runId)}-${part(attempt)}`
+}
+
+/** The key a failed or incomplete build of this run saves under. */
 export function partialKey(primary: string, runId: string, attempt: string): string {
   return `${primary}-partial-${part(runId)}-${part(attempt)}`
 }
 
-/** What a restore means for the build: the primary key itself, another key, or nothing. */
+/** Whether `key` holds a complete build of `primary` (saved under its own key before keys had a run of their own). */
+export function isComplete(primary: string, key: string): boolean {
+  return key === primary || key.startsWith(`${primary}-complete-`)
+}
+
+/** What a restore means for the build: a complete build of this very configuration, another entry, or nothing. */
 export function classifyHit(primary: string, restored: string | undefined): CacheHit {
   if (restored === undefined) return 'none'
-  return restored === primary ? 'exact' : 'partial'
+  return isComplete(primary, restored) ? 'exact' : 'partial'
 }

@@ -25,7 +25,7 @@ export interface CellRecord {
   readonly runner: string
   /** `steps.<id>.outcome` of the action: success, failure, cancelled or skipped. */
   readonly outcome: string
-  /** The action's `cache-hit` output: exact, partial, none, or empty when it did not get that far. */
+  /** The action's `cache-hit` output: exact, partial, remote, none, or empty when it did not get that far. */
   readonly cacheHit: string
   readonly artifactName: string
   /** File name of the tarball (`<artifact-name>.tar.zst`). */
@@ -188,7 +188,8 @@ export function totals(cells: readonly Cell[]): Totals {
     cells: cells.length,
     built: built.length,
     cache: {
-      exact: built.filter(cell => cell.record?.cacheHit === 'exact').length,
+      // Nothing built: from the Actions cache, or from remote build caches alone.
+      exact: built.filter(cell => ['exact', 'remote'].includes(cell.record?.cacheHit ?? '')).length,
       partial: built.filter(cell => cell.record?.cacheHit === 'partial').length,
       none: built.filter(cell => cell.record?.cacheHit === 'none').length
     },

@@ -7,6 +7,8 @@ export function cacheLabel(cacheHit: string | undefined): string {
   switch (cacheHit) {
     case 'exact':
       return 'from the cache'
+    case 'remote':
+      return 'from remote build caches'
     case 'partial':
       return 'partly from the cache'
     case 'none':

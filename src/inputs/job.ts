@@ -1,7 +1,7 @@
 /** How the job runs: the Actions cache, the artifact, parallel jobs, module files, and collect mode. */
 import { existsSync, statSync } from 'node:fs'
 import path from 'node:path'
-import { booleanOf, InputError, lineOf, parseChoice } from './fields.js'
+import { booleanOf, InputError, lineOf, parseChoice, quoted } from './fields.js'
 import { valueOf, type Get } from './names.js'
 import type { BuildRequest } from './request.js'
 
@@ -9,7 +9,7 @@ function parseKeyPrefix(value: string): string {
   if (!/^[A-Za-z0-9._-]{1,64}$/.test(value)) {
     throw new InputError(
       'cache-key-prefix',
-      `${JSON.stringify(value)} is not accepted (accepted: 1 to 64 letters, digits, '.', '_' or '-')`
+      `${quoted(value)} is not accepted (accepted: 1 to 64 letters, digits, '.', '_' or '-')`
     )
   }
   return value
@@ -20,7 +20,7 @@ function parseArtifactName(value: string): string | undefined {
   if (!/^[A-Za-z0-9][A-Za-z0-9._+-]{0,127}$/.test(value)) {
     throw new InputError(
       'artifact-name',
-      `${JSON.stringify(value)} is not accepted (accepted: up to 128 letters, digits, '.', '_', '+' or '-', starting with a letter or digit)`
+      `${quoted(value)} is not accepted (accepted: up to 128 letters, digits, '.', '_', '+' or '-', starting with a letter or digit)`
     )
   }
   return value
@@ -32,7 +32,7 @@ function parseRetention(value: string): number | undefined {
   if (!(days >= 1 && days <= 90)) {
     throw new InputError(
       'retention-days',
-      `${JSON.stringify(value)} is not accepted (accepted: a whole number of days from 1 to 90, or empty for the repository's setting)`
+      `${quoted(value)} is not accepted (accepted: a whole number of days from 1 to 90, or empty for the repository's setting)`
     )
   }
   return days
@@ -44,7 +44,7 @@ function parseJobs(value: string, cpus: number): number {
   if (!(jobs >= 1 && jobs <= 1024)) {
     throw new InputError(
       'jobs',
-      `${JSON.stringify(value)} is not accepted (accepted: a whole number from 1 to 1024, or empty for the number of cores)`
+      `${quoted(value)} is not accepted (accepted: a whole number from 1 to 1024, or empty for the number of cores)`
     )
   }
   return jobs
@@ -54,10 +54,7 @@ function parseCollect(value: string, workspace: string): { collect?: string } {
   if (value === '') return {}
   const dir = path.resolve(workspace, value)
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
-    throw new InputError(
-      'collect',
-      `${JSON.stringify(value)} is not a directory of downloaded cell records (looked at ${dir})`
-    )
+    throw new InputError('collect', `${quoted(value)} is not a directory of downloaded cell records (looked at ${dir})`)
   }
   return { collect: dir }
 }

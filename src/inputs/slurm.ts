@@ -1,7 +1,7 @@
 /** What to build: the Slurm version, the compiler, the variants and the CPU target. */
 import { GCC_RELEASES, SLURM_RELEASES, SLURM_SERIES, SLURM_VARIANTS, TARGET_PARENTS } from '../catalog.js'
 import { unknownRelease } from '../slurm-releases.js'
-import { InputError } from './fields.js'
+import { InputError, quoted } from './fields.js'
 import type { BuildRequest, VariantSetting } from './request.js'
 
 const BOOLEAN_VARIANTS = SLURM_VARIANTS.filter(name => name !== 'sysconfdir')
@@ -12,10 +12,10 @@ const VALUE = '[A-Za-z0-9_./,-]+'
 export function parseSlurmVersion(value: string, bundled = true): string {
   const accepted = `accepted: ${SLURM_SERIES.join(', ')} or a full release such as ${SLURM_RELEASES[2]}`
   const match = /^(\d+\.\d+)(\.\d+)?$/.exec(value)
-  if (!match) throw new InputError('slurm-version', `${JSON.stringify(value)} is not a Slurm version (${accepted})`)
+  if (!match) throw new InputError('slurm-version', `${quoted(value)} is not a Slurm version (${accepted})`)
   const series = match[1] as string
   if (!(SLURM_SERIES as readonly string[]).includes(series)) {
-    throw new InputError('slurm-version', `${JSON.stringify(value)} is not a supported release series (${accepted})`)
+    throw new InputError('slurm-version', `${quoted(value)} is not a supported release series (${accepted})`)
   }
   const unknown = bundled ? unknownRelease(value) : undefined
   if (unknown) throw new InputError('slurm-version', unknown)
@@ -29,7 +29,7 @@ export function parseCompiler(value: string): BuildRequest['compiler'] {
   if (!match) {
     throw new InputError(
       'compiler',
-      `${JSON.stringify(value)} is not of the form gcc@X.Y.Z (accepted: ${range}, or empty for the runner's GCC)`
+      `${quoted(value)} is not of the form gcc@X.Y.Z (accepted: ${range}, or empty for the runner's GCC)`
     )
   }
   const version = `${match[1]}.${match[2]}.${match[3]}`
@@ -38,8 +38,8 @@ export function parseCompiler(value: string): BuildRequest['compiler'] {
     throw new InputError(
       'compiler',
       inRange
-        ? `${JSON.stringify(value)} is not a GCC release (accepted: ${GCC_RELEASES.map(v => `gcc@${v}`).join(', ')})`
-        : `${JSON.stringify(value)} is outside the supported range ${range}`
+        ? `${quoted(value)} is not a GCC release (accepted: ${GCC_RELEASES.map(v => `gcc@${v}`).join(', ')})`
+        : `${quoted(value)} is outside the supported range ${range}`
     )
   }
   return { kind: 'gcc', version }
@@ -65,17 +65,17 @@ export function parseVariants(value: string, knownNamesOnly: boolean): VariantSe
     if (knownNamesOnly && !(SLURM_VARIANTS as readonly string[]).includes(setting.name)) {
       throw new InputError(
         'variants',
-        `${JSON.stringify(token)}: slurm has no variant "${setting.name}" (accepted: ${SLURM_VARIANTS.join(', ')})`
+        `${quoted(token)}: slurm has no variant "${setting.name}" (accepted: ${SLURM_VARIANTS.join(', ')})`
       )
     }
     if (knownNamesOnly && setting.kind === 'value' && setting.name !== 'sysconfdir') {
       throw new InputError(
         'variants',
-        `${JSON.stringify(token)}: "${setting.name}" is an on/off variant; write +${setting.name} or ~${setting.name}`
+        `${quoted(token)}: "${setting.name}" is an on/off variant; write +${setting.name} or ~${setting.name}`
       )
     }
     if (knownNamesOnly && setting.kind === 'bool' && setting.name === 'sysconfdir') {
-      throw new InputError('variants', `${JSON.stringify(token)}: "sysconfdir" takes a value; write sysconfdir=/path`)
+      throw new InputError('variants', `${quoted(token)}: "sysconfdir" takes a value; write sysconfdir=/path`)
     }
     const earlier = settings.get(setting.name)
     if (earlier && render(earlier) !== render(setting)) {
@@ -101,7 +101,7 @@ export function parseVariants(value: string, knownNamesOnly: boolean): VariantSe
     }
     throw new InputError(
       'variants',
-      `${JSON.stringify(token)} is not a Spack variant (accepted tokens: +name, ~name, name=value with letters, digits and _ . / , -)`
+      `${quoted(token)} is not a Spack variant (accepted tokens: +name, ~name, name=value with letters, digits and _ . / , -)`
     )
   }
   return [...settings.values()].sort((a, b) =>
@@ -117,7 +117,7 @@ export function parseTarget(value: string): string {
   if (!(value in TARGET_PARENTS)) {
     throw new InputError(
       'target',
-      `${JSON.stringify(value)} is not a CPU target known to Spack (accepted: x86_64, x86_64_v2, x86_64_v3, x86_64_v4, aarch64, ` +
+      `${quoted(value)} is not a CPU target known to Spack (accepted: x86_64, x86_64_v2, x86_64_v3, x86_64_v4, aarch64, ` +
         `or a microarchitecture such as ${['haswell', 'skylake_avx512', 'zen3', 'zen4', 'neoverse_v1'].join(', ')}; all: ${Object.keys(TARGET_PARENTS).join(', ')})`
     )
   }

@@ -7,7 +7,7 @@
 import { cachePaths, keepsSpackState, only, type Build } from '../build.js'
 import { restoreBuildCache as restore, type RestoreResult } from '../cache/build-cache.js'
 import { installedTreeOf, restoreInstalledTree } from '../cache/installed-tree.js'
-import { cacheKeys, type CacheKeys } from '../cache/keys.js'
+import { cacheKeys, currentRun, type CacheKeys } from '../cache/keys.js'
 import { keptLocksEntry, restoreKeptLocks } from '../cache/kept-locks.js'
 import { OUTPUTS } from '../contract.js'
 import { hostArch, hostOs } from '../host.js'
@@ -16,6 +16,7 @@ import type { PreparedEnvironment } from '../spack/prepare.js'
 import type { ProvisionedSpack } from '../spack/provision.js'
 import type { RegisteredRepo } from '../spack/repo.js'
 import { LOCAL_MIRROR } from '../spack/environment.js'
+import { maskUrlCredentials } from '../secrets.js'
 import { saveCacheState, type CacheState } from '../state.js'
 import type { PackageIndex } from './package-index.js'
 
@@ -50,7 +51,8 @@ function keysOf({ build, spack, repo, environment }: In): CacheKeys {
     repoHash: repo.contentHash,
     gccVersion: build.gccVersion,
     target: build.request.target,
-    environment: [environment.compiler?.environment ?? '', environment.environment].join('\n'),
+    // URL credentials a site's spack-config may hold change nothing Spack concretizes: left out of the key.
+    environment: maskUrlCredentials([environment.compiler?.environment ?? '', environment.environment].join('\n')),
     ...(build.request.stage === 'dependencies' ? { label: 'dependencies' } : {})
   })
 }
@@ -69,7 +71,7 @@ async function restoreCache(input: In): Promise<BuildCacheResult> {
         environment: environment.environment,
         ...(only(build) ? { only: only(build) } : {})
       }
-    ],
+    ].map(written => ({ ...written, environment: maskUrlCredentials(written.environment) })),
     spack: { executable: spack.executable, env: spack.env },
     repoIndex: index
   }
@@ -84,10 +86,11 @@ async function restoreCache(input: In): Promise<BuildCacheResult> {
     build.request.stage === 'dependencies'
       ? undefined
       : installedTreeOf(keys.primary, build.work.layout, paths, base.environments)
-  const treeRestored = tree ? await restoreInstalledTree(tree) : false
-  const restored: BuildCacheResult = treeRestored
-    ? { hit: 'exact', restoredKey: keys.primary, installedTree: true }
-    : await restore(keys, paths)
+  const treeKey = tree ? await restoreInstalledTree(tree) : undefined
+  const treeRestored = treeKey !== undefined
+  const restored: BuildCacheResult = treeKey
+    ? { hit: 'exact', restoredKey: treeKey, installedTree: true }
+    : await restore(keys, paths, currentRun())
   saveCacheState({
     ...base,
     ...(restored.restoredKey ? { restoredKey: restored.restoredKey } : {}),
@@ -102,7 +105,7 @@ function planRestore(build: Build): Step[] {
     return keepsSpackState(build.request)
       ? [
           {
-            note: 'restore spack.lock of this very build from the Actions cache (the binaries come from remote build caches)'
+            note: `restore spack.lock of this very build from the Actions cache (unpacked under ${build.work.cacheTransfer}, moved into place when whole; the binaries come from remote build caches)`
           }
         ]
       : []
@@ -111,11 +114,11 @@ function planRestore(build: Build): Step[] {
       ? []
       : [
           {
-            note: `restore the installed tree (${layout.installRoot}) and spack.lock of this very build from the Actions cache`
+            note: `restore the installed tree (${layout.installRoot}) and spack.lock of this very build from the Actions cache (unpacked under ${build.work.cacheTransfer}, moved into place when whole)`
           }
         ]),
     {
-      note: `restore ${LOCAL_MIRROR} (${layout.localMirror}) and spack.lock from the Actions cache`,
+      note: `restore ${LOCAL_MIRROR} (${layout.localMirror}) and spack.lock from the Actions cache (unpacked under ${build.work.cacheTransfer}, moved into place when whole)`,
       ...(build.request.stage === 'dependencies' ? {} : { when: [TREE_NOT_RESTORED] })
     }
   ]

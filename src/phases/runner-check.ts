@@ -1,6 +1,6 @@
 /** Check the runner before concretizing: can it run the target, and (offline) can Spack import clingo? */
 import * as core from '@actions/core'
-import { withCredentials, type Build } from '../build.js'
+import type { Build } from '../build.js'
 import type { Phase, Step } from '../pipeline.js'
 import { clingoArgs, hostTargetArgs } from '../spack/commands.js'
 import { checkClingo } from '../spack/offline.js'
@@ -24,7 +24,8 @@ export const checkRunner: Phase<In, 'runner', RunnerCheck> = {
   title: () => 'Check the runner',
   plan: planCheck,
   run: async ({ build, spack }) => {
-    const runner = withCredentials(spack.runner, build.request)
+    // Neither check reaches a mirror: no credentials (src/build.ts withCredentials).
+    const runner = spack.runner
     const target = await checkHostTarget(runner, build.request.target)
     core.info(target.message)
     if (!build.request.offline) return { target }

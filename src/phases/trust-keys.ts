@@ -1,5 +1,5 @@
 /** Trust the public keys of signed remote build caches (`buildcache-keys`) before anything is installed from them. */
-import { withCredentials, type Build } from '../build.js'
+import type { Build } from '../build.js'
 import { keyFile, trustPublicKeys } from '../cache/signing.js'
 import type { Phase } from '../pipeline.js'
 import { gpgTrustArgs } from '../spack/commands.js'
@@ -19,7 +19,8 @@ export const trustBuildCacheKeys: Phase<In, 'trusted', { readonly keys: boolean 
   skip: ({ build }) => (build.request.buildcache.trustedKeys ? undefined : { keys: false }),
   run: async ({ build, spack }) => {
     const keys = build.request.buildcache.trustedKeys as string
-    await trustPublicKeys(withCredentials(spack.runner, build.request), keys, build.work.scratch)
+    // Keys go into the local keyring: no mirror is reached, no credentials given.
+    await trustPublicKeys(spack.runner, keys, build.work.scratch)
     return { keys: true }
   }
 }

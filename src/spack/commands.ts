@@ -68,6 +68,26 @@ export function pushArgs(envDir: string, mirror: string, unsigned: boolean, only
   ]
 }
 
+/**
+ * Pushes these packages alone (`/<hash>`), overwriting what the mirror holds of them: a package built from source
+ * although the mirror had it (its archive there was damaged, so Spack quietly built it again). A plain push would skip
+ * it as "already in the buildcache" and keep the damaged archive.
+ */
+export function forcePushArgs(envDir: string, mirror: string, unsigned: boolean, hashes: readonly string[]): string[] {
+  return [
+    '-e',
+    envDir,
+    'buildcache',
+    'push',
+    '--force',
+    '--only',
+    'package',
+    ...(unsigned ? ['--unsigned'] : []),
+    mirror,
+    ...hashes.map(hash => `/${hash}`)
+  ]
+}
+
 export function locationArgs(envDir: string, hash: string): string[] {
   return ['-e', envDir, 'location', '--install-dir', `/${hash}`]
 }

@@ -6,6 +6,7 @@ import { stringify } from 'yaml'
 import { type BuildRequest, render } from '../inputs.js'
 import type { EnvironmentLayout } from '../work.js'
 import { mergeConfig, type SiteConfig } from './site-config.js'
+import type { NamedMirror } from './binary-sources.js'
 
 /** Name of the local build-cache mirror in spack.yaml. */
 export const LOCAL_MIRROR = 'slurm-factory-local'
@@ -51,6 +52,18 @@ function mirrorEntry(url: string, signed: boolean, credentials: boolean): Record
   if (url.startsWith('oci://') && credentials)
     entry.access_pair = { id_variable: OCI_USERNAME_VAR, secret_variable: OCI_PASSWORD_VAR }
   return entry
+}
+
+/** The build caches spack.yaml names, in its order: the local mirror, the remote ones, the push mirror. */
+export function namedMirrors(
+  request: Pick<BuildRequest, 'buildcache'>,
+  layout: { readonly localMirror: string }
+): NamedMirror[] {
+  return [
+    { name: LOCAL_MIRROR, url: `file://${layout.localMirror}` },
+    ...request.buildcache.mirrors.map((url, index) => ({ name: mirrorName(index), url })),
+    ...(request.buildcache.push ? [{ name: PUSH_MIRROR, url: request.buildcache.push }] : [])
+  ]
 }
 
 /** The `spack.yaml` document as data. */

@@ -6,7 +6,10 @@ import * as core from '@actions/core'
 import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { concretizeArgs, installArgs, type Only } from './commands.js'
+import { configLogOf, failingCheck } from './build-stage.js'
+import { binarySources, type BinarySource, type NamedMirror } from './binary-sources.js'
 import { lastLines, type SpackRunner } from './runner.js'
+import { redact } from '../secrets.js'
 
 /** A package as Spack names it in its messages: `<name>-<version>-<dag hash>`. */
 export interface PackageId {
@@ -21,6 +24,8 @@ export interface InstallReport {
   /** Packages installed by this run from a binary build cache. */
   readonly extracted: readonly PackageId[]
   readonly failure?: InstallFailure
+  /** Which build cache each extracted package came from (src/spack/binary-sources.ts), when the mirrors were given. */
+  readonly sources?: readonly BinarySource[]
 }
 
 export interface InstallFailure {
@@ -28,6 +33,8 @@ export interface InstallFailure {
   readonly message: string
   /** `spack-build-out.txt` of the failing package, when Spack named it. */
   readonly buildLog?: string
+  /** When configure failed: the failing check's own lines from config.log (the compiler's or linker's message). */
+  readonly check?: readonly string[]
 }
 
 export class InstallError extends Error {
@@ -85,38 +92,48 @@ export async function concretize(spack: SpackRunner, envDir: string): Promise<vo
   await spack.run(concretizeArgs(envDir), { group: 'Concretize' })
 }
 
-/** Installs the environment; on failure annotates the failing package with its build log's last lines. */
-export async function install(spack: SpackRunner, envDir: string, jobs: number, only?: Only): Promise<InstallReport> {
+/** Installs the environment; on failure annotates the failing package with why it failed and its log's last lines. */
+export async function install(
+  spack: SpackRunner,
+  envDir: string,
+  jobs: number,
+  only?: Only,
+  mirrors: readonly NamedMirror[] = []
+): Promise<InstallReport> {
   const result = await spack.run(installArgs(envDir, jobs, only), { group: 'spack install', allowFailure: true })
-  const report = parseInstallOutput(result.stdout + result.stderr)
+  const output = result.stdout + result.stderr
+  const parsed = parseInstallOutput(output)
+  const report = mirrors.length ? { ...parsed, sources: binarySources(output, mirrors) } : parsed
   if (result.exitCode === 0 && !report.failure) return report
-  const failure: InstallFailure = report.failure ?? {
-    packageName: 'spack install',
-    message: `spack install exited with code ${result.exitCode}: ${lastLines(result.stderr || result.stdout, 5)}`
-  }
+  const failure = withFailingCheck(
+    report.failure ?? {
+      packageName: 'spack install',
+      message: `spack install exited with code ${result.exitCode}: ${lastLines(result.stderr || result.stdout, 5)}`
+    }
+  )
   annotateFailure(failure)
   throw new InstallError(failure, report)
 }
 
-export function annotateFailure(failure: InstallFailure): void {
-  const log =
-    failure.buildLog && existsSync(failure.buildLog) ? lastLines(readFileSync(failure.buildLog, 'utf8'), 40) : ''
-  core.error(
-    `${failure.message}${log ? `\n\nLast lines of ${path.basename(failure.buildLog as string)}:\n${log}` : ''}`,
-    {
-      title: `${failure.packageName} failed to build`
-    }
-  )
+/** The failure with the failing configure check, when its stage holds a config.log that ends in configure's error. */
+function withFailingCheck(failure: InstallFailure): InstallFailure {
+  const configLog = failure.buildLog ? configLogOf(path.dirname(failure.buildLog)) : undefined
+  const check = configLog ? failingCheck(readFileSync(configLog, 'utf8')) : []
+  return check.length ? { ...failure, check } : failure
 }
 
-/** The files worth keeping from a failed build: the build log and its neighbours in the stage directory. */
-export function debugFiles(failure: InstallFailure | undefined, envDir: string): string[] {
-  const files = [path.join(envDir, 'spack.yaml'), path.join(envDir, 'spack.lock')]
-  if (failure?.buildLog) {
-    const stage = path.dirname(failure.buildLog)
-    files.push(failure.buildLog, path.join(stage, 'spack-build-env.txt'))
-    const source = path.join(stage, 'spack-src')
-    for (const candidate of [path.join(stage, 'config.log'), path.join(source, 'config.log')]) files.push(candidate)
-  }
-  return files.filter(file => existsSync(file))
+/** The lines of build log an annotation shows: fewer when the failing check already says why. */
+const LOG_LINES = { withCheck: 12, alone: 40 }
+
+export function annotateFailure(failure: InstallFailure): void {
+  const log =
+    failure.buildLog && existsSync(failure.buildLog)
+      ? lastLines(readFileSync(failure.buildLog, 'utf8'), failure.check ? LOG_LINES.withCheck : LOG_LINES.alone)
+      : ''
+  const parts = [
+    failure.message,
+    ...(failure.check ? [`The failing check in config.log:\n${failure.check.join('\n')}`] : []),
+    ...(log ? [`Last lines of ${path.basename(failure.buildLog as string)}:\n${log}`] : [])
+  ]
+  core.error(redact(parts.join('\n\n')), { title: `${failure.packageName} failed to build` })
 }

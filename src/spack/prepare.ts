@@ -12,6 +12,7 @@ import { compilerEnvironmentYaml, dependenciesEnvironmentYaml, environmentYaml }
 import { compilerFindArgs } from './commands.js'
 import { recordDetection, useRecordedDetection, type CompilerDetection } from './compiler-detection.js'
 import type { SpackRunner } from './runner.js'
+import { logVerbatim } from '../verbatim.js'
 
 /** An environment directory and the spack.yaml written into it. */
 export interface WrittenEnvironment {
@@ -81,7 +82,7 @@ export async function prepareEnvironment(
   const environment = dependencies ? dependenciesEnvironmentYaml(inputs) : environmentYaml(inputs)
   const envDir = dependencies ? layout.dependenciesEnvDir : layout.envDir
   writeEnvironment(envDir, environment)
-  core.info(environment)
+  logVerbatim(environment)
   return { envDir, environment, foundGcc, ...(compiler ? { compiler } : {}) }
 }
 

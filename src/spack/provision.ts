@@ -198,7 +198,14 @@ export async function provisionSpack(request: SpackSource, options: ProvisionOpt
   }
   const { root, fromToolCache, verifiedCommit } = await spackTree(request, sources, options)
   const env: Record<string, string> = { SPACK_ROOT: root, ...isolation }
-  const reported = await spackVersion(root, env, existing ? `spack-root ${root}` : `Spack ${request.version} (${root})`)
+  // Python's byte code goes under RUNNER_TEMP, never beside the sources of a verified copy: Python then neither writes
+  // into the tool cache nor reads byte code a job may have left there (src/spack/tool-cache.ts). Not exported.
+  const byteCode = { PYTHONPYCACHEPREFIX: path.join(stateDir, 'pycache') }
+  const reported = await spackVersion(
+    root,
+    existing ? env : { ...env, ...byteCode },
+    existing ? `spack-root ${root}` : `Spack ${request.version} (${root})`
+  )
   if (!existing && toolVersion(request.version) !== reported.version) {
     core.warning(`Spack ${request.version} reports its version as ${reported.version}`)
   }
@@ -216,6 +223,7 @@ export async function provisionSpack(request: SpackSource, options: ProvisionOpt
       `; user state in ${stateDir}`
   )
   const executable = path.join(root, 'bin', 'spack')
+  const spackEnv = existing && !builtin ? env : { ...env, ...byteCode }
   return {
     root,
     executable,
@@ -226,8 +234,8 @@ export async function provisionSpack(request: SpackSource, options: ProvisionOpt
     fromToolCache,
     existing,
     stateDir,
-    env,
-    runner: createSpackRunner(executable, env)
+    env: spackEnv,
+    runner: createSpackRunner(executable, spackEnv)
   }
 }
 

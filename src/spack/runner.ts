@@ -4,6 +4,7 @@
  */
 import * as core from '@actions/core'
 import * as exec from '@actions/exec'
+import { childEnv } from '../child-env.js'
 
 export interface RunOptions {
   /** Open a log group with this title around the command. */
@@ -13,7 +14,7 @@ export interface RunOptions {
   /** Return instead of throwing on a non-zero exit. */
   readonly allowFailure?: boolean
   readonly cwd?: string
-  /** Extra environment for this command only. */
+  /** Extra environment for this command only, over the allow-listed part of the runner's (src/child-env.ts). */
   readonly env?: Readonly<Record<string, string>>
   readonly input?: string
 }
@@ -57,7 +58,10 @@ export function lastLines(text: string, count = TAIL_LINES): string {
   return lines.slice(-count).join('\n')
 }
 
-/** Runs any program with an argument array; the shared mechanism under the Spack runner. */
+/**
+ * Runs any program with an argument array; the shared mechanism under the Spack runner. The program gets the
+ * allow-listed part of the runner's environment (never its credentials), then `baseEnv` and `env`.
+ */
 export async function runProgram(
   command: string,
   args: readonly string[],
@@ -67,7 +71,7 @@ export async function runProgram(
   let stdout = ''
   let stderr = ''
   let combined = ''
-  const env = { ...stringEnv(process.env), ...(options.baseEnv ?? {}), ...(options.env ?? {}) }
+  const env = childEnv(process.env, { ...(options.baseEnv ?? {}), ...(options.env ?? {}) })
   const execute = async (): Promise<number> =>
     exec.exec(command, [...args], {
       cwd: options.cwd,
@@ -115,10 +119,4 @@ export function createSpackRunner(executable: string, env: Readonly<Record<strin
       return result
     }
   }
-}
-
-function stringEnv(source: NodeJS.ProcessEnv): Record<string, string> {
-  const out: Record<string, string> = {}
-  for (const [key, value] of Object.entries(source)) if (value !== undefined) out[key] = value
-  return out
 }

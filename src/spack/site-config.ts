@@ -9,6 +9,8 @@
 import { existsSync, readFileSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { parse } from 'yaml'
+import { quoted } from '../inputs/fields.js'
+import { maskUrlCredentials } from '../secrets.js'
 
 /** Sections of Spack's configuration an environment may hold, as Spack v1.0's schema names them. */
 export const CONFIG_SECTIONS = [
@@ -53,7 +55,7 @@ export function parseSiteConfig(value: string, workspace: string): SiteConfig | 
   if (!text.includes('\n') && !text.includes(':')) {
     const file = path.resolve(workspace, text)
     if (!existsSync(file) || !statSync(file).isFile()) {
-      throw new Error(`${JSON.stringify(text)} is neither inline YAML nor a readable file (looked at ${file})`)
+      throw new Error(`${quoted(text)} is neither inline YAML nor a readable file (looked at ${file})`)
     }
     source = file
     yamlText = readFileSync(file, 'utf8')
@@ -86,11 +88,30 @@ export function parseSiteConfig(value: string, workspace: string): SiteConfig | 
     const listSections = ['compilers', 'definitions', 'include']
     if (listSections.includes(name) ? !Array.isArray(section) : !isMapping(section)) {
       throw new Error(
-        `section "${name}" must be a ${listSections.includes(name) ? 'list' : 'mapping'}, not ${JSON.stringify(section)}`
+        `section "${name}" must be a ${listSections.includes(name) ? 'list' : 'mapping'}, not ${quoted(maskUrlCredentials(JSON.stringify(section) ?? String(section)))}`
       )
     }
+    if (name === 'mirrors') refuseUrlCredentials(section, key)
   }
   return doc
+}
+
+/**
+ * A mirror whose URL carries credentials (`https://user:password@host`): Spack v1.0 cannot use it (it reads
+ * "user:password@host" as a host and a port), and spack.yaml, the plan and the logs would show it. Refused, masked.
+ */
+function refuseUrlCredentials(value: unknown, where: string): void {
+  if (typeof value === 'string') {
+    if (/^[a-z][a-z0-9+.-]*:\/\/[^/\s]*@/i.test(value))
+      throw new Error(
+        `${where}: ${quoted(maskUrlCredentials(value))} carries credentials in the URL, which Spack v1.0 cannot use; ` +
+          'give an oci:// mirror with oci-username and oci-password (access_pair), or an s3:// one with the AWS variables of the job'
+      )
+    return
+  }
+  if (Array.isArray(value)) value.forEach((item, index) => refuseUrlCredentials(item, `${where}[${index}]`))
+  else if (isMapping(value))
+    for (const [key, item] of Object.entries(value)) refuseUrlCredentials(item, `${where}.${key}`)
 }
 
 /** Merges `high` (the site's) over `low` (the rendered section), the way Spack merges a higher scope over a lower. */
