@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals'
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { makeRunner, STAND_IN_BUILD } from './helpers/action-run.js'
-import { scanForSecrets } from './helpers/secret-scan.js'
+import { plantedSecrets, scanForSecrets, SIGNING_KEY_LINE } from './helpers/secret-scan.js'
 import { startServices, type Services } from './services/index.js'
 import { OCI_PASSWORD_VAR, OCI_USERNAME_VAR } from '../src/spack/environment.js'
 import { workDirs } from '../src/work.js'
@@ -21,21 +21,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await services.close()
 })
-
-const SIGNING_KEY_LINE = 'lQVYBGZplantedSIGNINGkeyBODYline0001secretAAAAAAAAAAAAAAAAAAAA'
-
-function planted(runtimeToken: string): Record<string, string> {
-  return {
-    'oci-password': 'planted-oci-password-7f3a9c',
-    'signing-key': SIGNING_KEY_LINE,
-    ACTIONS_RUNTIME_TOKEN: runtimeToken,
-    'ACTIONS_RUNTIME_TOKEN signature': runtimeToken.split('.')[2] as string,
-    ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'planted-id-token-request-4be1',
-    GITHUB_TOKEN: 'ghs_plantedGitHubToken0000000000000000',
-    'job secret': 'planted-job-level-secret-93d2',
-    'proxy password': 'planted-proxy-pass-5c6e'
-  }
-}
 
 interface EnvCall {
   readonly args: string[]
@@ -49,7 +34,7 @@ describe('a failed build with secrets planted', () => {
   let mainStdout = ''
 
   beforeAll(async () => {
-    secrets = planted(services.env.ACTIONS_RUNTIME_TOKEN as string)
+    secrets = plantedSecrets(services.env.ACTIONS_RUNTIME_TOKEN as string)
     const inputs = {
       ...STAND_IN_BUILD,
       cache: 'true',

@@ -14,7 +14,6 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { parse } from 'yaml'
 import { tinyEnvironmentYaml, writeTinySourceMirror } from '../__tests__/fixtures/tiny-repo/tiny-env.js'
 import { adoptCachedLock, keepLock, type CachePaths } from '../src/cache/build-cache.js'
 import { installArgs, pushArgs } from '../src/spack/commands.js'
@@ -23,6 +22,7 @@ import { layoutUnder, workDirs, workRoot } from '../src/work.js'
 import { parseInstallOutput } from '../src/spack/install.js'
 import { isolationEnv } from '../src/spack/provision.js'
 import { detectedCompilers } from '../src/spack/prepare.js'
+import { kitExternals } from '../__tests__/helpers/tiny-runner.js'
 import { createSpackRunner, type SpackRunner } from '../src/spack/runner.js'
 
 const RUNS = Number(process.env.BENCH_REAL_RUNS ?? 3)
@@ -70,11 +70,7 @@ async function main(): Promise<void> {
     const setupStarted = performance.now()
     writeTinySourceMirror(sourceMirror)
     await spack.run(['compiler', 'find', '--scope', 'user'], { silent: true })
-    const externalsFile = process.env.OFFLINE_EXTERNALS
-    const externals =
-      externalsFile && existsSync(externalsFile)
-        ? ((parse(readFileSync(externalsFile, 'utf8')) as { packages?: Record<string, unknown> }).packages ?? {})
-        : {}
+    const externals = kitExternals()
     const detected = detectedCompilers(spackEnv.SPACK_USER_CONFIG_PATH as string)
     const environment = tinyEnvironmentYaml({ layout, sourceMirror, externals, detected, jobs: JOBS })
 

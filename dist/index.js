@@ -3794,7 +3794,8 @@ async function showPlan(plan) {
  * The action's main step, as the list of its phases. Each phase is a module of src/phases/ exporting one function
  * from the results so far to its own; plan mode (`dry-run: true`) asks the same list what it would do.
  */
-const BUILD = Pipeline.start()
+/** What every build does before its install: the build caches, Spack, the recipe, the runner, the environment. */
+const PREPARE = Pipeline.start()
     .then(checkBuildCaches)
     .then(provision)
     .then(restorePackageIndex)
@@ -3804,27 +3805,14 @@ const BUILD = Pipeline.start()
     .then(renderEnvironment)
     .then(restoreBuildCache)
     .then(trustBuildCacheKeys)
-    .then(buildCompiler)
-    .then(installSlurm)
+    .then(buildCompiler);
+const BUILD = PREPARE.then(installSlurm)
     .then(pushToMirror)
     .then(readInstalled)
     .then(packageArtifact)
     .then(uploadArtifact);
 /** A dependencies job (`stage: dependencies`): the same phases up to the install, which leaves Slurm out; no artifact. */
-const DEPENDENCIES = Pipeline.start()
-    .then(checkBuildCaches)
-    .then(provision)
-    .then(restorePackageIndex)
-    .then(registerRepository)
-    .then(checkRecipe)
-    .then(checkRunner)
-    .then(renderEnvironment)
-    .then(restoreBuildCache)
-    .then(trustBuildCacheKeys)
-    .then(buildCompiler)
-    .then(installDependencies)
-    .then(pushToMirror)
-    .then(dependenciesInstalled);
+const DEPENDENCIES = PREPARE.then(installDependencies).then(pushToMirror).then(dependenciesInstalled);
 function pipelineOf(build) {
     return build.request.stage === 'dependencies' ? DEPENDENCIES : BUILD;
 }

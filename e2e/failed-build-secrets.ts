@@ -18,7 +18,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { parse, stringify } from 'yaml'
-import { scanForSecrets } from '../__tests__/helpers/secret-scan.js'
+import { plantedSecrets, scanForSecrets } from '../__tests__/helpers/secret-scan.js'
 import { startServices } from '../__tests__/services/index.js'
 import { fileCommands, reset, runnerDirs, runStep, snapshotAction } from './action.js'
 
@@ -32,20 +32,6 @@ const SIGNING_KEY = [
   '=plnt',
   '-----END PGP PRIVATE KEY BLOCK-----'
 ].join('\n')
-
-/** The planted secrets by label: every one of them must be nowhere in what the run leaves. */
-function plantedSecrets(runtimeToken: string): Record<string, string> {
-  return {
-    'oci-password': 'planted-oci-password-7f3a9c',
-    'signing-key': 'lQVYBGZplantedSIGNINGkeyBODYline0001secret',
-    ACTIONS_RUNTIME_TOKEN: runtimeToken,
-    'ACTIONS_RUNTIME_TOKEN signature': runtimeToken.split('.')[2] as string,
-    ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'planted-id-token-request-4be1',
-    GITHUB_TOKEN: 'ghs_plantedGitHubToken0000000000000000',
-    'job secret': 'planted-job-level-secret-93d2',
-    'proxy password': 'planted-proxy-pass-5c6e'
-  }
-}
 
 /** The kit's externals plus the flag slurm must be built with, as the site's spack-config file. */
 function siteConfig(workspace: string): string {

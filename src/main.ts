@@ -29,7 +29,8 @@ import { redact } from './secrets.js'
 import { runReport, writeRunSummary, type RunResults } from './summary.js'
 import { shortened } from './verbatim.js'
 
-export const BUILD = Pipeline.start()
+/** What every build does before its install: the build caches, Spack, the recipe, the runner, the environment. */
+const PREPARE = Pipeline.start()
   .then(checkBuildCaches)
   .then(provision)
   .then(restorePackageIndex)
@@ -40,27 +41,15 @@ export const BUILD = Pipeline.start()
   .then(restoreBuildCache)
   .then(trustBuildCacheKeys)
   .then(buildCompiler)
-  .then(installSlurm)
+
+export const BUILD = PREPARE.then(installSlurm)
   .then(pushToMirror)
   .then(readInstalled)
   .then(packageArtifact)
   .then(uploadArtifact)
 
 /** A dependencies job (`stage: dependencies`): the same phases up to the install, which leaves Slurm out; no artifact. */
-export const DEPENDENCIES = Pipeline.start()
-  .then(checkBuildCaches)
-  .then(provision)
-  .then(restorePackageIndex)
-  .then(registerRepository)
-  .then(checkRecipe)
-  .then(checkRunner)
-  .then(renderEnvironment)
-  .then(restoreBuildCache)
-  .then(trustBuildCacheKeys)
-  .then(buildCompiler)
-  .then(installDependencies)
-  .then(pushToMirror)
-  .then(dependenciesInstalled)
+export const DEPENDENCIES = PREPARE.then(installDependencies).then(pushToMirror).then(dependenciesInstalled)
 
 type Results = ResultsOf<typeof BUILD> | ResultsOf<typeof DEPENDENCIES>
 // The summary reads the phases' results by name: a renamed or missing phase does not compile.

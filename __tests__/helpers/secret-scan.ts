@@ -111,3 +111,23 @@ export function scanForSecrets(roots: readonly string[], secrets: Readonly<Recor
   }
   return leaks
 }
+
+/** The line of the planted signing key's body: masked line by line, it must appear nowhere either. */
+export const SIGNING_KEY_LINE = 'lQVYBGZplantedSIGNINGkeyBODYline0001secretAAAAAAAAAAAAAAAAAAAA'
+
+/**
+ * The secrets a run is given to leak, by label: the secret inputs, the runner's tokens (the runtime token's signature
+ * alone too), a job-level secret and a proxy password. Every one of them must be nowhere in what the run leaves.
+ */
+export function plantedSecrets(runtimeToken: string): Record<string, string> {
+  return {
+    'oci-password': 'planted-oci-password-7f3a9c',
+    'signing-key': SIGNING_KEY_LINE,
+    ACTIONS_RUNTIME_TOKEN: runtimeToken,
+    'ACTIONS_RUNTIME_TOKEN signature': runtimeToken.split('.')[2] as string,
+    ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'planted-id-token-request-4be1',
+    GITHUB_TOKEN: 'ghs_plantedGitHubToken0000000000000000',
+    'job secret': 'planted-job-level-secret-93d2',
+    'proxy password': 'planted-proxy-pass-5c6e'
+  }
+}

@@ -18,6 +18,7 @@ import { concretize, install } from '../../src/spack/install.js'
 import { lockedSpecs } from '../../src/spack/lock.js'
 import { detectedCompilers } from '../../src/spack/prepare.js'
 import { createSpackRunner } from '../../src/spack/runner.js'
+import { kitExternals } from '../helpers/tiny-runner.js'
 import { layoutUnder, workRoot } from '../../src/work.js'
 
 const SLOW = 900_000
@@ -46,11 +47,7 @@ describeWithSpack('dependencies job with real Spack: --only dependencies on the 
   beforeAll(async () => {
     writeTinySourceMirror(sourceMirror)
     await spack.run(['compiler', 'find', '--scope', 'user'], { silent: true })
-    const externalsFile = process.env.OFFLINE_EXTERNALS
-    const externals =
-      externalsFile && existsSync(externalsFile)
-        ? ((parse(readFileSync(externalsFile, 'utf8')) as { packages?: Record<string, unknown> }).packages ?? {})
-        : {}
+    const externals = kitExternals()
     const detected = detectedCompilers(spackEnv.SPACK_USER_CONFIG_PATH as string)
     cellEnvironment = tinyEnvironmentYaml({ layout, sourceMirror, externals, detected, jobs: 2 })
     // The dependencies job's environment, as dependenciesEnvironmentYaml shapes it: unify when_possible, no view.

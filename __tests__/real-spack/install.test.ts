@@ -12,7 +12,6 @@ import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { parse } from 'yaml'
 import { describeWithSpack, isolatedSpackEnv } from '../helpers/real-spack.js'
 import {
   declaredSha256,
@@ -29,6 +28,7 @@ import { layoutUnder, workRoot } from '../../src/work.js'
 import { concretize, install, type InstallReport } from '../../src/spack/install.js'
 import { readLock } from '../../src/spack/lock.js'
 import { detectedCompilers } from '../../src/spack/prepare.js'
+import { kitExternals } from '../helpers/tiny-runner.js'
 import { createSpackRunner, type RunResult } from '../../src/spack/runner.js'
 
 /** Bounds each step; the first Spack command on a fresh user cache also indexes the builtin repository. */
@@ -98,11 +98,7 @@ describeWithSpack('install phase with real Spack: the tiny environment, built, p
     await timed('compiler find', () => spack.run(['compiler', 'find', '--scope', 'user'], { silent: true }))
     const detected = detectedCompilers(spackEnv.SPACK_USER_CONFIG_PATH as string)
     expect(Object.keys(detected)).toEqual(['gcc'])
-    const externalsFile = process.env.OFFLINE_EXTERNALS
-    const externals =
-      externalsFile && existsSync(externalsFile)
-        ? ((parse(readFileSync(externalsFile, 'utf8')) as { packages?: Record<string, unknown> }).packages ?? {})
-        : {}
+    const externals = kitExternals()
     environment = tinyEnvironmentYaml({ layout, sourceMirror, externals, detected, jobs: JOBS })
     mkdirSync(layout.envDir, { recursive: true })
     writeFileSync(path.join(layout.envDir, 'spack.yaml'), environment)
