@@ -22,6 +22,7 @@ import {
 } from '../fixtures/tiny-repo/tiny-env.js'
 import { adoptCachedLock, keepLock, type CachePaths } from '../../src/cache/build-cache.js'
 import { installedTreeOf, treeProblems, type InstalledTree } from '../../src/cache/installed-tree.js'
+import { placeRestored, stageForSave } from '../../src/cache/staging.js'
 import { pushArgs } from '../../src/spack/commands.js'
 import { LOCAL_MIRROR } from '../../src/spack/environment.js'
 import { layoutUnder, workRoot } from '../../src/work.js'
@@ -186,16 +187,21 @@ describeWithSpack('install phase with real Spack: the tiny environment, built, p
       const tree = installedTreeOf('k', layout, paths, [{ envDir: layout.envDir, environment }]) as InstalledTree
       expect(tree).toBeDefined()
       expect(treeProblems(tree)).toEqual([])
-      // What the Actions cache does with the entry's paths: tar them, and on a new machine untar them in place.
+      // What the action's save and restore do with the entry: its directories staged (the view's link as its
+      // target), tarred by the Actions cache, and on a new machine untarred where they are stored and moved into place.
       const archive = path.join(base, 'installed-tree.tar')
       const tar = (args: string[]): void => {
         const result = spawnSync('tar', args, { encoding: 'utf8' })
         expect(result.stderr).toBe('')
         expect(result.status).toBe(0)
       }
+      const staged = tree.entry.staged ?? []
+      const saving = stageForSave(staged)
       tar(['-cf', archive, '-P', ...tree.entry.paths])
+      saving.restore()
       for (const entry of readdirSync(slurmFactory)) rmSync(path.join(slurmFactory, entry), { recursive: true })
       tar(['-xf', archive, '-P'])
+      placeRestored(staged)
       mkdirSync(layout.envDir, { recursive: true })
       writeFileSync(path.join(layout.envDir, 'spack.yaml'), environment)
       expect(treeProblems(tree)).toEqual([])
