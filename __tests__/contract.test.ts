@@ -81,6 +81,9 @@ describe('action.yml', () => {
         'artifact-path',
         'artifact-sha256',
         'cache-hit',
+        'count',
+        'dependencies',
+        'matrix',
         'prefix',
         'slurm-version',
         'spec-hash'

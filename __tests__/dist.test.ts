@@ -36,6 +36,23 @@ describe('dist/index.js and dist/post.js', () => {
   })
 })
 
+describe('dist/index.js in matrix mode', () => {
+  test("plans a build matrix's cells and dependencies jobs into the step's outputs", async () => {
+    const runner = makeRunner()
+    const run = await runner.run('index', { matrix: 'slurm-versions: 25.11\ncompilers: 13.3.0' }, {}, dist)
+    expect(run.status).toBe(0)
+    expect(runner.outputs()).toEqual({
+      matrix: JSON.stringify({
+        include: [{ slurm: '25.11', gcc: '13.3.0', target: 'x86_64_v3', runner: 'ubuntu-24.04' }]
+      }),
+      count: '1',
+      dependencies: JSON.stringify({
+        include: [{ gcc: '13.3.0', runner: 'ubuntu-24.04', target: 'x86_64_v3', slurm: '25.11' }]
+      })
+    })
+  })
+})
+
 describe('dist/audit.js and dist/collect.js', () => {
   const node = (args: string[]) => spawnSync(process.execPath, args, { encoding: 'utf8' })
 
@@ -50,7 +67,7 @@ describe('dist/audit.js and dist/collect.js', () => {
     expect(broken.stdout + broken.stderr).toContain('bin/outside')
   })
 
-  test('the collector prints the release matrix', () => {
+  test('the collector prints the matrix', () => {
     const run = node(['dist/collect.js', 'matrix', '--slurm-versions', '25.11', '--compilers', '13.3.0'])
     expect(run.status).toBe(0)
     expect(JSON.parse(run.stdout)).toEqual({

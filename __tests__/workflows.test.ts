@@ -1,123 +1,163 @@
 /**
- * The workflows under .github/workflows: they parse, actionlint accepts them, no `run:` script interpolates an
- * expression, and every cell of the build matrix and of the release's default matrix passes the action's inputs as
- * `parseInputs` accepts them (each `${{ matrix.x }}` / `${{ env.X }}` substituted, the action's defaults for the rest).
+ * The workflows under .github/workflows: they parse, actionlint accepts them, and no `run:` script interpolates an
+ * expression. The build matrix and the release plan their cells and dependencies jobs in a first job; each matrix is
+ * planned here as that job plans it (helpers/workflow-matrix.ts), and every cell and dependencies job passes action
+ * inputs that `parseInputs` accepts. A catalog with one more Slurm series reaches both workflows with no edit of them.
  */
 import { describe, expect, test } from '@jest/globals'
 import { execFileSync, spawnSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { parse, parseDocument } from 'yaml'
-import { planMatrix, runnerFor } from '../src/collect/matrix.js'
-import { parseInputs, type InputContext } from '../src/inputs.js'
+import { parseDocument } from 'yaml'
+import { RUNNER_GCC, SLURM_SERIES } from '../src/catalog.js'
+import { runCollectCli } from '../src/collect/cli.js'
+import { runnerFor } from '../src/collect/matrix.js'
+import { planOutputs, planWorkflow } from '../src/collect/matrix-plan.js'
+import { compareVersions } from '../src/inputs.js'
+import { makeRunner } from './helpers/action-run.js'
+import { quiet } from './helpers/cells.js'
+import {
+  actionStep,
+  collectorOptions,
+  expandMatrix,
+  givenInputs,
+  inputsOf,
+  jobCells,
+  load,
+  planRequest,
+  requestOf,
+  ROOT,
+  substitute,
+  WORKFLOWS,
+  type Cell,
+  type Job,
+  type Step,
+  type Workflow
+} from './helpers/workflow-matrix.js'
 
-const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..')
-const WORKFLOWS = path.join(ROOT, '.github', 'workflows')
 const ACTIONLINT = path.join(ROOT, 'node_modules', '@tktco', 'node-actionlint', 'bin', 'node-actionlint.js')
-
-type Scalar = string | number | boolean
-type Cell = Record<string, Scalar>
-type Step = { uses?: string; run?: string; with?: Record<string, Scalar>; env?: Record<string, Scalar>; id?: string }
-type Job = {
-  'runs-on'?: string
-  needs?: string | string[]
-  if?: string
-  permissions?: Record<string, string>
-  strategy?: { 'fail-fast'?: boolean; matrix?: unknown }
-  steps?: Step[]
-  env?: Record<string, Scalar>
-}
-type Workflow = { on: Record<string, any>; env?: Record<string, Scalar>; permissions?: any; jobs: Record<string, Job> }
 
 function workflowFiles(): string[] {
   return readdirSync(WORKFLOWS).filter(name => /\.ya?ml$/.test(name))
 }
 
-function load(name: string): Workflow {
-  return parse(readFileSync(path.join(WORKFLOWS, name), 'utf8')) as Workflow
+/** The Slurm series after `series` (YY.05, then YY.11, then the next year's .05). */
+function nextSeries(series: string): string {
+  const [year, month] = series.split('.').map(Number) as [number, number]
+  return month < 11 ? `${year}.11` : `${year + 1}.05`
 }
 
-/**
- * A static matrix expanded the way GitHub does: the product of the keys, minus the `exclude` entries that match
- * (partially), then each `include` entry added to every combination whose original values it does not change, or
- * appended as a combination of its own when it fits none.
- */
-function expandMatrix(matrix: Record<string, unknown>): Cell[] {
-  const {
-    include = [],
-    exclude = [],
-    ...axes
-  } = matrix as {
-    include?: Cell[]
-    exclude?: Cell[]
-    [axis: string]: unknown
+/** The Slurm versions of the cells of each compiler and runner image, sorted. */
+function versionsByCompiler(cells: readonly Cell[]): Record<string, string[]> {
+  const by: Record<string, string[]> = {}
+  for (const cell of cells) {
+    const key = `gcc@${cell.gcc} ${cell.runner}`
+    by[key] = [...new Set([...(by[key] ?? []), String(cell.slurm)])].sort(compareVersions)
   }
-  let cells: Cell[] = [{}]
-  for (const [axis, values] of Object.entries(axes)) {
-    if (!Array.isArray(values)) throw new Error(`matrix.${axis} is not a list`)
-    cells = cells.flatMap(cell => values.map((value: Scalar) => ({ ...cell, [axis]: value })))
-  }
-  if (Object.keys(axes).length === 0) cells = []
-  cells = cells.filter(cell => !exclude.some(ex => Object.entries(ex).every(([k, v]) => cell[k] === v)))
-  const originals = cells.map(cell => ({ ...cell }))
-  const added: Cell[] = []
-  for (const entry of include) {
-    let matched = false
-    cells.forEach((cell, index) => {
-      const original = originals[index] as Cell
-      if (Object.entries(entry).every(([k, v]) => !(k in original) || original[k] === v)) {
-        Object.assign(cell, entry)
-        matched = true
-      }
-    })
-    if (!matched) added.push({ ...entry })
-  }
-  return [...cells, ...added]
+  return by
 }
 
-/** Substitutes `${{ matrix.x }}` and `${{ env.X }}`; any other expression is an error (the test must know it). */
-function substitute(value: Scalar, matrix: Cell, env: Record<string, Scalar>): string {
-  return String(value).replace(/\$\{\{\s*([^}]*?)\s*\}\}/g, (_, expr: string) => {
-    const m = /^(matrix|env)\.([A-Za-z0-9_-]+)$/.exec(expr)
-    const source = m?.[1] === 'matrix' ? matrix : m?.[1] === 'env' ? env : undefined
-    const found = m && source ? source[m[2] as string] : undefined
-    if (found === undefined) throw new Error(`cannot evaluate \${{ ${expr} }} for ${JSON.stringify(matrix)}`)
-    return String(found)
+/** What each dependencies job installs, by compiler and runner image, sorted. */
+function versionsByJob(jobs: readonly Cell[]): Record<string, string[]> {
+  return Object.fromEntries(
+    jobs.map(job => [`gcc@${job.gcc} ${job.runner}`, String(job.slurm).split(' ').sort(compareVersions)])
+  )
+}
+
+/** The checks every planned matrix passes: the cells, their records, their dependencies jobs. */
+function plannedMatrixChecks(name: string): void {
+  const workflow = load(name)
+  const env = workflow.env ?? {}
+  const build = workflow.jobs.build as Job
+  const dependencies = workflow.jobs.dependencies as Job
+  // Planned while the tests are collected (test.each needs the cells); a failure is reported by the first test.
+  let failure: unknown
+  const planned = (job: string): Cell[] => {
+    try {
+      return jobCells(workflow, job, SLURM_SERIES)
+    } catch (error) {
+      failure ??= error
+      return []
+    }
+  }
+  const cells = planned('build')
+  const jobs = planned('dependencies')
+
+  test('the matrices can be planned', () => {
+    expect(failure).toBeUndefined()
+    expect(cells.length).toBeGreaterThan(0)
+    expect(jobs.length).toBeGreaterThan(0)
   })
-}
 
-/** The action's declared defaults, with the two expressions action.yml uses. */
-function actionDefaults(): Record<string, string> {
-  const action = parse(readFileSync(path.join(ROOT, 'action.yml'), 'utf8')) as {
-    inputs: Record<string, { default?: Scalar }>
-  }
-  const out: Record<string, string> = {}
-  for (const [name, input] of Object.entries(action.inputs)) {
-    out[name] = String(input.default ?? '')
-      .replace('${{ github.actor }}', 'octocat')
-      .replace('${{ github.token }}', 'ghs_example')
-  }
-  return out
-}
+  test('a plan job, then the dependencies jobs and the cells from its outputs, fail-fast off', () => {
+    expect(build.strategy?.matrix).toBe('${{ fromJSON(needs.plan.outputs.matrix) }}')
+    expect(dependencies.strategy?.matrix).toBe('${{ fromJSON(needs.plan.outputs.dependencies) }}')
+    expect(dependencies.needs).toBe('plan')
+    for (const job of [build, dependencies]) {
+      expect(job.strategy?.['fail-fast']).toBe(false)
+      expect(job['runs-on']).toBe('${{ matrix.runner }}')
+    }
+    expect(workflow.jobs.plan?.outputs).toMatchObject({
+      matrix: '${{ steps.plan.outputs.matrix }}',
+      dependencies: '${{ steps.plan.outputs.dependencies }}'
+    })
+  })
 
-const CONTEXT: InputContext = { workspace: ROOT, actionPath: ROOT, cpus: 4 }
+  test('the cells wait for the dependencies jobs, and still run when one failed (not when cancelled or unplanned)', () => {
+    expect(build.needs).toEqual(['plan', 'dependencies'])
+    expect(build.if).toBe("${{ !cancelled() && needs.plan.result == 'success' }}")
+  })
 
-function actionStep(job: Job): Step {
-  const steps = (job.steps ?? []).filter(step => step.uses === './')
-  expect(steps).toHaveLength(1)
-  return steps[0] as Step
-}
+  test('the cells are every series of the catalog, each cell a string on the image runnerFor gives its GCC', () => {
+    expect([...new Set(cells.map(cell => String(cell.slurm)))].sort(compareVersions)).toEqual([...SLURM_SERIES])
+    expect(cells.map(cell => cell.slurm)).toContain('25.05')
+    for (const cell of cells) {
+      for (const value of Object.values(cell)) expect(typeof value).toBe('string')
+      expect({ cell, runner: runnerFor(String(cell.gcc), String(cell.target)).runner }).toEqual({
+        cell,
+        runner: cell.runner
+      })
+    }
+  })
 
-/** Runs parseInputs on what `step` passes to the action for `cell`; returns the request. */
-function inputsOf(step: Step, cell: Cell, env: Record<string, Scalar>): ReturnType<typeof parseInputs> {
-  const defaults = actionDefaults()
-  const given: Record<string, string> = {}
-  for (const [name, value] of Object.entries(step.with ?? {})) {
-    expect(Object.keys(defaults)).toContain(name)
-    given[name] = substitute(value, cell, env)
-  }
-  return parseInputs(name => given[name] ?? defaults[name] ?? '', CONTEXT)
+  test.each(cells.map(cell => [`${cell.slurm} gcc@${cell.gcc}`, cell] as const))(
+    'cell %s passes inputs the action accepts, with the cache on',
+    (_, cell) => {
+      const request = inputsOf(actionStep(build), cell, env)
+      expect(request.slurmVersion).toBe(cell.slurm)
+      expect(request.compiler).toEqual({ kind: 'gcc', version: cell.gcc })
+      expect(request.target).toBe(cell.target)
+      expect(request.cache.enabled).toBe(true)
+      expect(request.artifact.upload).toBe(true)
+      expect(request.dryRun).toBe(false)
+    }
+  )
+
+  test("cells' record artifacts have distinct names", () => {
+    const upload = (build.steps ?? []).find(step => String(step.uses).startsWith('actions/upload-artifact@')) as Step
+    const names = cells.map(cell => substitute(upload.with?.name as string, cell, env))
+    expect(new Set(names).size).toBe(cells.length)
+  })
+
+  test("one dependencies job per compiler and runner image, listing exactly the series of that compiler's cells", () => {
+    expect(jobs).toHaveLength(Object.keys(versionsByCompiler(cells)).length)
+    expect(versionsByJob(jobs)).toEqual(versionsByCompiler(cells))
+  })
+
+  test.each(jobs.map(job => [`gcc@${job.gcc}`, job] as const))(
+    'dependencies job %s passes the inputs of its cells, with stage: dependencies and their versions',
+    (_, job) => {
+      const request = inputsOf(actionStep(dependencies), job, env)
+      expect(request.stage).toBe('dependencies')
+      expect([request.slurmVersion, ...request.moreVersions]).toEqual(String(job.slurm).split(' '))
+      const cell = cells.find(c => c.gcc === job.gcc && c.runner === job.runner) as Cell
+      const cellRequest = inputsOf(actionStep(build), cell, env)
+      // What decides the cache key's family and the dependencies' concretization is the cells'.
+      for (const field of ['compiler', 'target', 'variants', 'cache', 'spack', 'repo', 'buildcache'] as const)
+        expect({ field, value: request[field] }).toEqual({ field, value: cellRequest[field] })
+    }
+  )
 }
 
 describe('every workflow', () => {
@@ -200,55 +240,49 @@ describe('expandMatrix (GitHub include/exclude semantics)', () => {
 
 describe('build-matrix.yml', () => {
   const workflow = load('build-matrix.yml')
-  const build = workflow.jobs.build as Job
-  const cells = expandMatrix(build.strategy?.matrix as Record<string, unknown>)
   const env = workflow.env ?? {}
+  const plan = workflow.jobs.plan as Job
+  const cells = jobCells(workflow, 'build', SLURM_SERIES)
+  const [oldest, newest] = [SLURM_SERIES[0], SLURM_SERIES[SLURM_SERIES.length - 1]]
+  const gccs = ['7.5.0', '9.5.0', '11.4.0', '13.3.0', '15.2.0']
 
-  test('runs on demand and on version tags, fail-fast off', () => {
+  test('runs on demand and on version tags', () => {
     expect(Object.keys(workflow.on)).toEqual(expect.arrayContaining(['workflow_dispatch', 'push']))
-    expect(build.strategy?.['fail-fast']).toBe(false)
-    expect(build['runs-on']).toBe('${{ matrix.runner }}')
   })
 
-  test('the matrix spans Slurm 23.11 to 26.05 and gcc@7.5.0 to gcc@15.2.0, every value a string', () => {
-    expect(cells.length).toBe(19)
-    for (const cell of cells) for (const value of Object.values(cell)) expect(typeof value).toBe('string')
-    expect([...new Set(cells.map(c => c.slurm))].sort()).toEqual(['23.11', '24.11', '25.11', '26.05'])
-    const gccs = new Set(cells.map(c => c.gcc))
-    expect(gccs).toContain('7.5.0')
-    expect(gccs).toContain('15.2.0')
-    expect(cells).toContainEqual({ slurm: '25.11', gcc: '14.2.0', runner: 'ubuntu-24.04' })
-    expect(cells).not.toContainEqual(expect.objectContaining({ slurm: '23.11', gcc: '15.2.0' }))
+  plannedMatrixChecks('build-matrix.yml')
+
+  test('every supported series with gcc@7.5.0 to gcc@15.2.0, less the two outermost pairs, plus 25.11 gcc@14.2.0', () => {
+    const pairs = cells.map(cell => `${cell.slurm} gcc@${cell.gcc}`)
+    const expected = SLURM_SERIES.flatMap(slurm => gccs.map(gcc => `${slurm} gcc@${gcc}`))
+      .filter(pair => pair !== `${oldest} gcc@15.2.0` && pair !== `${newest} gcc@7.5.0`)
+      .concat('25.11 gcc@14.2.0')
+    expect(pairs).toEqual(expected)
+    expect(cells).toContainEqual({ slurm: '25.11', gcc: '14.2.0', target: 'x86_64_v3', runner: 'ubuntu-24.04' })
   })
 
-  test('each cell runs on the image that has its GCC (or the one that builds it)', () => {
-    for (const cell of cells)
-      expect({ cell, runner: runnerFor(String(cell.gcc)).runner }).toEqual({ cell, runner: cell.runner })
+  test("the plan step runs the action in matrix mode, the cells' target from the workflow's env", () => {
+    const step = actionStep(plan)
+    expect(step.id).toBe('plan')
+    expect(step.with?.target).toBe('${{ env.TARGET }}')
+    expect(new Set(cells.map(cell => cell.target))).toEqual(new Set([env.TARGET]))
   })
 
-  test.each(cells.map(cell => [`${cell.slurm} gcc@${cell.gcc}`, cell] as const))(
-    'cell %s passes inputs the action accepts, with the cache on',
-    (_, cell) => {
-      const request = inputsOf(actionStep(build), cell, env)
-      expect(request.slurmVersion).toBe(cell.slurm)
-      expect(request.compiler).toEqual({ kind: 'gcc', version: cell.gcc })
-      expect(request.cache.enabled).toBe(true)
-      expect(request.artifact.upload).toBe(true)
-      expect(request.dryRun).toBe(false)
-    }
-  )
-
-  test("cells' record artifacts have distinct names", () => {
-    const upload = (build.steps ?? []).find(step => String(step.uses).startsWith('actions/upload-artifact@')) as Step
-    const names = cells.map(cell => substitute(upload.with?.name as string, cell, env))
-    expect(new Set(names).size).toBe(cells.length)
+  test("the action in matrix mode, given the plan step's inputs, sets the outputs planned here and runs nothing", async () => {
+    const step = actionStep(plan)
+    const runner = makeRunner()
+    const run = await runner.run('index', givenInputs(step, {}, env))
+    expect(run.stdout).not.toContain('::error')
+    expect(run.status).toBe(0)
+    expect(runner.outputs()).toEqual(Object.fromEntries(planOutputs(planWorkflow(planRequest(step, env)))))
+    expect(runner.calls()).toEqual([])
   })
 
   test('the summary job runs always, after the cells, and writes the step summary with the action in collect mode', () => {
     const summary = workflow.jobs.summary as Job
     expect(summary.needs).toBe('build')
     expect(summary.if).toMatch(/always\(\)/)
-    const collect = (summary.steps ?? []).find(step => step.uses === './') as Step
+    const collect = actionStep(summary)
     expect(collect.with?.collect).toBe('${{ runner.temp }}/cells')
     const download = (summary.steps ?? []).find(step =>
       String(step.uses).startsWith('actions/download-artifact@')
@@ -257,49 +291,10 @@ describe('build-matrix.yml', () => {
   })
 
   test('the file is copied with one edit: the action is referenced only as `uses: ./`', () => {
-    const text = readFileSync(path.join(ROOT, '.github', 'workflows', 'build-matrix.yml'), 'utf8')
+    const text = readFileSync(path.join(WORKFLOWS, 'build-matrix.yml'), 'utf8')
     expect(text).not.toContain('dist/')
-    expect(text.match(/uses: \.\/\s*$/gm)?.length).toBe(3)
-  })
-
-  describe('the dependencies jobs', () => {
-    const dependencies = workflow.jobs.dependencies as Job
-    const jobs = expandMatrix(dependencies.strategy?.matrix as Record<string, unknown>)
-
-    test('the cells wait for them, and still run when one failed (but not when the run was cancelled)', () => {
-      expect(build.needs).toBe('dependencies')
-      expect(build.if).toBe('${{ !cancelled() }}')
-      expect(dependencies.strategy?.['fail-fast']).toBe(false)
-      expect(dependencies['runs-on']).toBe('${{ matrix.runner }}')
-    })
-
-    test("one per compiler and runner image, listing exactly the series of that compiler's cells", () => {
-      const byCompiler = new Map<string, Set<string>>()
-      for (const cell of cells) {
-        const key = `${cell.gcc} ${cell.runner}`
-        byCompiler.set(key, new Set([...(byCompiler.get(key) ?? []), String(cell.slurm)]))
-      }
-      expect(jobs.map(job => `${job.gcc} ${job.runner}`).sort()).toEqual([...byCompiler.keys()].sort())
-      for (const job of jobs)
-        expect({ gcc: job.gcc, series: String(job.slurm).split(' ').sort() }).toEqual({
-          gcc: job.gcc,
-          series: [...(byCompiler.get(`${job.gcc} ${job.runner}`) ?? [])].sort()
-        })
-    })
-
-    test.each(jobs.map(job => [`gcc@${job.gcc}`, job] as const))(
-      '%s passes the inputs of its cells, with stage: dependencies and their versions',
-      (_, job) => {
-        const request = inputsOf(actionStep(dependencies), job, env)
-        expect(request.stage).toBe('dependencies')
-        expect([request.slurmVersion, ...request.moreVersions]).toEqual(String(job.slurm).split(' '))
-        const cell = cells.find(c => c.gcc === job.gcc) as Cell
-        const cellRequest = inputsOf(actionStep(build), cell, env)
-        // What decides the cache key's family and the dependencies' concretization is the cells'.
-        for (const field of ['compiler', 'target', 'variants', 'cache', 'spack', 'repo', 'buildcache'] as const)
-          expect({ field, value: request[field] }).toEqual({ field, value: cellRequest[field] })
-      }
-    )
+    expect(text).not.toMatch(/setup-node|\brun: .*node /)
+    expect(text.match(/uses: \.\/\s*$/gm)?.length).toBe(4)
   })
 })
 
@@ -307,11 +302,8 @@ describe('release.yml', () => {
   const workflow = load('release.yml')
   const env = workflow.env ?? {}
   const build = workflow.jobs.build as Job
-  const defaults = planMatrix({
-    slurmVersions: String(env.DEFAULT_SLURM_VERSIONS),
-    compilers: String(env.DEFAULT_COMPILERS),
-    target: String(env.DEFAULT_TARGET)
-  }).include
+  const plan = (workflow.jobs.plan?.steps ?? []).find(step => step.id === 'plan') as Step
+  const cells = jobCells(workflow, 'build', SLURM_SERIES)
 
   test('weekly and on demand, with the versions and compilers as inputs', () => {
     expect(workflow.on.schedule[0].cron).toMatch(/^\S+ \S+ \* \* \d$/)
@@ -319,35 +311,44 @@ describe('release.yml', () => {
       expect.arrayContaining(['slurm-versions', 'compilers'])
     )
     expect(build.strategy?.matrix).toBe('${{ fromJSON(needs.plan.outputs.matrix) }}')
-    expect(build.strategy?.['fail-fast']).toBe(false)
   })
 
-  test('the default matrix is every default Slurm version with every default compiler', () => {
-    expect(defaults.length).toBe(8)
-    expect(defaults).toContainEqual({ slurm: '25.11', gcc: '13.3.0', target: 'x86_64_v3', runner: 'ubuntu-24.04' })
+  plannedMatrixChecks('release.yml')
+
+  test('the default matrix is every supported series with every default compiler', () => {
+    expect(env.DEFAULT_SLURM_VERSIONS).toBe('supported')
+    expect(cells.length).toBe(SLURM_SERIES.length * 2)
+    expect(cells).toContainEqual({ slurm: '25.05', gcc: '13.3.0', target: 'x86_64_v3', runner: 'ubuntu-24.04' })
   })
 
-  test.each(defaults.map(cell => [`${cell.slurm} gcc@${cell.gcc}`, cell] as const))(
-    'default cell %s passes inputs the action accepts',
-    (_, cell) => {
-      const request = inputsOf(actionStep(build), { ...cell }, env)
-      expect(request.slurmVersion).toBe(cell.slurm)
-      expect(request.compiler).toEqual({ kind: 'gcc', version: cell.gcc })
-      expect(request.target).toBe(cell.target)
-      expect(request.cache.enabled).toBe(true)
-      expect(request.artifact.upload).toBe(true)
-    }
-  )
-
-  test('the plan step reads the inputs through env and hands them to the collector', () => {
-    const plan = (workflow.jobs.plan?.steps ?? []).find(step => step.id === 'plan') as Step
+  test('the plan step reads the inputs through env and hands them, or the defaults, to the collector', () => {
     expect(plan.env).toEqual({
       SLURM_VERSIONS: '${{ inputs.slurm-versions }}',
       COMPILERS: '${{ inputs.compilers }}',
       TARGET: '${{ inputs.target }}'
     })
-    expect(plan.run).toContain('node dist/collect.js matrix')
+    expect(collectorOptions(plan.run ?? '', env)).toEqual({
+      'slurm-versions': env.DEFAULT_SLURM_VERSIONS,
+      compilers: env.DEFAULT_COMPILERS,
+      target: env.DEFAULT_TARGET
+    })
+    expect(plan.run).toContain('--github-output="$GITHUB_OUTPUT"')
     expect(plan.run).toContain('tag=slurm-$(date -u +%Y-%m-%d)')
+    expect(workflow.jobs.plan?.outputs?.count).toBe('${{ steps.plan.outputs.count }}')
+  })
+
+  test("the collector, given the plan step's options, writes the outputs planned here", async () => {
+    const options = collectorOptions(plan.run ?? '', env)
+    const dir = mkdtempSync(path.join(tmpdir(), 'release-plan-'))
+    try {
+      const output = path.join(dir, 'github-output')
+      const argv = ['matrix', ...Object.entries(options).map(([name, value]) => `--${name}=${value}`)]
+      expect(await runCollectCli([...argv, `--github-output=${output}`], quiet)).toBe(0)
+      const planned = planOutputs(planWorkflow(requestOf(options)))
+      expect(readFileSync(output, 'utf8')).toBe(planned.map(([name, value]) => `${name}=${value}\n`).join(''))
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 
   test('publishing: contents: write on that job only, every needed job succeeded, audit required, clobber', () => {
@@ -385,6 +386,55 @@ describe('release.yml', () => {
         { slurm: '24.11', gcc: '15.2.0', target: 'x86_64_v3', runner: 'ubuntu-24.04' }
       ]
     })
+  })
+})
+
+describe('docs/workflows.md', () => {
+  const text = readFileSync(path.join(ROOT, 'docs', 'workflows.md'), 'utf8')
+  const section = text.split('\n## The build matrix\n')[1]?.split('\n### ')[0] ?? ''
+
+  test("the table of compilers is build-matrix.yml's, each on the image the catalog gives it, found or built", () => {
+    const rows = [...section.matchAll(/^\| gcc@([\d.]+) \| (\S+) \| (found|built)/gm)]
+    const cells = jobCells(load('build-matrix.yml'), 'build', SLURM_SERIES)
+    const gccs = [...new Set(cells.map(cell => String(cell.gcc)))].sort(compareVersions)
+    expect(rows.map(row => row[1])).toEqual(gccs)
+    for (const [, gcc, runner, how] of rows)
+      expect({ gcc, runner, found: how === 'found' }).toEqual({ gcc, ...runnerFor(gcc as string) })
+  })
+
+  test("the images' GCC packages are the catalog's RUNNER_GCC", () => {
+    const list = (versions: readonly string[]): string =>
+      versions.length > 1
+        ? `${versions.slice(0, -1).join(', ')} and ${versions[versions.length - 1]}`
+        : (versions[0] ?? '')
+    const images = Object.entries(RUNNER_GCC).map(([image, versions]) => `${image} has ${list(versions)}`)
+    expect(section.replace(/\s+/g, ' ')).toContain(`The images' GCC packages: ${images.join('; ')}.`)
+  })
+})
+
+describe('a Slurm series added to the catalog reaches both workflows, with no edit of them', () => {
+  const added = nextSeries(SLURM_SERIES[SLURM_SERIES.length - 1] as string)
+  const series = [...SLURM_SERIES, added]
+
+  test.each(['build-matrix.yml', 'release.yml'])(
+    `%s: planned with the catalog's series and ${added}, its cells and dependencies jobs have ${added}`,
+    name => {
+      const workflow: Workflow = load(name)
+      const cells = jobCells(workflow, 'build', series)
+      expect([...new Set(cells.map(cell => String(cell.slurm)))].sort(compareVersions)).toEqual(series)
+      const jobs = jobCells(workflow, 'dependencies', series)
+      expect(versionsByJob(jobs)).toEqual(versionsByCompiler(cells))
+      expect(jobs.filter(job => String(job.slurm).split(' ').includes(added)).length).toBeGreaterThan(0)
+    }
+  )
+
+  test('build-matrix.yml leaves out the outermost pairs of the longer list: the added series loses the oldest GCC', () => {
+    const cells = jobCells(load('build-matrix.yml'), 'build', series)
+    const pairs = cells.map(cell => `${cell.slurm} gcc@${cell.gcc}`)
+    expect(pairs).not.toContain(`${added} gcc@7.5.0`)
+    expect(pairs).toContain(`${added} gcc@9.5.0`)
+    expect(pairs).toContain(`${SLURM_SERIES[SLURM_SERIES.length - 1]} gcc@7.5.0`)
+    expect(pairs).not.toContain(`${SLURM_SERIES[0]} gcc@15.2.0`)
   })
 })
 

@@ -10,5 +10,11 @@ export const OUTPUTS = {
   artifactName: 'artifact-name',
   artifactPath: 'artifact-path',
   artifactId: 'artifact-id',
-  artifactSha256: 'artifact-sha256'
+  artifactSha256: 'artifact-sha256',
+  /** Matrix mode: the cells, `{"include": [...]}` as JSON. */
+  matrix: 'matrix',
+  /** Matrix mode: the dependencies jobs, one per compiler and runner image, `{"include": [...]}` as JSON. */
+  dependencies: 'dependencies',
+  /** Matrix mode: the number of cells. */
+  cellCount: 'count'
 } as const

@@ -10,6 +10,7 @@ import path from 'node:path'
 import { parseBuildcache } from './inputs/buildcache.js'
 import { lineOf } from './inputs/fields.js'
 import { parseArtifact, parseCache, parseJob } from './inputs/job.js'
+import { parseMatrix } from './inputs/matrix.js'
 import { SECRET_INPUTS, valueOf, type Get } from './inputs/names.js'
 import type { BuildRequest, InputContext } from './inputs/request.js'
 import { parseCompiler, parseTarget, parseVariants } from './inputs/slurm.js'
@@ -65,17 +66,20 @@ function actionRoot(): string {
 export function parseInputs(get: Get, context: InputContext): BuildRequest {
   const repo = parseRepo(valueOf(get, 'spack-repo'), context)
   const buildcache = parseBuildcache(get)
+  const target = parseTarget(lineOf(get, 'target'))
+  const job = parseJob(get, context)
   return {
     ...parseStage(get, repo.kind === 'bundled'),
     compiler: parseCompiler(lineOf(get, 'compiler')),
     variants: parseVariants(lineOf(get, 'variants'), repo.kind === 'bundled'),
-    target: parseTarget(lineOf(get, 'target')),
+    target,
     spack: parseSpack(get, context),
     repo,
     buildcache,
     cache: parseCache(get),
     artifact: parseArtifact(get),
-    ...parseJob(get, context),
+    ...job,
+    ...parseMatrix(valueOf(get, 'matrix'), target, job.collect !== undefined),
     ...parseSpackConfig(get, context.workspace)
   }
 }

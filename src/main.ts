@@ -7,6 +7,7 @@ import { resolveBuild, type Build } from './build.js'
 import { CacheBudget } from './cache/budget.js'
 import { useCachePolicy } from './cache/service.js'
 import { writeCollectSummary } from './collect/cli.js'
+import { writeMatrixPlan } from './collect/matrix-mode.js'
 import { readInputs } from './inputs.js'
 import { packageArtifact } from './phases/artifact.js'
 import { restoreBuildCache } from './phases/build-cache.js'
@@ -80,6 +81,7 @@ export async function run(): Promise<void> {
     const request = readInputs()
     useCachePolicy(CacheBudget.forMain())
     if (request.collect) return await writeCollectSummary(request.collect, process.env.GITHUB_STEP_SUMMARY)
+    if (request.matrix) return await writeMatrixPlan(request.matrix, process.env.GITHUB_STEP_SUMMARY)
     const build = await resolveBuild(request)
     if (request.dryRun) return await showPlan(planBuild(build))
     progress = new Progress({ build })

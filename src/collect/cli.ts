@@ -2,29 +2,36 @@
  * The collector's command line (`node dist/collect.js`) and the action's collect mode. `summary DIR` prints one table
  * of the cells under DIR and appends it to a Markdown file (`$GITHUB_STEP_SUMMARY`); checks (`--require-success`,
  * `--require-audit`, `--expect N`) make it exit non-zero, and `--assets OUT` gathers the cells' tarballs into OUT with
- * a `SHA256SUMS` for a release. `matrix` turns the release workflow's lists into its matrix.
+ * a `SHA256SUMS` for a release. `matrix` turns a workflow's lists into its matrix and dependencies jobs.
  */
 import { appendFile, mkdir } from 'node:fs/promises'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { SUMS_FILE } from '../artifact/layout.js'
 import { InputError } from '../inputs.js'
+import { MATRIX_OPTIONS } from '../inputs/matrix.js'
 import { gatherAssets } from './assets.js'
 import { checkCells } from './checks.js'
-import { planMatrix } from './matrix.js'
+import { SUPPORTED } from './matrix.js'
+import { planOutputs, planWorkflow } from './matrix-plan.js'
 import { readCells } from './records.js'
 import { md, renderSummary, renderText } from './render.js'
 
 export const USAGE = `usage:
   node dist/collect.js [summary] DIR [--markdown FILE] [--title TEXT] [--require-success] [--require-audit]
                        [--expect N] [--assets OUTDIR]
-  node dist/collect.js matrix --slurm-versions LIST --compilers LIST [--target TARGET] [--github-output FILE]
+  node dist/collect.js matrix [--slurm-versions LIST] --compilers LIST [--target TARGET] [--leave-out outermost]
+                       [--extra-cells LIST] [--github-output FILE]
 
 summary  reads every cell.json and manifest.json under DIR, prints the table, appends it to FILE (--markdown),
          then runs the checks asked for and exits 1 when one fails; --assets copies the built cells' tarballs
          (found under DIR) into OUTDIR, verifies their sha256 and writes OUTDIR/SHA256SUMS.
-matrix   prints the release matrix as JSON ({"include": [...]}) and, with --github-output, appends
-         matrix=<json> and count=<cells> to FILE. LIST is a JSON array or a comma-separated list.`
+matrix   prints the matrix of every Slurm version with every compiler as JSON ({"include": [...]}) and, with
+         --github-output, appends matrix=<json>, count=<cells> and dependencies=<json> (one job per compiler and
+         runner image, with the versions of its cells) to FILE. LIST is a JSON array or a comma-separated list;
+         the Slurm versions default to supported, every series the action supports. --leave-out outermost drops
+         the oldest series with the newest compiler and the newest series with the oldest; --extra-cells adds
+         cells written SLURM/gcc@X.Y.Z.`
 
 export interface CliIo {
   readonly out: (text: string) => void
@@ -116,24 +123,31 @@ async function matrixCommand(argv: string[], io: CliIo): Promise<number> {
     allowPositionals: false,
     strict: true,
     options: {
-      'slurm-versions': { type: 'string' },
-      compilers: { type: 'string' },
-      target: { type: 'string', default: 'x86_64_v3' },
+      [MATRIX_OPTIONS.slurmVersions]: { type: 'string', default: SUPPORTED },
+      [MATRIX_OPTIONS.compilers]: { type: 'string' },
+      [MATRIX_OPTIONS.target]: { type: 'string', default: 'x86_64_v3' },
+      [MATRIX_OPTIONS.leaveOut]: { type: 'string', default: '' },
+      [MATRIX_OPTIONS.extraCells]: { type: 'string', default: '' },
       'github-output': { type: 'string' }
     }
   })
-  if (values['slurm-versions'] === undefined || values.compilers === undefined) {
-    throw new UsageError('matrix needs --slurm-versions and --compilers')
-  }
-  const matrix = planMatrix({
-    slurmVersions: values['slurm-versions'],
-    compilers: values.compilers,
-    target: values.target
+  const compilers = values[MATRIX_OPTIONS.compilers]
+  if (compilers === undefined) throw new UsageError('matrix needs --compilers')
+  const plan = planWorkflow({
+    slurmVersions: values[MATRIX_OPTIONS.slurmVersions],
+    compilers,
+    target: values[MATRIX_OPTIONS.target],
+    leaveOut: values[MATRIX_OPTIONS.leaveOut],
+    extraCells: values[MATRIX_OPTIONS.extraCells]
   })
-  const json = JSON.stringify(matrix)
-  io.out(`${json}\n`)
-  if (values['github-output']) {
-    await appendFile(values['github-output'], `matrix=${json}\ncount=${matrix.include.length}\n`)
-  }
+  io.out(`${JSON.stringify(plan.matrix)}\n`)
+  const output = values['github-output']
+  if (output)
+    await appendFile(
+      output,
+      planOutputs(plan)
+        .map(([name, value]) => `${name}=${value}\n`)
+        .join('')
+    )
   return 0
 }

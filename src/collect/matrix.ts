@@ -1,12 +1,29 @@
 /**
- * The release matrix: the release workflow's lists of Slurm versions and compilers turned into its matrix, each value
- * validated as the action's inputs are, each compiler on the runner image that suits it.
+ * The matrix planner: a workflow's lists of Slurm versions and compilers turned into its cells, each value validated
+ * as the action's inputs are, each compiler on the runner image that suits it. The versions default to the word
+ * `supported`, every series of the catalog (src/catalog.ts), so a series added there reaches every planned matrix.
  */
-import { RUNNER_GCC, TARGET_PARENTS } from '../catalog.js'
-import { InputError, parseCompiler, parseSlurmVersion, parseTarget } from '../inputs.js'
+import { RUNNER_GCC, SLURM_SERIES, TARGET_PARENTS } from '../catalog.js'
+import { compareVersions, InputError, parseCompiler, parseSlurmVersion, parseTarget } from '../inputs.js'
+import { quoted } from '../inputs/fields.js'
+import { MATRIX_OPTIONS, type MatrixRequest } from '../inputs/matrix.js'
 
 /** GitHub runs at most 256 jobs of one matrix. */
 export const MAX_CELLS = 256
+
+/** The Slurm versions that mean every series of the catalog, the newest release of each. */
+export const SUPPORTED = 'supported'
+
+/** What `leave-out` accepts: `outermost`, the oldest series with the newest GCC and the newest with the oldest. */
+export const LEAVE_OUT = ['outermost'] as const
+
+export interface MatrixCell {
+  readonly slurm: string
+  /** GCC version without `gcc@`. */
+  readonly gcc: string
+  readonly target: string
+  readonly runner: string
+}
 
 /** The CPU family of a target: the root of its ancestry (`x86_64` or `aarch64`). */
 export function targetFamily(target: string): string {
@@ -61,14 +78,6 @@ export function parseList(input: string, value: string): string[] {
   return items
 }
 
-export interface MatrixCell {
-  readonly slurm: string
-  /** GCC version without `gcc@`. */
-  readonly gcc: string
-  readonly target: string
-  readonly runner: string
-}
-
 function renamed<T>(input: string, parse: () => T): T {
   try {
     return parse()
@@ -78,26 +87,103 @@ function renamed<T>(input: string, parse: () => T): T {
   }
 }
 
-/** The release matrix (`{ include: [...] }`): every Slurm version with every compiler, each value validated. */
-export function planMatrix(request: { slurmVersions: string; compilers: string; target: string }): {
-  include: MatrixCell[]
-} {
-  const versions = parseList('slurm-versions', request.slurmVersions).map(v =>
-    renamed('slurm-versions', () => parseSlurmVersion(v))
+/** A Slurm version of option `input`: a series of `series` as it is, anything else checked as `slurm-version` is. */
+function slurmVersionOf(input: string, value: string, series: readonly string[]): string {
+  return series.includes(value) ? value : renamed(input, () => parseSlurmVersion(value))
+}
+
+/** The GCC version (without `gcc@`) of `gcc@X.Y.Z` or `X.Y.Z`, checked as `compiler` is. */
+function gccOf(input: string, value: string): string {
+  return renamed(input, () => {
+    const compiler = parseCompiler(value.startsWith('gcc@') ? value : `gcc@${value}`)
+    if (compiler.kind !== 'gcc') throw new InputError('compiler', `${quoted(value)} is not a GCC release`)
+    return compiler.version
+  })
+}
+
+/** The Slurm versions of the matrix: the list given, `supported` standing for every series of `series`. */
+function slurmVersionsOf(value: string, series: readonly string[]): string[] {
+  const listed = value.trim() === '' ? [SUPPORTED] : parseList(MATRIX_OPTIONS.slurmVersions, value)
+  const versions = listed.flatMap(v =>
+    v === SUPPORTED ? series : [slurmVersionOf(MATRIX_OPTIONS.slurmVersions, v, series)]
   )
-  const compilers = parseList('compilers', request.compilers).map(value =>
-    renamed('compilers', () => {
-      const compiler = parseCompiler(value.startsWith('gcc@') ? value : `gcc@${value}`)
-      if (compiler.kind !== 'gcc') throw new InputError('compiler', `${JSON.stringify(value)} is not a GCC release`)
-      return compiler.version
-    })
-  )
-  const target = renamed('target', () => parseTarget(request.target.trim() || 'x86_64_v3'))
-  const include = versions.flatMap(slurm =>
-    [...new Set(compilers)].map(gcc => ({ slurm, gcc, target, runner: runnerFor(gcc, target).runner }))
-  )
+  return [...new Set(versions)]
+}
+
+type Pair = { readonly slurm: string; readonly gcc: string }
+
+/** The oldest and the newest of `versions`, by version order (not by the order given). */
+function ends(versions: readonly string[]): [string, string] {
+  const sorted = [...versions].sort(compareVersions)
+  return [sorted[0] as string, sorted[sorted.length - 1] as string]
+}
+
+/** The pairs `leave-out` drops: none, or (`outermost`) oldest series × newest GCC and newest series × oldest GCC. */
+function leftOut(value: string, versions: readonly string[], gccs: readonly string[]): Pair[] {
+  const choice = value.trim()
+  if (choice === '') return []
+  if (!(LEAVE_OUT as readonly string[]).includes(choice)) {
+    throw new InputError(
+      MATRIX_OPTIONS.leaveOut,
+      `${quoted(value)} is not accepted (accepted: ${LEAVE_OUT.join(', ')}, or empty to leave nothing out)`
+    )
+  }
+  if (versions.length < 2 || gccs.length < 2) {
+    throw new InputError(
+      MATRIX_OPTIONS.leaveOut,
+      `${quoted(choice)} needs at least two Slurm versions and two compilers (given ${versions.length} and ${gccs.length})`
+    )
+  }
+  const [oldest, newest] = ends(versions)
+  const [oldestGcc, newestGcc] = ends(gccs)
+  return [
+    { slurm: oldest, gcc: newestGcc },
+    { slurm: newest, gcc: oldestGcc }
+  ]
+}
+
+/** The `extra-cells` list: each `SLURM/gcc@X.Y.Z` (or `SLURM/X.Y.Z`), both halves checked. */
+function extraCellsOf(value: string, series: readonly string[]): Pair[] {
+  if (value.trim() === '') return []
+  return parseList(MATRIX_OPTIONS.extraCells, value).map(cell => {
+    const match = /^([^/]+)\/([^/]+)$/.exec(cell)
+    if (!match) {
+      throw new InputError(
+        MATRIX_OPTIONS.extraCells,
+        `${quoted(cell)} is not a cell (accepted: SLURM/gcc@X.Y.Z, such as ${series[series.length - 1]}/gcc@13.3.0)`
+      )
+    }
+    const slurm = slurmVersionOf(MATRIX_OPTIONS.extraCells, match[1] as string, series)
+    return { slurm, gcc: gccOf(MATRIX_OPTIONS.extraCells, match[2] as string) }
+  })
+}
+
+/**
+ * The matrix (`{ include: [...] }`): every Slurm version with every compiler, in the order given, less the pairs
+ * `leave-out` drops, then the extra cells; each value validated, an error naming the option and the value. `series`
+ * is what `supported` stands for: the catalog's series (a test passes a longer list).
+ */
+export function planMatrix(
+  request: MatrixRequest,
+  series: readonly string[] = SLURM_SERIES
+): { include: MatrixCell[] } {
+  const versions = slurmVersionsOf(request.slurmVersions ?? '', series)
+  const gccs = [
+    ...new Set(parseList(MATRIX_OPTIONS.compilers, request.compilers).map(v => gccOf(MATRIX_OPTIONS.compilers, v)))
+  ]
+  const target = renamed(MATRIX_OPTIONS.target, () => parseTarget(request.target.trim() || 'x86_64_v3'))
+  const dropped = leftOut(request.leaveOut ?? '', versions, gccs)
+  const pairs = versions
+    .flatMap(slurm => gccs.map(gcc => ({ slurm, gcc })))
+    .filter(pair => !dropped.some(drop => drop.slurm === pair.slurm && drop.gcc === pair.gcc))
+  for (const extra of extraCellsOf(request.extraCells ?? '', series))
+    if (!pairs.some(pair => pair.slurm === extra.slurm && pair.gcc === extra.gcc)) pairs.push(extra)
+  const include = pairs.map(({ slurm, gcc }) => ({ slurm, gcc, target, runner: runnerFor(gcc, target).runner }))
   if (include.length > MAX_CELLS) {
-    throw new InputError('compilers', `${include.length} cells is more than the ${MAX_CELLS} a matrix may have`)
+    throw new InputError(
+      MATRIX_OPTIONS.compilers,
+      `${include.length} cells is more than the ${MAX_CELLS} a matrix may have`
+    )
   }
   return { include }
 }

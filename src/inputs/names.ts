@@ -34,6 +34,7 @@ export const DEFAULTS = {
   jobs: '',
   modules: 'lmod',
   collect: '',
+  matrix: '',
   'dry-run': 'false'
 } as const
 

@@ -1,5 +1,6 @@
 /** The validated request: what the action was asked to do, immutable, and what its parsers return. */
 import type { SiteConfig } from '../spack/site-config.js'
+import type { MatrixRequest } from './matrix.js'
 
 export type VariantSetting =
   | { readonly kind: 'bool'; readonly name: string; readonly enabled: boolean }
@@ -63,6 +64,8 @@ export interface BuildRequest {
   readonly dryRun: boolean
   /** Collect mode: the directory of a matrix's downloaded cell records, summarized instead of building. */
   readonly collect?: string
+  /** Matrix mode: the options a matrix is planned from, planned instead of building. */
+  readonly matrix?: MatrixRequest
   /** Spack configuration the site merges into the environment (`spack-config`). */
   readonly siteConfig?: SiteConfig
   /** No network at all: no default mirror, no bootstrapping, sources and binaries from the given mirrors only. */
