@@ -37,11 +37,12 @@ import 'child_process';
 import 'timers';
 import 'node:fs';
 import 'node:os';
-import './lib/index.js';
+import './lib/contract.js';
 import 'process';
 import 'buffer';
 import 'node:crypto';
 
 // Command line of the matrix collector: node dist/collect.js [summary] DIR [--markdown FILE] [--require-success]
-// [--require-audit] [--expect N] [--assets OUTDIR], or node dist/collect.js matrix --slurm-versions LIST --compilers LIST
+// [--require-audit] [--expect N] [--assets OUTDIR], or node dist/collect.js matrix --compilers LIST [--slurm-versions
+// LIST] [--leave-out outermost] [--extra-cells LIST] (see USAGE in src/collect/cli.ts)
 process.exitCode = await runCollectCli(process.argv.slice(2));

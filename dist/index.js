@@ -1,12 +1,12 @@
-import { g as getInput, w as which, i as info, e as error, a as warning, d as debug, c as cp, r as rmRF, m as mkdirP, b as addPath, f as exportVariable, s as setOutput, h as group, j as summary, k as setFailed } from './lib/core.js';
-import { m as maskUrlCredentials, p as parseSiteConfig, r as registerSecret, a as registerRunnerSecrets, b as runProgram, c as parseOsRelease, d as childEnv, C as CommandError, l as lastLines, O as OUTPUTS, e as redactBuildEnv, f as redact, g as concretizeArgs, i as installArgs, h as clingoArgs, j as environmentPythonArgs, k as gccMissing, w as withCredentials, n as adoptCachedLock, o as cachePaths, q as namedMirrors, T as TREE_NOT_RESTORED, s as keepsSpackState, t as saveBuilt, L as LOCAL_MIRROR, u as readLock, v as locationArgs, x as markComplete, y as mirrorName, P as PUSH_MIRROR, z as pythonArgs, A as plannedRepo, B as repoIndexCacheOf, D as restoreRepoIndex, F as FatalError, E as workDirs, G as cloneVerified, H as gitOutput, I as createSpackRunner, J as versionArgs, K as GIT_OPTIONS, M as cloneArgs, N as gpgTrustArgs, Q as pushArgs, R as only, S as environmentDir, U as hostTargetArgs, V as slurmSpec, W as shortened, X as logVerbatim, Y as displayCommand, Z as registerRepository, _ as renderEnvironment, $ as restoreBuildCache, a0 as useCachePolicy, a1 as CacheBudget, a2 as resolveBuild, a3 as planPost } from './lib/post-step.js';
-import { w as walkTree, h as hashEntries, s as sha256File, c as compareBytes, a as renderSha256Sums, b as writeCollectSummary } from './lib/cli.js';
+import { g as getInput, a as group, i as info, s as setOutput, w as which, e as error, b as warning, d as debug, c as cp, r as rmRF, m as mkdirP, f as addPath, h as exportVariable, j as summary, k as setFailed } from './lib/core.js';
+import { m as maskUrlCredentials, p as parseSiteConfig, r as registerSecret, a as registerRunnerSecrets, b as runProgram, c as parseOsRelease, d as childEnv, C as CommandError, l as lastLines, e as redactBuildEnv, f as redact, g as concretizeArgs, i as installArgs, h as clingoArgs, j as environmentPythonArgs, k as gccMissing, w as withCredentials, n as adoptCachedLock, o as cachePaths, q as namedMirrors, T as TREE_NOT_RESTORED, s as keepsSpackState, t as saveBuilt, L as LOCAL_MIRROR, u as readLock, v as locationArgs, x as markComplete, y as mirrorName, P as PUSH_MIRROR, z as pythonArgs, A as plannedRepo, B as repoIndexCacheOf, D as restoreRepoIndex, F as FatalError, E as workDirs, G as cloneVerified, H as gitOutput, I as createSpackRunner, J as versionArgs, K as GIT_OPTIONS, M as cloneArgs, N as gpgTrustArgs, O as pushArgs, Q as only, R as environmentDir, S as hostTargetArgs, U as slurmSpec, V as shortened, W as logVerbatim, X as displayCommand, Y as registerRepository, Z as renderEnvironment, _ as restoreBuildCache, $ as useCachePolicy, a0 as CacheBudget, a1 as resolveBuild, a2 as planPost } from './lib/post-step.js';
+import { p as parseMatrix, a as renderPlanText, b as planOutputs, c as renderPlanMarkdown, d as planWorkflow, w as walkTree, h as hashEntries, s as sha256File, e as compareBytes, f as renderSha256Sums, g as writeCollectSummary } from './lib/cli.js';
+import { appendFile, writeFile, readFile, mkdir, rename, rm, copyFile, stat, chmod, symlink, lstat, readlink, realpath, readdir, open } from 'node:fs/promises';
 import { existsSync, statSync, createWriteStream, realpathSync, readFileSync, writeFileSync, readdirSync, rmSync, mkdirSync, accessSync, constants, lstatSync, readlinkSync, renameSync, chmodSync, appendFileSync } from 'node:fs';
 import os$1, { availableParallelism } from 'node:os';
 import path$1 from 'node:path';
-import { v as valueOf, l as lineOf, b as booleanOf, I as InputError, q as quoted, p as parseChoice, s as singleLine, S as SPACK_PINS, a as parseSlurmVersion, c as SECRET_INPUTS, d as parseTarget, e as parseVariants, f as parseCompiler, r as render, D as DEFAULT_VARIANTS, B as BUILTIN_PINS, g as distExports, T as TARGET_PARENTS } from './lib/index.js';
+import { v as valueOf, l as lineOf, b as booleanOf, I as InputError, q as quoted, p as parseChoice, s as singleLine, S as SPACK_PINS, a as parseSlurmVersion, c as SECRET_INPUTS, d as parseTarget, e as parseVariants, f as parseCompiler, r as render, O as OUTPUTS, D as DEFAULT_VARIANTS, B as BUILTIN_PINS, g as distExports, T as TARGET_PARENTS } from './lib/contract.js';
 import { h as hasElfMagic, b as readElfFile, E as ElfFormatError, c as readResolvedPaths, a as auditTree, D as DEFAULT_STANDARD_LIB_DIRS, f as formatReport } from './lib/relocation-record.js';
-import { writeFile, readFile, mkdir, rename, rm, copyFile, stat, chmod, symlink, lstat, readlink, realpath, readdir, open } from 'node:fs/promises';
 import { T as TREE_RECORDS, M as MANIFEST_FILE, S as SUMS_FILE, a as SLURM_CONF, m as moduleFile, b as MODULE_NAME, t as tarballName, c as STANDARD_DIRS, d as topDirectory } from './lib/layout.js';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -17,7 +17,7 @@ import { request } from 'node:https';
 import { rootCertificates } from 'node:tls';
 import 'crypto';
 import * as fs from 'fs';
-import { s as semverExports } from './lib/index2.js';
+import { s as semverExports } from './lib/index.js';
 import * as os from 'os';
 import 'child_process';
 import * as path from 'path';
@@ -300,19 +300,47 @@ function actionRoot() {
 function parseInputs(get, context) {
     const repo = parseRepo(valueOf(get, 'spack-repo'), context);
     const buildcache = parseBuildcache(get);
+    const target = parseTarget(lineOf(get, 'target'));
+    const job = parseJob(get, context);
     return {
         ...parseStage(get, repo.kind === 'bundled'),
         compiler: parseCompiler(lineOf(get, 'compiler')),
         variants: parseVariants(lineOf(get, 'variants'), repo.kind === 'bundled'),
-        target: parseTarget(lineOf(get, 'target')),
+        target,
         spack: parseSpack(get, context),
         repo,
         buildcache,
         cache: parseCache(get),
         artifact: parseArtifact(get),
-        ...parseJob(get, context),
+        ...job,
+        ...parseMatrix(valueOf(get, 'matrix'), target, job.collect !== undefined),
         ...parseSpackConfig(get, context.workspace)
     };
+}
+
+/**
+ * The action's matrix mode (`matrix:`), for a build matrix's first job: plans the cells and the dependencies jobs
+ * from the input's options and the `target` input, sets the outputs `matrix`, `dependencies` and `count` (the ones
+ * the collector's `matrix` command writes), and shows the plan in the log and the job summary. It builds nothing.
+ */
+/** The plan, its errors named after the action's input: `matrix: compilers: "gcc@6.3.0" is outside ...`. */
+function planFor(request) {
+    try {
+        return planWorkflow(request);
+    }
+    catch (error) {
+        if (error instanceof InputError && error.input !== 'target')
+            throw new InputError('matrix', error.message);
+        throw error;
+    }
+}
+async function writeMatrixPlan(request, summaryFile) {
+    const plan = planFor(request);
+    await group('Plan the matrix', async () => info(renderPlanText(plan).trimEnd()));
+    for (const [name, value] of planOutputs(plan))
+        setOutput(name, value);
+    if (summaryFile)
+        await appendFile(summaryFile, renderPlanMarkdown(plan));
 }
 
 /**
@@ -3832,6 +3860,8 @@ async function run() {
         useCachePolicy(CacheBudget.forMain());
         if (request.collect)
             return await writeCollectSummary(request.collect, process.env.GITHUB_STEP_SUMMARY);
+        if (request.matrix)
+            return await writeMatrixPlan(request.matrix, process.env.GITHUB_STEP_SUMMARY);
         const build = await resolveBuild(request);
         if (request.dryRun)
             return await showPlan(planBuild(build));

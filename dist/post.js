@@ -1,4 +1,4 @@
-import { a4 as runPost } from './lib/post-step.js';
+import { a3 as runPost } from './lib/post-step.js';
 import './lib/core.js';
 import 'os';
 import 'crypto';
@@ -33,7 +33,7 @@ import 'string_decoder';
 import 'child_process';
 import 'timers';
 import 'node:path';
-import './lib/index.js';
+import './lib/contract.js';
 import 'process';
 import 'buffer';
 import 'node:fs';

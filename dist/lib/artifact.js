@@ -1,4 +1,4 @@
-import { i as info, a as warning, d as debug, l as setSecret, t as HttpClient, B as BearerCredentialHandler, H as HttpCodes, v as getAugmentedNamespace, x as commonjsGlobal, y as getDefaultExportFromCjs, e as error$1, z as requireTunnel, A as requireUndici, C as undiciExports } from './core.js';
+import { i as info, b as warning, d as debug, l as setSecret, t as HttpClient, B as BearerCredentialHandler, H as HttpCodes, v as getAugmentedNamespace, x as commonjsGlobal, y as getDefaultExportFromCjs, e as error$1, z as requireTunnel, A as requireUndici, C as undiciExports } from './core.js';
 import os__default, { EOL } from 'os';
 import * as fs from 'fs';
 import fs__default, { existsSync, readFileSync } from 'fs';

@@ -1,4 +1,4 @@
-import { d as debug, m as mkdirP, n as exec, w as which, a as warning, i as info, H as HttpCodes, q as HttpClientError, t as HttpClient, u as isDebug, l as setSecret, B as BearerCredentialHandler, r as rmRF, e as error } from './core.js';
+import { d as debug, m as mkdirP, n as exec, w as which, b as warning, i as info, H as HttpCodes, q as HttpClientError, t as HttpClient, u as isDebug, l as setSecret, B as BearerCredentialHandler, r as rmRF, e as error } from './core.js';
 import * as path$1 from 'path';
 import * as fs from 'fs';
 import { writeFileSync, existsSync } from 'fs';
@@ -7,7 +7,7 @@ import * as os from 'os';
 import * as crypto from 'crypto';
 import * as require$$0$2 from 'stream';
 import * as require$$0$1 from 'util';
-import { s as semverExports } from './index2.js';
+import { s as semverExports } from './index.js';
 import { URL as URL$1 } from 'url';
 import { c as createClientLogger, a as convertHttpClient, g as getCachedDefaultHttpClient, b as createClientPipeline, s as stringifyXML, p as parseXML, d as decompressResponsePolicyName, e as storageCorrectContentLengthPolicy, f as storageRetryPolicy, h as storageRequestFailureDetailsParserPolicy, i as storageBrowserPolicy, j as isTokenCredential, k as bearerTokenAuthenticationPolicy, l as authorizeRequestOnTenantChallenge, S as StorageSharedKeyCredential, m as storageSharedKeyCredentialPolicy, A as AnonymousCredential, n as createRequestPolicyFactoryPolicy, o as StorageBrowserPolicyFactory, q as StorageRetryPolicyFactory, r as createSerializer, E as ExtendedServiceClient, t as createTracingClient, U as UserDelegationKeyCredential, u as randomUUID, v as AbortError, P as Poller, w as delay, x as getDefaultProxySettings, B as BufferScheduler, M as MessageType, y as reflectionMergePartial, z as UnknownFieldHandler, W as WireType, C as MESSAGE_TYPE, D as ServiceType } from './service-type.js';
 import { Readable } from 'node:stream';

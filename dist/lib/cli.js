@@ -5,8 +5,78 @@ import { M as MANIFEST_FILE, t as tarballName, S as SUMS_FILE } from './layout.j
 import './core.js';
 import { createReadStream } from 'node:fs';
 import 'node:os';
-import { h as compareVersions, I as InputError, a as parseSlurmVersion, f as parseCompiler, d as parseTarget, R as RUNNER_GCC, T as TARGET_PARENTS } from './index.js';
+import { I as InputError, q as quoted, g as distExports, h as compareVersions, i as SLURM_SERIES, d as parseTarget, R as RUNNER_GCC, a as parseSlurmVersion, T as TARGET_PARENTS, f as parseCompiler, O as OUTPUTS } from './contract.js';
 import { createHash } from 'node:crypto';
+
+/**
+ * Matrix mode (`matrix`), for a build matrix's first job: the planner's options, one `name: value` per line, as the
+ * collector's `matrix` command takes them. The values are checked by the planner (src/collect/matrix.ts); this reads
+ * the lines and their names.
+ */
+/** The planner's options by name, as the collector's command line and the `matrix` input spell them. */
+const MATRIX_OPTIONS = {
+    slurmVersions: 'slurm-versions',
+    compilers: 'compilers',
+    target: 'target',
+    leaveOut: 'leave-out',
+    extraCells: 'extra-cells'
+};
+/** The options the `matrix` input takes; the cells' target is the `target` input. */
+const NAMES = [
+    MATRIX_OPTIONS.slurmVersions,
+    MATRIX_OPTIONS.compilers,
+    MATRIX_OPTIONS.leaveOut,
+    MATRIX_OPTIONS.extraCells
+];
+const FORM = `one "name: value" per line (names: ${NAMES.join(', ')}; the cells' CPU target is the target input)`;
+function optionsOf(value) {
+    let parsed;
+    try {
+        // Failsafe: every value a string, so 25.10 stays "25.10" instead of becoming the number 25.1.
+        parsed = distExports.parse(value, { schema: 'failsafe', uniqueKeys: true });
+    }
+    catch (error) {
+        const reason = (error instanceof Error ? error.message : String(error)).split('\n')[0];
+        throw new InputError('matrix', `is not valid YAML (${reason}); give ${FORM}`);
+    }
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
+        throw new InputError('matrix', `${quoted(value)} is not the planner's options: give ${FORM}`);
+    return parsed;
+}
+/** An option's value: a string, or a YAML list of strings (joined by commas, as the planner's lists are). */
+function optionValue(name, value) {
+    if (typeof value === 'string')
+        return value;
+    if (Array.isArray(value) && value.every(item => typeof item === 'string'))
+        return value.join(', ');
+    throw new InputError('matrix', `${name}: give a value or a list of values, not ${JSON.stringify(value)}`);
+}
+/** `matrix`, with the `target` input: the planner's request, or nothing when the input is empty. */
+function parseMatrix(value, target, collect) {
+    if (value.trim() === '')
+        return {};
+    if (collect)
+        throw new InputError('matrix', 'and collect are two modes of the action; give one of them');
+    const options = optionsOf(value);
+    const given = new Map();
+    for (const [name, raw] of Object.entries(options)) {
+        if (!NAMES.includes(name))
+            throw new InputError('matrix', `${quoted(name)} is not one of its options; give ${FORM}`);
+        given.set(name, optionValue(name, raw));
+    }
+    const compilers = given.get(MATRIX_OPTIONS.compilers);
+    if (compilers === undefined)
+        throw new InputError('matrix', `names no compilers (such as "compilers: gcc@11.4.0, gcc@13.3.0"); give ${FORM}`);
+    return {
+        matrix: {
+            slurmVersions: given.get(MATRIX_OPTIONS.slurmVersions) ?? '',
+            compilers,
+            target,
+            leaveOut: given.get(MATRIX_OPTIONS.leaveOut) ?? '',
+            extraCells: given.get(MATRIX_OPTIONS.extraCells) ?? ''
+        }
+    };
+}
 
 /**
  * Walking a staged tree and hashing its files: streamed SHA-256 (never whole-file reads), byte-order sorting so
@@ -312,11 +382,16 @@ function checkCells(cells, options) {
 }
 
 /**
- * The release matrix: the release workflow's lists of Slurm versions and compilers turned into its matrix, each value
- * validated as the action's inputs are, each compiler on the runner image that suits it.
+ * The matrix planner: a workflow's lists of Slurm versions and compilers turned into its cells, each value validated
+ * as the action's inputs are, each compiler on the runner image that suits it. The versions default to the word
+ * `supported`, every series of the catalog (src/catalog.ts), so a series added there reaches every planned matrix.
  */
 /** GitHub runs at most 256 jobs of one matrix. */
 const MAX_CELLS = 256;
+/** The Slurm versions that mean every series of the catalog, the newest release of each. */
+const SUPPORTED = 'supported';
+/** What `leave-out` accepts: `outermost`, the oldest series with the newest GCC and the newest with the oldest. */
+const LEAVE_OUT = ['outermost'];
 /** The CPU family of a target: the root of its ancestry (`x86_64` or `aarch64`). */
 function targetFamily(target) {
     let current = target;
@@ -379,21 +454,138 @@ function renamed(input, parse) {
         throw error;
     }
 }
-/** The release matrix (`{ include: [...] }`): every Slurm version with every compiler, each value validated. */
-function planMatrix(request) {
-    const versions = parseList('slurm-versions', request.slurmVersions).map(v => renamed('slurm-versions', () => parseSlurmVersion(v)));
-    const compilers = parseList('compilers', request.compilers).map(value => renamed('compilers', () => {
+/** A Slurm version of option `input`: a series of `series` as it is, anything else checked as `slurm-version` is. */
+function slurmVersionOf(input, value, series) {
+    return series.includes(value) ? value : renamed(input, () => parseSlurmVersion(value));
+}
+/** The GCC version (without `gcc@`) of `gcc@X.Y.Z` or `X.Y.Z`, checked as `compiler` is. */
+function gccOf(input, value) {
+    return renamed(input, () => {
         const compiler = parseCompiler(value.startsWith('gcc@') ? value : `gcc@${value}`);
         if (compiler.kind !== 'gcc')
-            throw new InputError('compiler', `${JSON.stringify(value)} is not a GCC release`);
+            throw new InputError('compiler', `${quoted(value)} is not a GCC release`);
         return compiler.version;
-    }));
-    const target = renamed('target', () => parseTarget(request.target.trim() || 'x86_64_v3'));
-    const include = versions.flatMap(slurm => [...new Set(compilers)].map(gcc => ({ slurm, gcc, target, runner: runnerFor(gcc, target).runner })));
+    });
+}
+/** The Slurm versions of the matrix: the list given, `supported` standing for every series of `series`. */
+function slurmVersionsOf(value, series) {
+    const listed = value.trim() === '' ? [SUPPORTED] : parseList(MATRIX_OPTIONS.slurmVersions, value);
+    const versions = listed.flatMap(v => v === SUPPORTED ? series : [slurmVersionOf(MATRIX_OPTIONS.slurmVersions, v, series)]);
+    return [...new Set(versions)];
+}
+/** The oldest and the newest of `versions`, by version order (not by the order given). */
+function ends(versions) {
+    const sorted = [...versions].sort(compareVersions);
+    return [sorted[0], sorted[sorted.length - 1]];
+}
+/** The pairs `leave-out` drops: none, or (`outermost`) oldest series × newest GCC and newest series × oldest GCC. */
+function leftOut(value, versions, gccs) {
+    const choice = value.trim();
+    if (choice === '')
+        return [];
+    if (!LEAVE_OUT.includes(choice)) {
+        throw new InputError(MATRIX_OPTIONS.leaveOut, `${quoted(value)} is not accepted (accepted: ${LEAVE_OUT.join(', ')}, or empty to leave nothing out)`);
+    }
+    if (versions.length < 2 || gccs.length < 2) {
+        throw new InputError(MATRIX_OPTIONS.leaveOut, `${quoted(choice)} needs at least two Slurm versions and two compilers (given ${versions.length} and ${gccs.length})`);
+    }
+    const [oldest, newest] = ends(versions);
+    const [oldestGcc, newestGcc] = ends(gccs);
+    return [
+        { slurm: oldest, gcc: newestGcc },
+        { slurm: newest, gcc: oldestGcc }
+    ];
+}
+/** The `extra-cells` list: each `SLURM/gcc@X.Y.Z` (or `SLURM/X.Y.Z`), both halves checked. */
+function extraCellsOf(value, series) {
+    if (value.trim() === '')
+        return [];
+    return parseList(MATRIX_OPTIONS.extraCells, value).map(cell => {
+        const match = /^([^/]+)\/([^/]+)$/.exec(cell);
+        if (!match) {
+            throw new InputError(MATRIX_OPTIONS.extraCells, `${quoted(cell)} is not a cell (accepted: SLURM/gcc@X.Y.Z, such as ${series[series.length - 1]}/gcc@13.3.0)`);
+        }
+        const slurm = slurmVersionOf(MATRIX_OPTIONS.extraCells, match[1], series);
+        return { slurm, gcc: gccOf(MATRIX_OPTIONS.extraCells, match[2]) };
+    });
+}
+/**
+ * The matrix (`{ include: [...] }`): every Slurm version with every compiler, in the order given, less the pairs
+ * `leave-out` drops, then the extra cells; each value validated, an error naming the option and the value. `series`
+ * is what `supported` stands for: the catalog's series (a test passes a longer list).
+ */
+function planMatrix(request, series = SLURM_SERIES) {
+    const versions = slurmVersionsOf(request.slurmVersions ?? '', series);
+    const gccs = [
+        ...new Set(parseList(MATRIX_OPTIONS.compilers, request.compilers).map(v => gccOf(MATRIX_OPTIONS.compilers, v)))
+    ];
+    const target = renamed(MATRIX_OPTIONS.target, () => parseTarget(request.target.trim() || 'x86_64_v3'));
+    const dropped = leftOut(request.leaveOut ?? '', versions, gccs);
+    const pairs = versions
+        .flatMap(slurm => gccs.map(gcc => ({ slurm, gcc })))
+        .filter(pair => !dropped.some(drop => drop.slurm === pair.slurm && drop.gcc === pair.gcc));
+    for (const extra of extraCellsOf(request.extraCells ?? '', series))
+        if (!pairs.some(pair => pair.slurm === extra.slurm && pair.gcc === extra.gcc))
+            pairs.push(extra);
+    const include = pairs.map(({ slurm, gcc }) => ({ slurm, gcc, target, runner: runnerFor(gcc, target).runner }));
     if (include.length > MAX_CELLS) {
-        throw new InputError('compilers', `${include.length} cells is more than the ${MAX_CELLS} a matrix may have`);
+        throw new InputError(MATRIX_OPTIONS.compilers, `${include.length} cells is more than the ${MAX_CELLS} a matrix may have`);
     }
     return { include };
+}
+
+/**
+ * What a matrix workflow's first job hands the jobs after it: the cells, one dependencies job per compiler and runner
+ * image (the Slurm versions of that compiler's cells, installed once for the build cache the cells restore), and the
+ * number of cells. The collector's `matrix` command and the action's matrix mode write the same three outputs.
+ */
+/** One dependencies job per (compiler, runner image, target) of `cells`, in the order the cells first name them. */
+function dependenciesOf(cells) {
+    const jobs = new Map();
+    for (const { slurm, gcc, runner, target } of cells) {
+        const key = JSON.stringify([gcc, runner, target]);
+        const job = jobs.get(key) ?? { gcc, runner, target, versions: [] };
+        if (!job.versions.includes(slurm))
+            job.versions.push(slurm);
+        jobs.set(key, job);
+    }
+    return { include: [...jobs.values()].map(({ versions, ...job }) => ({ ...job, slurm: versions.join(' ') })) };
+}
+/** The cells and their dependencies jobs; `series` is what `supported` stands for (the catalog's series). */
+function planWorkflow(request, series = SLURM_SERIES) {
+    const matrix = planMatrix(request, series);
+    return { matrix, dependencies: dependenciesOf(matrix.include) };
+}
+/** The plan as step outputs, by name: `matrix` and `dependencies` (JSON on one line each) and `count`. */
+function planOutputs(plan) {
+    return [
+        [OUTPUTS.matrix, JSON.stringify(plan.matrix)],
+        [OUTPUTS.cellCount, String(plan.matrix.include.length)],
+        [OUTPUTS.dependencies, JSON.stringify(plan.dependencies)]
+    ];
+}
+/** The plan for a log: one line per cell and per dependencies job. */
+function renderPlanText(plan) {
+    const cells = plan.matrix.include.map(c => `  Slurm ${c.slurm} gcc@${c.gcc} ${c.target} on ${c.runner}\n`);
+    const jobs = plan.dependencies.include.map(j => `  gcc@${j.gcc} ${j.target} on ${j.runner}: Slurm ${j.slurm}\n`);
+    return (`${cells.length} cell(s):\n${cells.join('')}` +
+        `${jobs.length} dependencies job(s), one per compiler and runner image:\n${jobs.join('')}`);
+}
+/** The plan for a job summary: a table of the cells, grouped by compiler as the dependencies jobs are. */
+function renderPlanMarkdown(plan) {
+    const rows = plan.dependencies.include.map(job => {
+        const cells = plan.matrix.include.filter(c => c.gcc === job.gcc && c.runner === job.runner && c.target === job.target);
+        return `| gcc@${job.gcc} | ${job.runner} | ${job.target} | ${cells.map(c => c.slurm).join(', ')} |`;
+    });
+    return [
+        `## Slurm build matrix: ${plan.matrix.include.length} cells`,
+        '',
+        '| compiler | runner image | target | Slurm (one cell each) |',
+        '| --- | --- | --- | --- |',
+        ...rows,
+        '',
+        ''
+    ].join('\n');
 }
 
 /** How much of a cell came from the build cache, from the action's `cache-hit` output. */
@@ -532,18 +724,23 @@ function unescapeMd(value) {
  * The collector's command line (`node dist/collect.js`) and the action's collect mode. `summary DIR` prints one table
  * of the cells under DIR and appends it to a Markdown file (`$GITHUB_STEP_SUMMARY`); checks (`--require-success`,
  * `--require-audit`, `--expect N`) make it exit non-zero, and `--assets OUT` gathers the cells' tarballs into OUT with
- * a `SHA256SUMS` for a release. `matrix` turns the release workflow's lists into its matrix.
+ * a `SHA256SUMS` for a release. `matrix` turns a workflow's lists into its matrix and dependencies jobs.
  */
 const USAGE = `usage:
   node dist/collect.js [summary] DIR [--markdown FILE] [--title TEXT] [--require-success] [--require-audit]
                        [--expect N] [--assets OUTDIR]
-  node dist/collect.js matrix --slurm-versions LIST --compilers LIST [--target TARGET] [--github-output FILE]
+  node dist/collect.js matrix [--slurm-versions LIST] --compilers LIST [--target TARGET] [--leave-out outermost]
+                       [--extra-cells LIST] [--github-output FILE]
 
 summary  reads every cell.json and manifest.json under DIR, prints the table, appends it to FILE (--markdown),
          then runs the checks asked for and exits 1 when one fails; --assets copies the built cells' tarballs
          (found under DIR) into OUTDIR, verifies their sha256 and writes OUTDIR/SHA256SUMS.
-matrix   prints the release matrix as JSON ({"include": [...]}) and, with --github-output, appends
-         matrix=<json> and count=<cells> to FILE. LIST is a JSON array or a comma-separated list.`;
+matrix   prints the matrix of every Slurm version with every compiler as JSON ({"include": [...]}) and, with
+         --github-output, appends matrix=<json>, count=<cells> and dependencies=<json> (one job per compiler and
+         runner image, with the versions of its cells) to FILE. LIST is a JSON array or a comma-separated list;
+         the Slurm versions default to supported, every series the action supports. --leave-out outermost drops
+         the oldest series with the newest compiler and the newest series with the oldest; --extra-cells adds
+         cells written SLURM/gcc@X.Y.Z.`;
 const defaultIo = {
     out: text => process.stdout.write(text),
     err: text => process.stderr.write(text)
@@ -630,26 +827,31 @@ async function matrixCommand(argv, io) {
         allowPositionals: false,
         strict: true,
         options: {
-            'slurm-versions': { type: 'string' },
-            compilers: { type: 'string' },
-            target: { type: 'string', default: 'x86_64_v3' },
+            [MATRIX_OPTIONS.slurmVersions]: { type: 'string', default: SUPPORTED },
+            [MATRIX_OPTIONS.compilers]: { type: 'string' },
+            [MATRIX_OPTIONS.target]: { type: 'string', default: 'x86_64_v3' },
+            [MATRIX_OPTIONS.leaveOut]: { type: 'string', default: '' },
+            [MATRIX_OPTIONS.extraCells]: { type: 'string', default: '' },
             'github-output': { type: 'string' }
         }
     });
-    if (values['slurm-versions'] === undefined || values.compilers === undefined) {
-        throw new UsageError('matrix needs --slurm-versions and --compilers');
-    }
-    const matrix = planMatrix({
-        slurmVersions: values['slurm-versions'],
-        compilers: values.compilers,
-        target: values.target
+    const compilers = values[MATRIX_OPTIONS.compilers];
+    if (compilers === undefined)
+        throw new UsageError('matrix needs --compilers');
+    const plan = planWorkflow({
+        slurmVersions: values[MATRIX_OPTIONS.slurmVersions],
+        compilers,
+        target: values[MATRIX_OPTIONS.target],
+        leaveOut: values[MATRIX_OPTIONS.leaveOut],
+        extraCells: values[MATRIX_OPTIONS.extraCells]
     });
-    const json = JSON.stringify(matrix);
-    io.out(`${json}\n`);
-    if (values['github-output']) {
-        await appendFile(values['github-output'], `matrix=${json}\ncount=${matrix.include.length}\n`);
-    }
+    io.out(`${JSON.stringify(plan.matrix)}\n`);
+    const output = values['github-output'];
+    if (output)
+        await appendFile(output, planOutputs(plan)
+            .map(([name, value]) => `${name}=${value}\n`)
+            .join(''));
     return 0;
 }
 
-export { renderSha256Sums as a, writeCollectSummary as b, compareBytes as c, hashEntries as h, runCollectCli as r, sha256File as s, walkTree as w };
+export { renderPlanText as a, planOutputs as b, renderPlanMarkdown as c, planWorkflow as d, compareBytes as e, renderSha256Sums as f, writeCollectSummary as g, hashEntries as h, parseMatrix as p, runCollectCli as r, sha256File as s, walkTree as w };

@@ -30935,4 +30935,4 @@ function getState(name) {
     return process.env[`STATE_${name}`] || '';
 }
 
-export { requireUndici as A, BearerCredentialHandler as B, undiciExports as C, HttpCodes as H, warning as a, addPath as b, cp as c, debug as d, error as e, exportVariable as f, getInput as g, group as h, info as i, summary as j, setFailed as k, setSecret as l, mkdirP as m, exec as n, saveState as o, getState as p, HttpClientError as q, rmRF as r, setOutput as s, HttpClient as t, isDebug as u, getAugmentedNamespace as v, which as w, commonjsGlobal as x, getDefaultExportFromCjs as y, requireTunnel as z };
+export { requireUndici as A, BearerCredentialHandler as B, undiciExports as C, HttpCodes as H, group as a, warning as b, cp as c, debug as d, error as e, addPath as f, getInput as g, exportVariable as h, info as i, summary as j, setFailed as k, setSecret as l, mkdirP as m, exec as n, saveState as o, getState as p, HttpClientError as q, rmRF as r, setOutput as s, HttpClient as t, isDebug as u, getAugmentedNamespace as v, which as w, commonjsGlobal as x, getDefaultExportFromCjs as y, requireTunnel as z };

@@ -1,6 +1,6 @@
-import { l as setSecret, h as group, n as exec, o as saveState, p as getState, i as info, a as warning } from './core.js';
+import { l as setSecret, a as group, n as exec, o as saveState, p as getState, i as info, b as warning } from './core.js';
 import path from 'node:path';
-import { q as quoted, g as distExports, r as render } from './index.js';
+import { q as quoted, g as distExports, r as render, O as OUTPUTS } from './contract.js';
 import { existsSync, statSync, readFileSync, rmSync, mkdirSync, symlinkSync, lstatSync, readdirSync, renameSync, cpSync, writeFileSync, readlinkSync, copyFileSync, realpathSync, utimesSync } from 'node:fs';
 import { machine, homedir } from 'node:os';
 import { createHash, randomBytes } from 'node:crypto';
@@ -1078,21 +1078,6 @@ function hostOs(file = '/etc/os-release') {
 function hostArch() {
     return machine();
 }
-
-/**
- * The action's contract with its workflows, as named constants: the outputs it sets (action.yml declares the same,
- * kept equal by a test). The inputs, with their defaults, are in src/inputs/names.ts.
- */
-const OUTPUTS = {
-    slurmVersion: 'slurm-version',
-    specHash: 'spec-hash',
-    prefix: 'prefix',
-    cacheHit: 'cache-hit',
-    artifactName: 'artifact-name',
-    artifactPath: 'artifact-path',
-    artifactId: 'artifact-id',
-    artifactSha256: 'artifact-sha256'
-};
 
 /**
  * Build-cache keys, computed before concretizing from everything that decides the concretization. Pure.
@@ -2592,4 +2577,4 @@ async function saveLocks(state, locks) {
     await group(`Save the kept spack.lock as ${locks.entry.key}`, () => saveKeptLocks(locks.entry));
 }
 
-export { restoreBuildCache as $, plannedRepo as A, repoIndexCacheOf as B, CommandError as C, restoreRepoIndex as D, workDirs as E, FatalError as F, cloneVerified as G, gitOutput as H, createSpackRunner as I, versionArgs as J, GIT_OPTIONS as K, LOCAL_MIRROR as L, cloneArgs as M, gpgTrustArgs as N, OUTPUTS as O, PUSH_MIRROR as P, pushArgs as Q, only as R, environmentDir as S, TREE_NOT_RESTORED as T, hostTargetArgs as U, slurmSpec as V, shortened as W, logVerbatim as X, displayCommand as Y, registerRepository as Z, renderEnvironment as _, registerRunnerSecrets as a, useCachePolicy as a0, CacheBudget as a1, resolveBuild as a2, planPost as a3, runPost as a4, runProgram as b, parseOsRelease as c, childEnv as d, redactBuildEnv as e, redact as f, concretizeArgs as g, clingoArgs as h, installArgs as i, environmentPythonArgs as j, gccMissing as k, lastLines as l, maskUrlCredentials as m, adoptCachedLock as n, cachePaths as o, parseSiteConfig as p, namedMirrors as q, registerSecret as r, keepsSpackState as s, saveBuilt as t, readLock as u, locationArgs as v, withCredentials as w, markComplete as x, mirrorName as y, pythonArgs as z };
+export { useCachePolicy as $, plannedRepo as A, repoIndexCacheOf as B, CommandError as C, restoreRepoIndex as D, workDirs as E, FatalError as F, cloneVerified as G, gitOutput as H, createSpackRunner as I, versionArgs as J, GIT_OPTIONS as K, LOCAL_MIRROR as L, cloneArgs as M, gpgTrustArgs as N, pushArgs as O, PUSH_MIRROR as P, only as Q, environmentDir as R, hostTargetArgs as S, TREE_NOT_RESTORED as T, slurmSpec as U, shortened as V, logVerbatim as W, displayCommand as X, registerRepository as Y, renderEnvironment as Z, restoreBuildCache as _, registerRunnerSecrets as a, CacheBudget as a0, resolveBuild as a1, planPost as a2, runPost as a3, runProgram as b, parseOsRelease as c, childEnv as d, redactBuildEnv as e, redact as f, concretizeArgs as g, clingoArgs as h, installArgs as i, environmentPythonArgs as j, gccMissing as k, lastLines as l, maskUrlCredentials as m, adoptCachedLock as n, cachePaths as o, parseSiteConfig as p, namedMirrors as q, registerSecret as r, keepsSpackState as s, saveBuilt as t, readLock as u, locationArgs as v, withCredentials as w, markComplete as x, mirrorName as y, pythonArgs as z };
