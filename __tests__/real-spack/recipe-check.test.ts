@@ -7,7 +7,7 @@
  */
 import { expect, test } from '@jest/globals'
 import { spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { parseInputs, render, type BuildRequest } from '../../src/inputs.js'
@@ -15,7 +15,13 @@ import { fitRequest, fitRequestToRepo, readSlurmRecipe } from '../../src/spack/r
 import { registerRepo } from '../../src/spack/repo.js'
 import { createSpackRunner } from '../../src/spack/runner.js'
 import { DASH_REPO, DASH_REPO_RECIPE } from '../fixtures/dash-repo/dash-repo.js'
-import { describeWithSpack, isolatedSpackEnv } from '../helpers/real-spack.js'
+import {
+  describeWithSpack,
+  isolatedSpackEnv,
+  KIT_EXTERNALS,
+  writeConcreteScript,
+  writeKitEnvironment
+} from '../helpers/real-spack.js'
 
 const LONG = 900_000
 
@@ -57,9 +63,7 @@ describeWithSpack('the recipe check in real Spack', spackRoot => {
     LONG
   )
 
-  const externals = process.env.OFFLINE_EXTERNALS
-  const mirror = process.env.OFFLINE_SOURCE_MIRROR
-  const concretizeTest = externals && existsSync(externals) ? test : test.skip
+  const concretizeTest = KIT_EXTERNALS ? test : test.skip
 
   concretizeTest(
     "the action's default request, fitted to the fixture, concretizes with the kit's externals",
@@ -70,34 +74,14 @@ describeWithSpack('the recipe check in real Spack', spackRoot => {
       expect(request.variants).toEqual([])
       const spec = [`slurm@${request.slurmVersion}`, ...request.variants.map(render), 'target=x86_64_v2'].join(' ')
       const envDir = path.join(base, 'env')
-      mkdirSync(envDir, { recursive: true })
-      writeFileSync(
-        path.join(envDir, 'spack.yaml'),
-        [
-          'spack:',
-          '  specs:',
-          `  - ${spec}`,
-          '  view: false',
-          '  concretizer:',
-          '    unify: true',
-          '  include:',
-          `  - ${externals}`,
-          ...(mirror ? ['  mirrors::', `    offline: ${mirror}`] : []),
-          ''
-        ].join('\n')
-      )
+      writeKitEnvironment(envDir, [spec], true)
       await spack.run(['-e', envDir, 'concretize', '--fresh'], { silent: true })
-      const script = [
-        'import json',
-        'import spack.environment as ev',
-        `e = ev.Environment(${JSON.stringify(envDir)})`,
-        'specs = {s.dag_hash(): s for r in e.concrete_roots() for s in r.traverse()}',
-        'print(json.dumps({',
+      writeConcreteScript(path.join(base, 'concrete.py'), envDir, [
+        'out = {',
         "  'built': sorted(s.name for s in specs.values() if not s.external),",
         "  'slurm': [s.namespace + '@' + str(s.version) for s in specs.values() if s.name == 'slurm'],",
-        '}))'
-      ].join('\n')
-      writeFileSync(path.join(base, 'concrete.py'), script)
+        '}'
+      ])
       const out = await spack.run(['python', path.join(base, 'concrete.py')], { silent: true })
       const info = JSON.parse(out.stdout.trim().split('\n').pop() as string)
       expect(info).toEqual({ built: ['compiler-wrapper', 'gcc-runtime', 'slurm'], slurm: ['slurm_factory@25-11-7-1'] })

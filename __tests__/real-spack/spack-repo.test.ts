@@ -5,10 +5,16 @@
  */
 import { beforeAll, expect, test } from '@jest/globals'
 import { spawnSync } from 'node:child_process'
-import { mkdirSync, mkdtempSync, writeFileSync, existsSync } from 'node:fs'
+import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { describeWithSpack, isolatedSpackEnv } from '../helpers/real-spack.js'
+import {
+  describeWithSpack,
+  isolatedSpackEnv,
+  KIT_EXTERNALS,
+  writeConcreteScript,
+  writeKitEnvironment
+} from '../helpers/real-spack.js'
 import { SLURM_RELEASES, SLURM_SERIES, SLURM_VARIANTS } from '../../src/catalog.js'
 
 /** The newest release of a series, as the catalog lists it. */
@@ -120,45 +126,23 @@ describeWithSpack('spack-repo in real Spack', spackRoot => {
     SHORT
   )
 
-  const externals = process.env.OFFLINE_EXTERNALS
-  const mirror = process.env.OFFLINE_SOURCE_MIRROR
-  const concretizeTest = externals && existsSync(externals) ? test : test.skip
+  const concretizeTest = KIT_EXTERNALS ? test : test.skip
 
   concretizeTest(
     'slurm@24.11.5 with the kit externals builds only slurm, gcc-runtime and compiler-wrapper',
     () => {
       const envDir = path.join(base, 'env')
-      mkdirSync(envDir, { recursive: true })
-      writeFileSync(
-        path.join(envDir, 'spack.yaml'),
-        [
-          'spack:',
-          '  specs:',
-          '  - slurm@24.11.5 +rest+pmix+hwloc+ucx target=x86_64_v2',
-          '  view: false',
-          '  concretizer:',
-          '    unify: true',
-          '  include:',
-          `  - ${externals}`,
-          ...(mirror ? ['  mirrors::', `    offline: ${mirror}`] : []),
-          ''
-        ].join('\n')
-      )
+      writeKitEnvironment(envDir, ['slurm@24.11.5 +rest+pmix+hwloc+ucx target=x86_64_v2'], true)
       spackOk(['-e', envDir, 'concretize', '--fresh'], LONG)
-      const script = [
-        'import json',
-        'import spack.environment as ev',
-        `e = ev.Environment(${JSON.stringify(envDir)})`,
-        'specs = {s.dag_hash(): s for r in e.concrete_roots() for s in r.traverse()}',
-        'print(json.dumps({',
+      const file = path.join(base, 'concrete.py')
+      writeConcreteScript(file, envDir, [
+        'out = {',
         "  'built': sorted(s.name for s in specs.values() if not s.external),",
         "  'slurm': [str(s.namespace) + '.' + str(s.version) for s in specs.values() if s.name == 'slurm'],",
         "  'curl': [str(s.namespace) + '@' + str(s.version) for s in specs.values() if s.name == 'curl'],",
         "  'pmix': [str(s.version) for s in specs.values() if s.name == 'pmix'],",
-        '}))'
-      ].join('\n')
-      const file = path.join(base, 'concrete.py')
-      writeFileSync(file, script)
+        '}'
+      ])
       const info = JSON.parse(spackOk(['python', file]).trim().split('\n').pop() as string)
       expect(info.built).toEqual(['compiler-wrapper', 'gcc-runtime', 'slurm'])
       expect(info.slurm).toEqual(['slurm_factory.24.11.5'])
@@ -171,35 +155,16 @@ describeWithSpack('spack-repo in real Spack', spackRoot => {
     "the newest release of every series concretizes with the kit externals, PMIx within that release's bound",
     () => {
       const envDir = path.join(base, 'env-series')
-      mkdirSync(envDir, { recursive: true })
-      writeFileSync(
-        path.join(envDir, 'spack.yaml'),
-        [
-          'spack:',
-          '  specs:',
-          ...SLURM_SERIES.map(series => `  - slurm@${newestOf(series)} +rest+pmix+hwloc+ucx target=x86_64_v2`),
-          '  view: false',
-          '  concretizer:',
-          '    unify: false',
-          '  include:',
-          `  - ${externals}`,
-          ...(mirror ? ['  mirrors::', `    offline: ${mirror}`] : []),
-          ''
-        ].join('\n')
-      )
+      const specs = SLURM_SERIES.map(series => `slurm@${newestOf(series)} +rest+pmix+hwloc+ucx target=x86_64_v2`)
+      writeKitEnvironment(envDir, specs, false)
       spackOk(['-e', envDir, 'concretize', '--fresh'], LONG)
-      const script = [
-        'import json',
-        'import spack.environment as ev',
-        `e = ev.Environment(${JSON.stringify(envDir)})`,
+      const file = path.join(base, 'concrete-series.py')
+      writeConcreteScript(file, envDir, [
         'out = {}',
         'for root in e.concrete_roots():',
         "    deps = {d.name: str(d.version) for d in root.traverse() if d.name != 'slurm'}",
-        "    out[str(root.version)] = {'pmix': deps.get('pmix'), 'openssl': 'openssl' in [d.name for d in root.dependencies()]}",
-        'print(json.dumps(out))'
-      ].join('\n')
-      const file = path.join(base, 'concrete-series.py')
-      writeFileSync(file, script)
+        "    out[str(root.version)] = {'pmix': deps.get('pmix'), 'openssl': 'openssl' in [d.name for d in root.dependencies()]}"
+      ])
       const info = JSON.parse(spackOk(['python', file]).trim().split('\n').pop() as string)
       const expected = Object.fromEntries(
         SLURM_SERIES.map(series => [newestOf(series), { pmix: '4.2.2', openssl: false }])
