@@ -207,7 +207,7 @@ describeWithSpack('install phase with real Spack: the tiny environment, built, p
       expect(treeProblems(tree)).toEqual([])
       expect(adoptCachedLock(paths, layout.envDir, environment)).toBe(true)
       // The view came back with the tree, at the same paths: what the artifact is staged from works as it is.
-      expect(tree.entry.paths).toContain(layout.viewRoot)
+      expect(tree.entry.staged?.map(dir => dir.live)).toContain(layout.viewRoot)
       expect(existsSync(path.join(layout.viewRoot, 'bin', TINY_PACKAGE))).toBe(true)
       expect(spawnSync(path.join(layout.viewRoot, 'bin', TINY_PACKAGE), { encoding: 'utf8' }).stdout.trim()).toBe(
         'hello from tiny'
