@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals'
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { makeRunner, STAND_IN_BUILD } from './helpers/action-run.js'
-import { plantedSecrets, scanForSecrets, SIGNING_KEY_LINE } from './helpers/secret-scan.js'
+import { plantedSecrets, scanForSecrets, scanSelfTest, SIGNING_KEY_LINE } from './helpers/secret-scan.js'
 import { startServices, type Services } from './services/index.js'
 import { OCI_PASSWORD_VAR, OCI_USERNAME_VAR } from '../src/spack/environment.js'
 import { workDirs } from '../src/work.js'
@@ -61,6 +61,12 @@ describe('a failed build with secrets planted', () => {
     mainStdout = main.stdout
     expect((await runner.run('post', inputs, env)).status).toBe(0)
   }, 120_000)
+
+  test('the scan finds a secret planted three archives deep (a zip holding a zstd tar holding a gzip file)', () => {
+    expect(scanSelfTest(secrets['oci-password'] as string)).toEqual([
+      'artifact.zip!cache.tzst!!spack-build-env.txt.gz!'
+    ])
+  })
 
   test('no planted secret in anything the run left: artifacts, cache entries, summary, outputs, state, RUNNER_TEMP', () => {
     // What is scanned is really there: the debug artifact, a saved build cache and Spack's package index.

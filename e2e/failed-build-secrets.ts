@@ -14,11 +14,14 @@
  * opened. Also checked: the failure annotation carries config.log's own lines of the failing check.
  * Environment: SECRETS_KEEP=1 keeps the work directory (kept anyway on failure).
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { parse, stringify } from 'yaml'
-import { plantedSecrets, scanForSecrets } from '../__tests__/helpers/secret-scan.js'
+import { startFakeRegistry } from '../__tests__/helpers/fake-oci-registry.js'
+import { plantedSecrets, scanForSecrets, scanSelfTest } from '../__tests__/helpers/secret-scan.js'
+import { makeTlsMaterial } from '../__tests__/helpers/tls-material.js'
+import { startTokenService } from '../__tests__/helpers/token-service.js'
 import { startServices } from '../__tests__/services/index.js'
 import { fileCommands, reset, runnerDirs, runStep, snapshotAction } from './action.js'
 
@@ -63,6 +66,19 @@ async function main(): Promise<number> {
   const actionDir = snapshotAction(path.join(work, 'action'))
   const services = await startServices()
   const secrets = plantedSecrets(services.env.ACTIONS_RUNTIME_TOKEN as string)
+  // The OCI build cache the credentials are for: a registry on 127.0.0.1 (TLS with a test CA, Bearer tokens as
+  // ghcr.io issues them) that the mirror check reaches before the build and Spack reads during it.
+  mkdirSync(path.join(work, 'tls'))
+  const tls = makeTlsMaterial(path.join(work, 'tls'))
+  const tokens = await startTokenService({
+    tls,
+    service: 'registry.test',
+    issuer: 'token.test',
+    users: { 'octo-user': { password: secrets['oci-password'] as string, actions: ['pull', 'push'] } },
+    anonymousPull: false
+  })
+  const registry = await startFakeRegistry({ tls, auth: 'token', realm: tokens.realm, service: 'registry.test' })
+  const ociCache = `oci://${registry.host}/example/slurm-cache`
   let clean = false
   try {
     reset(dirs)
@@ -74,11 +90,11 @@ async function main(): Promise<number> {
       'spack-root': process.env.SPACK_ROOT as string,
       offline: 'true',
       'spack-config': siteConfig(dirs.workspace),
-      'buildcache-mirrors': [process.env.OFFLINE_SOURCE_MIRROR, 'oci://ghcr.io/example/slurm-cache'].join('\n'),
+      'buildcache-mirrors': [process.env.OFFLINE_SOURCE_MIRROR, ociCache].join('\n'),
       'oci-username': 'octo-user',
       'oci-password': secrets['oci-password'] as string,
       'signing-key': SIGNING_KEY,
-      'buildcache-push': 'oci://ghcr.io/example/slurm-cache',
+      'buildcache-push': ociCache,
       'cache-key-prefix': 'slurm-secrets',
       'retention-days': '1'
     }
@@ -90,7 +106,8 @@ async function main(): Promise<number> {
       DEPLOY_SECRET: secrets['job secret'] as string,
       // A site proxy with credentials: passed to Spack (mirrors need it), so it is in each build's environment file.
       HTTPS_PROXY: `http://proxy-user:${secrets['proxy password']}@proxy.invalid:3128`,
-      NO_PROXY: '127.0.0.1,localhost'
+      NO_PROXY: '127.0.0.1,localhost',
+      SSL_CERT_FILE: tls.caFile
     }
     const log = path.join(work, 'run.log')
     process.stdout.write(`failed-build-secrets: work directory ${work}, log ${log}\n`)
@@ -118,6 +135,12 @@ async function main(): Promise<number> {
         `failed-build-secrets: cache entries: ${(services.cache?.entries ?? []).map(e => e.key).join(', ') || 'none'}\n` +
         `failed-build-secrets: outputs: ${JSON.stringify(fileCommands(dirs.files.GITHUB_OUTPUT))}\n`
     )
+    // The scan must be able to fail: a planted secret, three archives deep, is found first.
+    const selfTest = scanSelfTest(secrets['oci-password'] as string)
+    process.stdout.write(
+      `failed-build-secrets: the scan's self-test found the planted secret at ${selfTest.join(', ') || '(nowhere)'}\n`
+    )
+    if (selfTest.length === 0) problems.push('the scan did not find the secret planted for its self-test')
     const leaks = scanForSecrets([dirs.root, services.server.stateDir], secrets)
     for (const leak of leaks) process.stdout.write(`failed-build-secrets: LEAK: ${leak.secret} in ${leak.where}\n`)
     if (leaks.length)
@@ -129,6 +152,8 @@ async function main(): Promise<number> {
     return clean ? 0 : 1
   } finally {
     await services.close()
+    await registry.close()
+    await tokens.close()
     if (clean && process.env.SECRETS_KEEP !== '1') rmSync(work, { recursive: true, force: true })
     else process.stdout.write(`failed-build-secrets: work directory kept: ${work}\n`)
   }

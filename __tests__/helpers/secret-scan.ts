@@ -112,6 +112,30 @@ export function scanForSecrets(roots: readonly string[], secrets: Readonly<Recor
   return leaks
 }
 
+/**
+ * The scan's own check, so that an empty result means something: `secret` planted three archives deep (a zip, as an
+ * artifact is stored, holding a zstd-compressed tar, as a cache entry is, holding a gzip file), made with the real
+ * tools. Returns where the scan found it, empty when it did not.
+ */
+export function scanSelfTest(secret: string): string[] {
+  const dir = mkdtempSync(path.join(tmpdir(), 'secret-scan-self-'))
+  try {
+    const inner = path.join(dir, 'inner')
+    mkdirSync(inner)
+    writeFileSync(path.join(inner, 'spack-build-env.txt'), `TOKEN=${secret}; export TOKEN\n`)
+    execFileSync('gzip', ['-n', path.join(inner, 'spack-build-env.txt')])
+    execFileSync('tar', ['-cf', path.join(dir, 'cache.tar'), '-C', inner, 'spack-build-env.txt.gz'])
+    execFileSync('zstd', ['-q', '--rm', path.join(dir, 'cache.tar'), '-o', path.join(dir, 'cache.tzst')])
+    const zip = 'import sys, zipfile\nwith zipfile.ZipFile(sys.argv[1], "w") as z: z.write(sys.argv[2], "cache.tzst")'
+    execFileSync('python3', ['-c', zip, path.join(dir, 'artifact.zip'), path.join(dir, 'cache.tzst')])
+    rmSync(path.join(dir, 'cache.tzst'))
+    rmSync(inner, { recursive: true })
+    return scanForSecrets([dir], { planted: secret }).map(leak => leak.where.slice(dir.length + 1))
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
 /** The line of the planted signing key's body: masked line by line, it must appear nowhere either. */
 export const SIGNING_KEY_LINE = 'lQVYBGZplantedSIGNINGkeyBODYline0001secretAAAAAAAAAAAAAAAAAAAA'
 
