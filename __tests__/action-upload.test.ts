@@ -18,6 +18,21 @@ afterAll(async () => {
   await services.close()
 })
 
+/** What a failed build's debug artifact holds, whatever failed: the environment, the lock and the package's logs. */
+const DEBUG_FILES = [
+  'config.log',
+  'spack-build-env.txt',
+  'spack-build-out.txt',
+  'spack-configure-args.txt',
+  'spack.lock',
+  'spack.yaml'
+]
+
+/** The files of an uploaded artifact by name, without the upload order's numbering; [] when there is none. */
+function debugFiles(artifact: { entries(): string[] } | undefined): string[] {
+  return (artifact?.entries() ?? []).map(name => name.replace(/^\d+-/, '')).sort()
+}
+
 describe('artifact upload', () => {
   test('the tarball is uploaded under the artifact name; a service error on the first try is retried', async () => {
     const fault = services.fail({ endpoint: 'CreateArtifact', status: 500, times: 1 })
@@ -68,16 +83,7 @@ describe('artifact upload', () => {
     const run = await runner.run('index', inputs, { ...services.env, STANDIN_FAIL: 'slurm' })
     expect(run.status).not.toBe(0)
     const debug = services.artifact?.get('slurm-25.11-gcc12.2.0-x86_64_v2-debug')
-    expect(debug).toBeDefined()
-    const entries = (debug?.entries() ?? []).map(name => name.replace(/^\d+-/, '')).sort()
-    expect(entries).toEqual([
-      'config.log',
-      'spack-build-env.txt',
-      'spack-build-out.txt',
-      'spack-configure-args.txt',
-      'spack.lock',
-      'spack.yaml'
-    ])
+    expect(debugFiles(debug)).toEqual(DEBUG_FILES)
     const configLog = debug?.readEntry(debug.entries().find(name => name.endsWith('config.log')) as string)
     expect(configLog?.toString()).toContain(
       "gcc: error: unrecognized command-line option '-fslurm-factory-refused-flag'"
@@ -101,16 +107,7 @@ describe('artifact upload', () => {
     expect(run.status).not.toBe(0)
     expect(run.stdout).toContain('::error title=munge failed to build::')
     const debug = services.artifact?.get('slurm-24.11-gcc12.2.0-x86_64_v2-dependencies-debug')
-    expect(debug).toBeDefined()
-    const entries = (debug?.entries() ?? []).map(name => name.replace(/^\d+-/, '')).sort()
-    expect(entries).toEqual([
-      'config.log',
-      'spack-build-env.txt',
-      'spack-build-out.txt',
-      'spack-configure-args.txt',
-      'spack.lock',
-      'spack.yaml'
-    ])
+    expect(debugFiles(debug)).toEqual(DEBUG_FILES)
   }, 120_000)
 
   test('upload: false uploads nothing', async () => {
