@@ -34,8 +34,12 @@ function median(values: readonly number[]): number {
 
 const ms = (value: number): string => `${Math.round(value)} ms`
 
-/** A bash script that runs `command "$@"` and appends `<kind> <start> <end> <args>` (seconds) to $BENCH_TIMING_LOG. */
-function timingWrapper(file: string, kind: string, command: string): void {
+/**
+ * A bash script that runs `command "$@"` and appends `<kind> <start> <end> <args>` (seconds) to `log`. The log's path
+ * is written into the script: the action gives the programs it starts an allow-listed environment, which no
+ * variable of the bench's own passes.
+ */
+function timingWrapper(file: string, kind: string, command: string, log: string): void {
   mkdirSync(path.dirname(file), { recursive: true })
   writeFileSync(
     file,
@@ -45,7 +49,7 @@ function timingWrapper(file: string, kind: string, command: string): void {
       `${command} "$@"`,
       'rc=$?',
       'end=$EPOCHREALTIME',
-      `printf '%s %s %s %s\\n' ${kind} "$start" "$end" "$*" >> "$BENCH_TIMING_LOG"`,
+      `printf '%s %s %s %s\\n' ${kind} "$start" "$end" "$*" >> '${log}'`,
       'exit $rc',
       ''
     ].join('\n')
@@ -85,12 +89,12 @@ function nodeStartup(runs: number): number {
 /** What a timing wrapper adds to one call: a wrapped `true` against `true` itself (medians). */
 function wrapperOverhead(work: string, runs: number): number {
   const file = path.join(work, 'timed-true')
-  timingWrapper(file, 'true', 'true')
+  timingWrapper(file, 'true', 'true', '/dev/null')
   const time = (command: string): number => {
     const times: number[] = []
     for (let i = 0; i < runs + 1; i++) {
       const started = performance.now()
-      spawnSync(command, [], { env: { ...process.env, BENCH_TIMING_LOG: '/dev/null' } })
+      spawnSync(command, [])
       if (i > 0) times.push(performance.now() - started)
     }
     return median(times)
@@ -128,10 +132,11 @@ async function main(): Promise<void> {
   timingWrapper(
     path.join(spackRoot, 'bin', 'spack'),
     'spack',
-    `${process.execPath} ${path.join(STAND_IN_SPACK, 'bin', 'spack')}`
+    `${process.execPath} ${path.join(STAND_IN_SPACK, 'bin', 'spack')}`,
+    timingLog
   )
   const realTar = spawnSync('bash', ['-c', 'command -v tar'], { encoding: 'utf8' }).stdout.trim()
-  timingWrapper(path.join(toolDir, 'tar'), 'tar', realTar)
+  timingWrapper(path.join(toolDir, 'tar'), 'tar', realTar, timingLog)
 
   // Request windows: [first request's arrival, last answer] of each run, from the server's own log and hook.
   const done: Array<{ entry: RequestLogEntry; at: number }> = []
@@ -141,8 +146,7 @@ async function main(): Promise<void> {
   })
   const env = {
     ...services.env,
-    PATH: `${toolDir}:${process.env.PATH ?? ''}`,
-    BENCH_TIMING_LOG: timingLog
+    PATH: `${toolDir}:${process.env.PATH ?? ''}`
   }
   const runnerInputs = { ...inputs, 'spack-root': spackRoot }
   const runnerDirs: string[] = []
