@@ -5,11 +5,11 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals'
 import * as cache from '@actions/cache'
-import { readdirSync, rmSync } from 'node:fs'
+import { readdirSync, readFileSync, rmSync } from 'node:fs'
 import path from 'node:path'
 import { makeRunner, STAND_IN_BUILD, type Runner } from './helpers/action-run.js'
 import { applyEnv, startServices, type Services } from './services/index.js'
-import { viewStore } from '../src/cache/installed-tree.js'
+import { installedTreeOf, type InstalledTree } from '../src/cache/installed-tree.js'
 import { stageForSave } from '../src/cache/staging.js'
 import { workDirs } from '../src/work.js'
 
@@ -44,27 +44,18 @@ describe('the installed tree', () => {
     expect(key).toBeDefined()
 
     // The entry is replaced by one whose slurm prefix is gone, as a truncated or tampered entry would be: saved as
-    // the action saves it, each directory staged under the transfer directory (src/cache/installed-tree.ts).
+    // the action saves it, its directories staged as src/cache/installed-tree.ts stages them.
     const { layout, cacheState, cacheTransfer } = workDirs(runner.temp)
-    const stored = (name: string) => path.join(cacheTransfer, 'installed-tree', name)
-    const dirs = [
-      { stored: stored('install'), live: layout.installRoot },
-      { stored: stored('cache-state'), live: cacheState },
-      { stored: stored('view-store'), live: viewStore(layout.viewRoot) },
-      { stored: stored('view-link'), live: layout.viewRoot, link: true }
-    ]
+    const environment = readFileSync(path.join(layout.envDir, 'spack.yaml'), 'utf8')
+    const paths = { mirror: layout.localMirror, state: cacheState, transfer: cacheTransfer }
+    const { entry } = installedTreeOf('any', layout, paths, [{ envDir: layout.envDir, environment }]) as InstalledTree
     const slurm = readdirSync(layout.installRoot).find(name => name.startsWith('slurm-')) as string
     rmSync(path.join(layout.installRoot, slurm), { recursive: true })
     services.cache?.state.delete(key as string)
     const restoreEnv = applyEnv(services.env)
-    const staged = stageForSave(dirs)
+    const staged = stageForSave(entry.staged ?? [])
     try {
-      expect(
-        await cache.saveCache(
-          dirs.map(dir => dir.stored),
-          key as string
-        )
-      ).toBeGreaterThan(0)
+      expect(await cache.saveCache([...entry.paths], key as string)).toBeGreaterThan(0)
     } finally {
       staged.restore()
       restoreEnv()

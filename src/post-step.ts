@@ -13,9 +13,9 @@ import path from 'node:path'
 import { environmentDir, keepsSpackState, only, type Build } from './build.js'
 import { keepLock, saveBuildCache } from './cache/build-cache.js'
 import { CacheBudget } from './cache/budget.js'
-import { saveInstalledTree } from './cache/installed-tree.js'
+import { installedTreeSaveKey, saveInstalledTree } from './cache/installed-tree.js'
 import { saveKeptLocks } from './cache/kept-locks.js'
-import { completeKey, isComplete, partialKey } from './cache/keys.js'
+import { completeKey, currentRun, isComplete, partialKey } from './cache/keys.js'
 import { saveRepoIndex } from './cache/repo-index.js'
 import { useCachePolicy } from './cache/service.js'
 import { TREE_NOT_RESTORED } from './phases/build-cache.js'
@@ -118,18 +118,15 @@ export async function runPost(): Promise<void> {
       return
     }
     if (state.keptLocks) return await saveLocks(state, state.keptLocks)
-    const key = keyToSave(state, process.env.GITHUB_RUN_ID ?? '0', process.env.GITHUB_RUN_ATTEMPT ?? '1')
+    const run = currentRun()
+    const key = keyToSave(state, run.id, run.attempt)
     if (key) await saveBuild(state, key)
     else if (state.installedTree?.restored)
       core.info(`The installed tree ${state.restoredKey ?? ''} was restored whole: nothing to save`)
     else core.info(`The build cache ${state.restoredKey} was restored whole and nothing was built: nothing to save`)
     const installed = state.installedTree
     if (state.complete && installed && !installed.restored && !budget.refuse()) {
-      const treeKey = completeKey(
-        installed.tree.entry.key,
-        process.env.GITHUB_RUN_ID ?? '0',
-        process.env.GITHUB_RUN_ATTEMPT ?? '1'
-      )
+      const treeKey = installedTreeSaveKey(installed.tree, run)
       await core.group(`Save the installed tree as ${treeKey}`, () => saveInstalledTree(installed.tree, treeKey))
     }
   } catch (error) {

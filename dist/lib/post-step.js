@@ -1302,6 +1302,10 @@ const WHAT$1 = 'the installed tree';
 function installedTreeKey(primaryKey) {
     return `${primaryKey}-installed`;
 }
+/** The key this run saves a tree under: `<tree key>-complete-<run>-<attempt>`, which the restore's prefix finds. */
+function installedTreeSaveKey(tree, run) {
+    return completeKey(tree.entry.key, run.id, run.attempt);
+}
 /** The install tree's root as a rendered spack.yaml sets it (`config:install_tree:root`), if it does. */
 function renderedInstallRoot(environment) {
     const doc = distExports.parse(environment);
@@ -2526,7 +2530,8 @@ async function runPost() {
         }
         if (state.keptLocks)
             return await saveLocks(state, state.keptLocks);
-        const key = keyToSave(state, process.env.GITHUB_RUN_ID ?? '0', process.env.GITHUB_RUN_ATTEMPT ?? '1');
+        const run = currentRun();
+        const key = keyToSave(state, run.id, run.attempt);
         if (key)
             await saveBuild(state, key);
         else if (state.installedTree?.restored)
@@ -2535,7 +2540,7 @@ async function runPost() {
             info(`The build cache ${state.restoredKey} was restored whole and nothing was built: nothing to save`);
         const installed = state.installedTree;
         if (state.complete && installed && !installed.restored && !budget.refuse()) {
-            const treeKey = completeKey(installed.tree.entry.key, process.env.GITHUB_RUN_ID ?? '0', process.env.GITHUB_RUN_ATTEMPT ?? '1');
+            const treeKey = installedTreeSaveKey(installed.tree, run);
             await group(`Save the installed tree as ${treeKey}`, () => saveInstalledTree(installed.tree, treeKey));
         }
     }

@@ -22,6 +22,7 @@ import { parse } from 'yaml'
 import { lockedSpecs } from '../spack/lock.js'
 import type { WrittenEnvironment } from '../spack/prepare.js'
 import { environmentDigest, keptLock, type CachePaths } from './build-cache.js'
+import { completeKey, type JobRun } from './keys.js'
 import { restoreEntry, saveEntry, stagedEntry, type CacheEntry, type GuardOptions } from './service.js'
 import type { StagedDir } from './staging.js'
 
@@ -43,6 +44,11 @@ export interface InstalledTree {
  */
 export function installedTreeKey(primaryKey: string): string {
   return `${primaryKey}-installed`
+}
+
+/** The key this run saves a tree under: `<tree key>-complete-<run>-<attempt>`, which the restore's prefix finds. */
+export function installedTreeSaveKey(tree: InstalledTree, run: JobRun): string {
+  return completeKey(tree.entry.key, run.id, run.attempt)
 }
 
 /** The install tree's root as a rendered spack.yaml sets it (`config:install_tree:root`), if it does. */

@@ -174,35 +174,43 @@ export function cacheHitAfter(restored: CacheHit, reports: readonly InstallRepor
   return cacheHitAfterInstall({ restored, built, sources, localMirror: LOCAL_MIRROR })
 }
 
+/**
+ * Installs the build's environment, after the `before` installs of the job (the compiler's), and says how much came
+ * from build caches; a failed install uploads the debug artifact when uploads are on.
+ */
+async function installAndReport(
+  input: In,
+  before: readonly { readonly envDir: string; readonly report: InstallReport }[],
+  only?: Only
+): Promise<SlurmInstall> {
+  const earlier: BuiltFromSource = Object.fromEntries(before.map(({ envDir, report }) => [envDir, builtHashes(report)]))
+  try {
+    const report = await installEnvironment(input.environment, input, earlier, only)
+    const reports = [...before.map(done => done.report), report]
+    const cacheHit = cacheHitAfter(input.cache.hit, reports)
+    if (input.cache.hit === 'exact' && cacheHit !== 'exact') {
+      const rebuilt = reports.flatMap(r => r.built.map(pkg => pkg.name)).join(', ')
+      core.info(
+        `Spack built ${rebuilt} from source although the build cache was restored whole: cache-hit is ${cacheHit}, and the post step saves a fresh build cache`
+      )
+    }
+    if (cacheHit === 'remote') core.info('Nothing was built: remote build caches served what the Actions cache did not')
+    return { ...report, cacheHit, servedBy: countByMirror(reports.flatMap(r => r.sources ?? [])) }
+  } catch (error) {
+    if (error instanceof InstallError && input.build.request.artifact.upload)
+      await uploadDebug(error, input.build, input.environment.envDir)
+    throw error
+  }
+}
+
 export const installSlurm: Phase<SlurmIn, 'install', SlurmInstall> = {
   key: 'install',
   title: () => 'Install Slurm',
   plan: build => [...planInstall(build, build.work.layout.envDir, []), ...planDebug(build)],
-  run: async input => {
-    const compiler = input.compiler.report
-    const earlier: BuiltFromSource =
-      compiler && input.environment.compiler ? { [input.environment.compiler.envDir]: builtHashes(compiler) } : {}
-    try {
-      const report = await installEnvironment(input.environment, input, earlier)
-      const reports = [...(compiler ? [compiler] : []), report]
-      const cacheHit = cacheHitAfter(input.cache.hit, reports)
-      if (input.cache.hit === 'exact' && cacheHit !== 'exact')
-        core.info(
-          `Spack built ${reports
-            .flatMap(r => r.built)
-            .map(pkg => pkg.name)
-            .join(
-              ', '
-            )} from source although the build cache was restored whole: cache-hit is ${cacheHit}, and the post step saves a fresh build cache`
-        )
-      if (cacheHit === 'remote')
-        core.info('Nothing was built: remote build caches served what the Actions cache did not')
-      return { ...report, cacheHit, servedBy: countByMirror(reports.flatMap(r => r.sources ?? [])) }
-    } catch (error) {
-      if (error instanceof InstallError && input.build.request.artifact.upload)
-        await uploadDebug(error, input.build, input.environment.envDir)
-      throw error
-    }
+  run: input => {
+    const report = input.compiler.report
+    const compiler = input.environment.compiler
+    return installAndReport(input, report && compiler ? [{ envDir: compiler.envDir, report }] : [])
   },
   outputs: installed => ({ [OUTPUTS.cacheHit]: installed.cacheHit })
 }
@@ -212,19 +220,6 @@ export const installDependencies: Phase<In, 'install', SlurmInstall> = {
   key: 'install',
   title: () => "Install Slurm's dependencies",
   plan: build => [...planInstall(build, build.work.layout.dependenciesEnvDir, [], 'dependencies'), ...planDebug(build)],
-  run: async input => {
-    try {
-      const report = await installEnvironment(input.environment, input, {}, 'dependencies')
-      return {
-        ...report,
-        cacheHit: cacheHitAfter(input.cache.hit, [report]),
-        servedBy: countByMirror(report.sources ?? [])
-      }
-    } catch (error) {
-      if (error instanceof InstallError && input.build.request.artifact.upload)
-        await uploadDebug(error, input.build, input.environment.envDir)
-      throw error
-    }
-  },
+  run: input => installAndReport(input, [], 'dependencies'),
   outputs: installed => ({ [OUTPUTS.cacheHit]: installed.cacheHit })
 }
